@@ -1,0 +1,497 @@
+// Package memstore is the in-memory tenant.Store, the mock's default.
+package memstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/consentry/consentry/mockidp/tenant"
+)
+
+// Store is an in-memory tenant.Store. The zero value is not usable; call New.
+type Store struct {
+	mu           sync.RWMutex
+	clients      []*tenant.Client
+	apis         []*tenant.API
+	users        []*tenant.User
+	clientGrants []*tenant.ClientGrant
+	userGrants   []*tenant.UserGrant
+	settings     tenant.Settings
+	refresh      map[string]*tenant.RefreshToken
+	keys         []tenant.SigningKey
+}
+
+var _ tenant.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{refresh: map[string]*tenant.RefreshToken{}}
+}
+
+// The clone functions copy a value and every slice or pointer in it, so that
+// no caller shares memory with the store.
+func cloneClient(c *tenant.Client) *tenant.Client {
+	n := *c
+	n.Callbacks = slices.Clone(c.Callbacks)
+	n.AllowedLogoutURLs = slices.Clone(c.AllowedLogoutURLs)
+	n.GrantTypes = slices.Clone(c.GrantTypes)
+	if c.SkipNonVerifiableCallbackURIConfirmationPrompt != nil {
+		v := *c.SkipNonVerifiableCallbackURIConfirmationPrompt
+		n.SkipNonVerifiableCallbackURIConfirmationPrompt = &v
+	}
+	if c.TokenExchange != nil {
+		te := tenant.ClientTokenExchange{AllowAnyProfileOfType: slices.Clone(c.TokenExchange.AllowAnyProfileOfType)}
+		n.TokenExchange = &te
+	}
+	return &n
+}
+
+func cloneAPI(a *tenant.API) *tenant.API {
+	n := *a
+	n.Scopes = slices.Clone(a.Scopes)
+	if a.TokenExchange != nil {
+		te := tenant.APITokenExchange{EnabledSubjectTokenTypes: slices.Clone(a.TokenExchange.EnabledSubjectTokenTypes)}
+		n.TokenExchange = &te
+	}
+	return &n
+}
+
+func cloneUser(u *tenant.User) *tenant.User { n := *u; return &n }
+
+func cloneClientGrant(g *tenant.ClientGrant) *tenant.ClientGrant {
+	n := *g
+	n.Scope = slices.Clone(g.Scope)
+	return &n
+}
+
+func cloneUserGrant(g *tenant.UserGrant) *tenant.UserGrant {
+	n := *g
+	n.Scope = slices.Clone(g.Scope)
+	return &n
+}
+
+func cloneAll[T any](in []*T, f func(*T) *T) []*T {
+	out := make([]*T, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
+func newID(prefix string) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+func find[T any](in []*T, match func(*T) bool) int {
+	return slices.IndexFunc(in, match)
+}
+
+// Clients
+
+func (s *Store) GetClient(_ context.Context, id string) (*tenant.Client, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i := find(s.clients, func(c *tenant.Client) bool { return c.ClientID == id })
+	if i < 0 {
+		return nil, tenant.ErrNotFound
+	}
+	return cloneClient(s.clients[i]), nil
+}
+
+func (s *Store) ListClients(context.Context) ([]*tenant.Client, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return cloneAll(s.clients, cloneClient), nil
+}
+
+func (s *Store) CreateClient(_ context.Context, c *tenant.Client) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if find(s.clients, func(x *tenant.Client) bool { return x.ClientID == c.ClientID }) >= 0 {
+		return tenant.ErrConflict
+	}
+	s.clients = append(s.clients, cloneClient(c))
+	return nil
+}
+
+func (s *Store) UpdateClient(_ context.Context, c *tenant.Client) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := find(s.clients, func(x *tenant.Client) bool { return x.ClientID == c.ClientID })
+	if i < 0 {
+		return tenant.ErrNotFound
+	}
+	s.clients[i] = cloneClient(c)
+	return nil
+}
+
+func (s *Store) DeleteClient(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := find(s.clients, func(x *tenant.Client) bool { return x.ClientID == id })
+	if i < 0 {
+		return tenant.ErrNotFound
+	}
+	s.clients = slices.Delete(s.clients, i, i+1)
+	s.clientGrants = slices.DeleteFunc(s.clientGrants, func(g *tenant.ClientGrant) bool { return g.ClientID == id })
+	s.userGrants = slices.DeleteFunc(s.userGrants, func(g *tenant.UserGrant) bool { return g.ClientID == id })
+	for k, t := range s.refresh {
+		if t.ClientID == id {
+			delete(s.refresh, k)
+		}
+	}
+	return nil
+}
+
+// APIs
+
+func (s *Store) GetAPI(_ context.Context, id string) (*tenant.API, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i := find(s.apis, func(a *tenant.API) bool { return a.ID == id })
+	if i < 0 {
+		return nil, tenant.ErrNotFound
+	}
+	return cloneAPI(s.apis[i]), nil
+}
+
+func (s *Store) GetAPIByIdentifier(_ context.Context, identifier string) (*tenant.API, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i := find(s.apis, func(a *tenant.API) bool { return a.Identifier == identifier })
+	if i < 0 {
+		return nil, tenant.ErrNotFound
+	}
+	return cloneAPI(s.apis[i]), nil
+}
+
+func (s *Store) ListAPIs(context.Context) ([]*tenant.API, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return cloneAll(s.apis, cloneAPI), nil
+}
+
+func (s *Store) CreateAPI(_ context.Context, a *tenant.API) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if find(s.apis, func(x *tenant.API) bool { return x.Identifier == a.Identifier || (a.ID != "" && x.ID == a.ID) }) >= 0 {
+		return tenant.ErrConflict
+	}
+	n := cloneAPI(a)
+	if n.ID == "" {
+		n.ID = newID("")
+		a.ID = n.ID
+	}
+	s.apis = append(s.apis, n)
+	return nil
+}
+
+func (s *Store) UpdateAPI(_ context.Context, a *tenant.API) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := find(s.apis, func(x *tenant.API) bool { return x.ID == a.ID })
+	if i < 0 {
+		return tenant.ErrNotFound
+	}
+	if find(s.apis, func(x *tenant.API) bool { return x.ID != a.ID && x.Identifier == a.Identifier }) >= 0 {
+		return tenant.ErrConflict
+	}
+	s.apis[i] = cloneAPI(a)
+	return nil
+}
+
+func (s *Store) DeleteAPI(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := find(s.apis, func(x *tenant.API) bool { return x.ID == id })
+	if i < 0 {
+		return tenant.ErrNotFound
+	}
+	aud := s.apis[i].Identifier
+	s.apis = slices.Delete(s.apis, i, i+1)
+	s.clientGrants = slices.DeleteFunc(s.clientGrants, func(g *tenant.ClientGrant) bool { return g.Audience == aud })
+	return nil
+}
+
+// Users
+
+func (s *Store) GetUser(_ context.Context, id string) (*tenant.User, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i := find(s.users, func(u *tenant.User) bool { return u.UserID == id })
+	if i < 0 {
+		return nil, tenant.ErrNotFound
+	}
+	return cloneUser(s.users[i]), nil
+}
+
+func (s *Store) FindUser(_ context.Context, login string) (*tenant.User, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i := find(s.users, func(u *tenant.User) bool {
+		return strings.EqualFold(u.Email, login) || (u.Username != "" && strings.EqualFold(u.Username, login))
+	})
+	if i < 0 || login == "" {
+		return nil, tenant.ErrNotFound
+	}
+	return cloneUser(s.users[i]), nil
+}
+
+func (s *Store) ListUsers(context.Context) ([]*tenant.User, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return cloneAll(s.users, cloneUser), nil
+}
+
+func (s *Store) CreateUser(_ context.Context, u *tenant.User) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if find(s.users, func(x *tenant.User) bool {
+		return x.UserID == u.UserID || (u.Email != "" && strings.EqualFold(x.Email, u.Email)) ||
+			(u.Username != "" && strings.EqualFold(x.Username, u.Username))
+	}) >= 0 {
+		return tenant.ErrConflict
+	}
+	s.users = append(s.users, cloneUser(u))
+	return nil
+}
+
+func (s *Store) UpdateUser(_ context.Context, u *tenant.User) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := find(s.users, func(x *tenant.User) bool { return x.UserID == u.UserID })
+	if i < 0 {
+		return tenant.ErrNotFound
+	}
+	s.users[i] = cloneUser(u)
+	return nil
+}
+
+func (s *Store) DeleteUser(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := find(s.users, func(x *tenant.User) bool { return x.UserID == id })
+	if i < 0 {
+		return tenant.ErrNotFound
+	}
+	s.users = slices.Delete(s.users, i, i+1)
+	s.userGrants = slices.DeleteFunc(s.userGrants, func(g *tenant.UserGrant) bool { return g.UserID == id })
+	for k, t := range s.refresh {
+		if t.UserID == id {
+			delete(s.refresh, k)
+		}
+	}
+	return nil
+}
+
+// Client grants
+
+func (s *Store) GetClientGrant(_ context.Context, id string) (*tenant.ClientGrant, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i := find(s.clientGrants, func(g *tenant.ClientGrant) bool { return g.ID == id })
+	if i < 0 {
+		return nil, tenant.ErrNotFound
+	}
+	return cloneClientGrant(s.clientGrants[i]), nil
+}
+
+func subjectOf(g *tenant.ClientGrant) string {
+	if g.SubjectType == "" {
+		return tenant.SubjectClient
+	}
+	return g.SubjectType
+}
+
+func (s *Store) ListClientGrants(_ context.Context, f tenant.ClientGrantFilter) ([]*tenant.ClientGrant, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*tenant.ClientGrant
+	for _, g := range s.clientGrants {
+		if (f.ClientID == "" || g.ClientID == f.ClientID) && (f.Audience == "" || g.Audience == f.Audience) &&
+			(f.SubjectType == "" || subjectOf(g) == f.SubjectType) {
+			out = append(out, cloneClientGrant(g))
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) CreateClientGrant(_ context.Context, g *tenant.ClientGrant) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if find(s.clientGrants, func(x *tenant.ClientGrant) bool {
+		return x.ClientID == g.ClientID && x.Audience == g.Audience && subjectOf(x) == subjectOf(g)
+	}) >= 0 {
+		return tenant.ErrConflict
+	}
+	n := cloneClientGrant(g)
+	if n.ID == "" {
+		n.ID = newID("cgr_")
+		g.ID = n.ID
+	}
+	s.clientGrants = append(s.clientGrants, n)
+	return nil
+}
+
+func (s *Store) UpdateClientGrant(_ context.Context, g *tenant.ClientGrant) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := find(s.clientGrants, func(x *tenant.ClientGrant) bool { return x.ID == g.ID })
+	if i < 0 {
+		return tenant.ErrNotFound
+	}
+	s.clientGrants[i] = cloneClientGrant(g)
+	return nil
+}
+
+func (s *Store) DeleteClientGrant(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := find(s.clientGrants, func(x *tenant.ClientGrant) bool { return x.ID == id })
+	if i < 0 {
+		return tenant.ErrNotFound
+	}
+	s.clientGrants = slices.Delete(s.clientGrants, i, i+1)
+	return nil
+}
+
+// User grants
+
+func (s *Store) GetUserGrant(_ context.Context, id string) (*tenant.UserGrant, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i := find(s.userGrants, func(g *tenant.UserGrant) bool { return g.ID == id })
+	if i < 0 {
+		return nil, tenant.ErrNotFound
+	}
+	return cloneUserGrant(s.userGrants[i]), nil
+}
+
+func (s *Store) ListUserGrants(_ context.Context, f tenant.UserGrantFilter) ([]*tenant.UserGrant, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*tenant.UserGrant
+	for _, g := range s.userGrants {
+		if (f.UserID == "" || g.UserID == f.UserID) && (f.ClientID == "" || g.ClientID == f.ClientID) &&
+			(f.Audience == "" || g.Audience == f.Audience) {
+			out = append(out, cloneUserGrant(g))
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) MergeUserGrant(_ context.Context, userID, clientID, audience string, scopes []string) (*tenant.UserGrant, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := find(s.userGrants, func(g *tenant.UserGrant) bool {
+		return g.UserID == userID && g.ClientID == clientID && g.Audience == audience
+	})
+	if i < 0 {
+		g := &tenant.UserGrant{ID: newID(""), UserID: userID, ClientID: clientID, Audience: audience}
+		s.userGrants = append(s.userGrants, g)
+		i = len(s.userGrants) - 1
+	}
+	g := s.userGrants[i]
+	for _, sc := range scopes {
+		if !slices.Contains(g.Scope, sc) {
+			g.Scope = append(g.Scope, sc)
+		}
+	}
+	return cloneUserGrant(g), nil
+}
+
+func (s *Store) DeleteUserGrant(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := find(s.userGrants, func(x *tenant.UserGrant) bool { return x.ID == id })
+	if i < 0 {
+		return tenant.ErrNotFound
+	}
+	s.userGrants = slices.Delete(s.userGrants, i, i+1)
+	for k, t := range s.refresh {
+		if t.GrantID == id {
+			delete(s.refresh, k)
+		}
+	}
+	return nil
+}
+
+// Settings
+
+func (s *Store) GetSettings(context.Context) (tenant.Settings, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.settings, nil
+}
+
+func (s *Store) UpdateSettings(_ context.Context, st tenant.Settings) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settings = st
+	return nil
+}
+
+// Refresh tokens
+
+func cloneRefresh(t *tenant.RefreshToken) *tenant.RefreshToken {
+	n := *t
+	n.Scope = slices.Clone(t.Scope)
+	return &n
+}
+
+func (s *Store) SaveRefreshToken(_ context.Context, t *tenant.RefreshToken) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refresh[t.ID] = cloneRefresh(t)
+	return nil
+}
+
+func (s *Store) GetRefreshToken(_ context.Context, id string) (*tenant.RefreshToken, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.refresh[id]
+	if !ok {
+		return nil, tenant.ErrNotFound
+	}
+	return cloneRefresh(t), nil
+}
+
+func (s *Store) DeleteRefreshToken(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.refresh[id]; !ok {
+		return tenant.ErrNotFound
+	}
+	delete(s.refresh, id)
+	return nil
+}
+
+// Keys
+
+func (s *Store) SigningKeys(context.Context) ([]tenant.SigningKey, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]tenant.SigningKey, len(s.keys))
+	for i, k := range s.keys {
+		k.PEM = slices.Clone(k.PEM)
+		out[i] = k
+	}
+	return out, nil
+}
+
+func (s *Store) AddSigningKey(_ context.Context, k tenant.SigningKey) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slices.ContainsFunc(s.keys, func(x tenant.SigningKey) bool { return x.KID == k.KID }) {
+		return tenant.ErrConflict
+	}
+	k.PEM = slices.Clone(k.PEM)
+	s.keys = append(s.keys, k)
+	return nil
+}

@@ -1,0 +1,107 @@
+package tenant
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every Store returns, so callers can map them to HTTP statuses
+// without knowing the backend.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("already exists")
+)
+
+// ClientGrantFilter selects client grants; empty fields match anything.
+type ClientGrantFilter struct {
+	ClientID    string
+	Audience    string
+	SubjectType string
+}
+
+// UserGrantFilter selects user grants; empty fields match anything.
+type UserGrantFilter struct {
+	UserID   string
+	ClientID string
+	Audience string
+}
+
+// RefreshToken is the server-side record of an issued refresh token. It names
+// the user grant it was issued under, so revoking the grant (rule C9) stops it.
+type RefreshToken struct {
+	// ID is a SHA-256 digest of the token, never the token itself.
+	ID        string    `json:"id"`
+	ClientID  string    `json:"client_id"`
+	UserID    string    `json:"user_id"`
+	Audience  string    `json:"audience"`
+	Scope     []string  `json:"scope"`
+	GrantID   string    `json:"grant_id,omitempty"`
+	AuthTime  time.Time `json:"auth_time"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// SigningKey is a tenant key in PEM form (PKCS#8), kept by the store so that
+// keys survive a restart when the store is durable (rule J1).
+type SigningKey struct {
+	KID       string    `json:"kid"`
+	Alg       string    `json:"alg"`
+	PEM       []byte    `json:"pem"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Store keeps one tenant. Every method is safe for concurrent use. Getters
+// return copies: changing a returned value never changes the store.
+// List methods return items in creation order.
+type Store interface {
+	GetClient(ctx context.Context, clientID string) (*Client, error)
+	ListClients(ctx context.Context) ([]*Client, error)
+	CreateClient(ctx context.Context, c *Client) error
+	UpdateClient(ctx context.Context, c *Client) error
+	// DeleteClient also removes the client's client grants, user grants and
+	// refresh tokens.
+	DeleteClient(ctx context.Context, clientID string) error
+
+	GetAPI(ctx context.Context, id string) (*API, error)
+	GetAPIByIdentifier(ctx context.Context, identifier string) (*API, error)
+	ListAPIs(ctx context.Context) ([]*API, error)
+	CreateAPI(ctx context.Context, a *API) error
+	UpdateAPI(ctx context.Context, a *API) error
+	DeleteAPI(ctx context.Context, id string) error
+
+	GetUser(ctx context.Context, userID string) (*User, error)
+	// FindUser looks a user up by email or username (case-insensitive).
+	FindUser(ctx context.Context, login string) (*User, error)
+	ListUsers(ctx context.Context) ([]*User, error)
+	CreateUser(ctx context.Context, u *User) error
+	UpdateUser(ctx context.Context, u *User) error
+	// DeleteUser also removes the user's grants and refresh tokens.
+	DeleteUser(ctx context.Context, userID string) error
+
+	GetClientGrant(ctx context.Context, id string) (*ClientGrant, error)
+	ListClientGrants(ctx context.Context, f ClientGrantFilter) ([]*ClientGrant, error)
+	// CreateClientGrant returns ErrConflict when the client already has a
+	// grant of the same subject type for the audience.
+	CreateClientGrant(ctx context.Context, g *ClientGrant) error
+	UpdateClientGrant(ctx context.Context, g *ClientGrant) error
+	DeleteClientGrant(ctx context.Context, id string) error
+
+	GetUserGrant(ctx context.Context, id string) (*UserGrant, error)
+	ListUserGrants(ctx context.Context, f UserGrantFilter) ([]*UserGrant, error)
+	// MergeUserGrant adds scopes to the grant of (user, client, audience),
+	// creating it when there is none, and returns the grant as stored.
+	MergeUserGrant(ctx context.Context, userID, clientID, audience string, scopes []string) (*UserGrant, error)
+	// DeleteUserGrant removes a grant and the refresh tokens issued under it.
+	DeleteUserGrant(ctx context.Context, id string) error
+
+	GetSettings(ctx context.Context) (Settings, error)
+	UpdateSettings(ctx context.Context, s Settings) error
+
+	SaveRefreshToken(ctx context.Context, t *RefreshToken) error
+	GetRefreshToken(ctx context.Context, id string) (*RefreshToken, error)
+	DeleteRefreshToken(ctx context.Context, id string) error
+
+	// SigningKeys returns the tenant's keys, oldest first.
+	SigningKeys(ctx context.Context) ([]SigningKey, error)
+	AddSigningKey(ctx context.Context, k SigningKey) error
+}
