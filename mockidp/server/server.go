@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/consentry/consentry/mockidp/consent"
 	"github.com/consentry/consentry/mockidp/tenant"
 )
 
@@ -25,6 +26,10 @@ type Options struct {
 	MgmtClientID, MgmtClientSecret string
 	// PasswordCost is the bcrypt cost for user passwords (default 10).
 	PasswordCost int
+	// Decide replaces the consent decision; nil means consent.Decide. Only
+	// the harness's mutation tests set it, to prove scenarios fail when the
+	// mock misbehaves.
+	Decide func(consent.Facts) consent.Screen
 }
 
 // Server is a running mock IdP: an http.Handler for one tenant.
