@@ -45,9 +45,10 @@ type Facts struct {
 	SkipConfirmation bool
 	// Requested are the scopes that need the user's consent in this request.
 	Requested []string
-	// Granted are the scopes of the user's existing grant for this client
-	// and API; nil when there is none.
-	Granted []string
+	// HasGrant is true when the user has a grant for this client and API;
+	// Granted are its scopes.
+	HasGrant bool
+	Granted  []string
 	// PromptConsent is true when the request has prompt=consent (rule C5).
 	PromptConsent bool
 	// ScreenShown is true when the transaction already showed a screen
@@ -60,14 +61,19 @@ type Facts struct {
 // skip (rule C1).
 func (f Facts) Skips() bool { return f.FirstParty && f.APISkipsConsent }
 
-// Covered reports whether the existing grant covers every requested scope.
+// Covered reports whether an existing grant covers every requested scope.
+// With no grant nothing is covered: the first access to an API is always
+// consented to (rule C1), even when it asks for no scope.
 func (f Facts) Covered() bool {
+	if !f.HasGrant {
+		return false
+	}
 	for _, s := range f.Requested {
 		if !slices.Contains(f.Granted, s) {
 			return false
 		}
 	}
-	return f.Granted != nil || len(f.Requested) == 0
+	return true
 }
 
 // Decide returns the screen the transaction needs next (Auth0 profile).

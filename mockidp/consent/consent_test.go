@@ -13,13 +13,22 @@ func TestC1_ThirdPartyAlwaysAsked_EvenWhenAPIAllowsSkipping(t *testing.T) {
 }
 
 func TestC2_GrantCoveringScopesSkipsThePage_WiderRequestAsksAgain(t *testing.T) {
-	f := Facts{VerifiableCallback: true, Requested: []string{"read:posts"}, Granted: []string{"read:posts", "write:posts"}}
+	f := Facts{VerifiableCallback: true, Requested: []string{"read:posts"}, HasGrant: true, Granted: []string{"read:posts", "write:posts"}}
 	if got := Decide(f); got != None {
 		t.Fatalf("covered: got %v, want none", got)
 	}
 	f.Requested = []string{"read:posts", "delete:posts"}
 	if got := Decide(f); got != Consent {
 		t.Fatalf("beyond the grant: got %v, want consent", got)
+	}
+}
+
+func TestC1_FirstAccessIsConsentedEvenWithNoScopes(t *testing.T) {
+	if got := Decide(Facts{VerifiableCallback: true}); got != Consent {
+		t.Fatalf("no grant, no scopes: got %v, want consent", got)
+	}
+	if got := Decide(Facts{VerifiableCallback: true, HasGrant: true}); got != None {
+		t.Fatalf("grant, no scopes: got %v, want none", got)
 	}
 }
 
@@ -40,7 +49,7 @@ func TestC4_FirstPartyVerifiableCallbackSkipsConsent(t *testing.T) {
 func TestC5_PromptConsentAlwaysShowsThePage(t *testing.T) {
 	for _, f := range []Facts{
 		{FirstParty: true, APISkipsConsent: true, VerifiableCallback: true, PromptConsent: true},
-		{Requested: []string{"a:b"}, Granted: []string{"a:b"}, PromptConsent: true, VerifiableCallback: true},
+		{Requested: []string{"a:b"}, HasGrant: true, Granted: []string{"a:b"}, PromptConsent: true, VerifiableCallback: true},
 	} {
 		if got := Decide(f); got != Consent {
 			t.Fatalf("%+v: got %v, want consent", f, got)
