@@ -144,4 +144,3 @@ func TestErrorPage(t *testing.T) {
 		t.Fatalf("text %q", p.Text)
 	}
 }
-
