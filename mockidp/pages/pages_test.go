@@ -16,7 +16,9 @@ func TestPagesFollowTheContract(t *testing.T) {
 		want   []string
 		not    []string
 	}{
-		{"login", func(w *httptest.ResponseRecorder) { RenderLogin(w, 200, Login{Tenant: tn, Client: Client{Name: "App"}, Form: form}) }, 200,
+		{"login", func(w *httptest.ResponseRecorder) {
+			RenderLogin(w, 200, Login{Tenant: tn, Client: Client{Name: "App"}, Form: form})
+		}, 200,
 			[]string{`data-prompt="login"`, `name="username"`, `name="password"`, `name="action" value="default"`, `name="csrf" value="c1"`, "Acme &lt;Test&gt;"}, nil},
 		{"consent", func(w *httptest.ResponseRecorder) {
 			RenderConsent(w, Consent{Tenant: tn, Client: Client{Name: "Partner"}, Form: form, UserEmail: "a@x", Lines: []ScopeLine{{Title: "Posts", Text: "read and write your posts"}}, Scopes: []string{"read:posts"}})

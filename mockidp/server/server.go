@@ -1,21 +1,35 @@
 // Package server wires the mock IdP together: a store, the tenant's keys,
 // the Auth0 face, the Management API and the pages, behind one http.Handler.
+// It is the only package that knows all the others.
 package server
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
 
+	"github.com/go-chi/chi/v5"
+
+	"github.com/consentry/consentry/mockidp/auth0"
 	"github.com/consentry/consentry/mockidp/consent"
+	"github.com/consentry/consentry/mockidp/credentials"
+	"github.com/consentry/consentry/mockidp/mgmt"
+	"github.com/consentry/consentry/mockidp/session"
 	"github.com/consentry/consentry/mockidp/tenant"
+	"github.com/consentry/consentry/mockidp/tokens"
 )
 
 // Options configure one mock IdP serving one tenant.
 type Options struct {
 	// Issuer is the tenant's issuer URL; it must end with "/" (Auth0 style),
-	// e.g. "http://127.0.0.1:8080/".
+	// e.g. "http://127.0.0.1:8080/". A path ("http://h/tenant-a/") mounts
+	// every endpoint under it.
 	Issuer string
 	// Store holds the tenant; it is already loaded (config file or empty).
 	Store tenant.Store
@@ -35,13 +49,192 @@ type Options struct {
 // Server is a running mock IdP: an http.Handler for one tenant.
 type Server struct {
 	handler http.Handler
+	issuer  *tokens.Issuer
 }
 
 // ServeHTTP serves every endpoint of the tenant.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// New builds the IdP for opts. (Being written: the wiring lands with the
-// Auth0 face; until then it refuses to start.)
+// Issuer is the tenant's token issuer (tests verify tokens with it).
+func (s *Server) Issuer() *tokens.Issuer { return s.issuer }
+
+// ManagementAudience is the Management API's audience for an issuer.
+func ManagementAudience(issuer string) string { return issuer + "api/v2/" }
+
+// New builds the IdP for opts.
 func New(ctx context.Context, opts Options) (*Server, error) {
-	return nil, errors.New("server: not wired yet")
+	u, err := url.Parse(opts.Issuer)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("server: issuer %q must be an absolute http(s) URL", opts.Issuer)
+	}
+	if !strings.HasSuffix(opts.Issuer, "/") {
+		return nil, fmt.Errorf("server: issuer %q must end with \"/\"", opts.Issuer)
+	}
+	if opts.Store == nil {
+		return nil, errors.New("server: a store is required")
+	}
+	if (opts.MgmtClientID == "") != (opts.MgmtClientSecret == "") {
+		return nil, errors.New("server: the management client needs both an id and a secret")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cost := opts.PasswordCost
+	if cost == 0 {
+		cost = credentials.DefaultCost
+	}
+	keys, err := tokens.LoadOrCreate(ctx, opts.Store)
+	if err != nil {
+		return nil, err
+	}
+	iss := &tokens.Issuer{URL: opts.Issuer, Keys: keys}
+	if err := bootstrapManagement(ctx, opts); err != nil {
+		return nil, err
+	}
+	sessions := session.New(nil)
+	face := auth0.New(auth0.Config{Issuer: iss, Store: opts.Store, Sessions: sessions, Logger: log, Decide: opts.Decide})
+	mgmtAudience := ManagementAudience(opts.Issuer)
+	api := mgmt.New(mgmt.Config{
+		Store: opts.Store,
+		Verify: func(_ context.Context, bearer string) ([]string, error) {
+			c, err := iss.VerifyAccess(bearer, mgmtAudience)
+			if err != nil {
+				return nil, err
+			}
+			if sessions.Revoked(c.ID) {
+				return nil, errors.New("token revoked")
+			}
+			return c.Scopes(), nil
+		},
+		HashPassword: func(pw string) (string, error) { return credentials.HashPassword(pw, cost) },
+		NewClientID:  credentials.GenerateClientID,
+		NewSecret:    credentials.GenerateSecret,
+		Logger:       log,
+	})
+
+	r := chi.NewRouter()
+	r.Use(recoverer(log), accessLog(log))
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	face.Mount(r)
+	api.Mount(r)
+
+	var h http.Handler = r
+	if prefix := strings.TrimSuffix(u.Path, "/"); prefix != "" {
+		h = http.StripPrefix(prefix, r)
+	}
+	return &Server{handler: h, issuer: iss}, nil
+}
+
+// bootstrapManagement makes sure the Management API exists as an API of the
+// tenant and, when asked, creates the management client and its grant.
+func bootstrapManagement(ctx context.Context, opts Options) error {
+	aud := ManagementAudience(opts.Issuer)
+	scopes := make([]tenant.Scope, len(mgmt.Scopes))
+	for i, s := range mgmt.Scopes {
+		scopes[i] = tenant.Scope{Value: s}
+	}
+	api, err := opts.Store.GetAPIByIdentifier(ctx, aud)
+	switch {
+	case errors.Is(err, tenant.ErrNotFound):
+		api = &tenant.API{Identifier: aud, Name: "Auth0 Management API", Scopes: scopes, SigningAlg: tokens.RS256,
+			TokenLifetime: 86400, IsSystem: true}
+		if err := opts.Store.CreateAPI(ctx, api); err != nil {
+			return fmt.Errorf("server: create the Management API: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("server: read the Management API: %w", err)
+	}
+	if opts.MgmtClientID == "" {
+		return nil
+	}
+	c, err := opts.Store.GetClient(ctx, opts.MgmtClientID)
+	switch {
+	case errors.Is(err, tenant.ErrNotFound):
+		c = &tenant.Client{ClientID: opts.MgmtClientID, ClientSecret: opts.MgmtClientSecret, Name: "Mock IdP Management Client",
+			AppType: tenant.AppNonInteractive, IsFirstParty: true, GrantTypes: []string{tenant.GrantClientCredentials},
+			TokenEndpointAuthMethod: tenant.AuthSecretPost, Callbacks: []string{}, AllowedLogoutURLs: []string{}}
+		if err := opts.Store.CreateClient(ctx, c); err != nil {
+			return fmt.Errorf("server: create the management client: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("server: read the management client: %w", err)
+	default:
+		c.ClientSecret = opts.MgmtClientSecret
+		if !slices.Contains(c.GrantTypes, tenant.GrantClientCredentials) {
+			c.GrantTypes = append(c.GrantTypes, tenant.GrantClientCredentials)
+		}
+		if err := opts.Store.UpdateClient(ctx, c); err != nil {
+			return fmt.Errorf("server: update the management client: %w", err)
+		}
+	}
+	grants, err := opts.Store.ListClientGrants(ctx, tenant.ClientGrantFilter{ClientID: c.ClientID, Audience: aud, SubjectType: tenant.SubjectClient})
+	if err != nil {
+		return fmt.Errorf("server: read the management client grant: %w", err)
+	}
+	if len(grants) > 0 {
+		grants[0].Scope = slices.Clone(mgmt.Scopes)
+		return opts.Store.UpdateClientGrant(ctx, grants[0])
+	}
+	return opts.Store.CreateClientGrant(ctx, &tenant.ClientGrant{ClientID: c.ClientID, Audience: aud,
+		Scope: slices.Clone(mgmt.Scopes), SubjectType: tenant.SubjectClient})
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// accessLog logs one line per request: method, path (never the query, which
+// may carry codes), status and duration.
+func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			rec := &statusRecorder{ResponseWriter: w}
+			next.ServeHTTP(rec, r)
+			log.Debug("http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds())
+		})
+	}
+}
+
+// recoverer turns a panic into a logged 500 with a JSON body, so a bug
+// never drops the connection without an answer.
+func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if v := recover(); v != nil {
+					if v == http.ErrAbortHandler {
+						panic(v)
+					}
+					log.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(v))
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusInternalServerError)
+					_, _ = w.Write([]byte(`{"error":"server_error","error_description":"The server encountered an internal error."}` + "\n"))
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
 }

@@ -1,0 +1,116 @@
+// Package auth0 is the mock IdP's Auth0 face: the Authentication API
+// (/authorize, /oauth/token, /userinfo, /oauth/revoke, /v2/logout, discovery
+// and JWKS) and the Universal Login screens (/u/login, /u/consent), speaking
+// Auth0's wire formats. It gathers the facts of each transaction and asks the
+// consent package what to show; it owns no consent logic of its own.
+package auth0
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/consentry/consentry/mockidp/consent"
+	"github.com/consentry/consentry/mockidp/oautherr"
+	"github.com/consentry/consentry/mockidp/pages"
+	"github.com/consentry/consentry/mockidp/session"
+	"github.com/consentry/consentry/mockidp/tenant"
+	"github.com/consentry/consentry/mockidp/tokens"
+)
+
+// Config holds what the face needs. All fields but Logger and Decide are
+// required.
+type Config struct {
+	Issuer   *tokens.Issuer
+	Store    tenant.Store
+	Sessions *session.Store
+	Logger   *slog.Logger
+	// Decide is the consent decision; consent.Decide when nil.
+	Decide func(consent.Facts) consent.Screen
+}
+
+// Face serves the Auth0 Authentication API of one tenant.
+type Face struct {
+	iss      *tokens.Issuer
+	store    tenant.Store
+	sessions *session.Store
+	log      *slog.Logger
+	decide   func(consent.Facts) consent.Screen
+	secure   bool // cookies are Secure when the issuer is https
+}
+
+// New returns the face for cfg.
+func New(cfg Config) *Face {
+	f := &Face{iss: cfg.Issuer, store: cfg.Store, sessions: cfg.Sessions, log: cfg.Logger, decide: cfg.Decide}
+	if f.log == nil {
+		f.log = slog.New(slog.DiscardHandler)
+	}
+	if f.decide == nil {
+		f.decide = consent.Decide
+	}
+	f.secure = strings.HasPrefix(cfg.Issuer.URL, "https://")
+	return f
+}
+
+// Mount adds the face's routes to r.
+func (f *Face) Mount(r chi.Router) {
+	r.Get("/.well-known/openid-configuration", f.discovery)
+	r.Get("/.well-known/jwks.json", f.jwks)
+	r.Get("/authorize", f.authorize)
+	r.Post("/authorize", f.authorize)
+	r.Get("/u/login", f.loginPage)
+	r.Post("/u/login", f.loginSubmit)
+	r.Get("/u/consent", f.consentPage)
+	r.Post("/u/consent", f.consentSubmit)
+	r.Post("/oauth/token", f.token)
+	r.Get("/userinfo", f.userinfo)
+	r.Post("/userinfo", f.userinfo)
+	r.Post("/oauth/revoke", f.revoke)
+	r.Get("/v2/logout", f.logout)
+}
+
+// url returns the absolute URL of a path of the tenant ("authorize").
+func (f *Face) url(path string) string { return f.iss.URL + path }
+
+// userinfoAudience is the audience of tokens usable at /userinfo, and the
+// audience user grants are kept under when a request names no API.
+func (f *Face) userinfoAudience() string { return f.url("userinfo") }
+
+func (f *Face) tenantView(ctx context.Context) pages.Tenant {
+	s, err := f.store.GetSettings(ctx)
+	if err != nil || s.FriendlyName == "" {
+		return pages.Tenant{Name: "Mock IdP", LogoURL: s.PictureURL}
+	}
+	return pages.Tenant{Name: s.FriendlyName, LogoURL: s.PictureURL}
+}
+
+// errorPage renders the error page for err.
+func (f *Face) errorPage(w http.ResponseWriter, r *http.Request, err *oautherr.Error) {
+	f.log.Info("error page", "error", err.Code, "description", err.Description, "status", err.HTTPStatus())
+	pages.RenderError(w, pages.Error{Tenant: f.tenantView(r.Context()), Code: err.Code, Description: err.Description, Status: err.HTTPStatus()})
+}
+
+// internal logs an unexpected failure and answers without leaking it.
+func (f *Face) internal(err error) *oautherr.Error {
+	f.log.Error("internal error", "err", err)
+	return oautherr.ServerError("The server encountered an internal error.")
+}
+
+// apiFor returns the API an audience names, nil for no audience.
+func (f *Face) apiFor(ctx context.Context, audience string) (*tenant.API, *oautherr.Error) {
+	if audience == "" {
+		return nil, nil
+	}
+	api, err := f.store.GetAPIByIdentifier(ctx, audience)
+	if errors.Is(err, tenant.ErrNotFound) {
+		return nil, oautherr.AccessDenied("Service not found: " + audience)
+	}
+	if err != nil {
+		return nil, f.internal(err)
+	}
+	return api, nil
+}

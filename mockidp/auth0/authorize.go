@@ -1,0 +1,355 @@
+package auth0
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/consentry/consentry/mockidp/consent"
+	"github.com/consentry/consentry/mockidp/oautherr"
+	"github.com/consentry/consentry/mockidp/session"
+	"github.com/consentry/consentry/mockidp/tenant"
+	"github.com/consentry/consentry/mockidp/tokens"
+)
+
+// Response types the face supports.
+const (
+	rtCode         = "code"
+	rtToken        = "token"
+	rtIDToken      = "id_token"
+	rtIDTokenToken = "id_token token"
+)
+
+// pkceChallenge is RFC 7636's code_challenge syntax.
+var pkceChallenge = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
+
+// authorize starts a transaction (rules A1 to A5, K2 to K5).
+func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		f.errorPage(w, r, oautherr.InvalidRequest("The request could not be parsed."))
+		return
+	}
+	q := r.Form
+
+	// A1: problems with the client or the callback never redirect.
+	clientID := q.Get("client_id")
+	if clientID == "" {
+		f.errorPage(w, r, oautherr.InvalidRequest("Missing required parameter: client_id"))
+		return
+	}
+	client, err := f.store.GetClient(ctx, clientID)
+	if errors.Is(err, tenant.ErrNotFound) {
+		f.errorPage(w, r, oautherr.InvalidRequest("Unknown client: "+clientID))
+		return
+	} else if err != nil {
+		f.errorPage(w, r, f.internal(err))
+		return
+	}
+	redirectURI := q.Get("redirect_uri")
+	if redirectURI == "" {
+		f.errorPage(w, r, oautherr.InvalidRequest("Missing required parameter: redirect_uri"))
+		return
+	}
+	if !client.MatchCallback(redirectURI) {
+		f.errorPage(w, r, oautherr.InvalidRequest(`The redirect_uri "`+redirectURI+`" is not in the list of allowed callback URLs of the client.`))
+		return
+	}
+
+	tx := session.Transaction{
+		ID:           tokens.RandomID(),
+		CSRF:         tokens.RandomToken(),
+		ClientID:     client.ClientID,
+		RedirectURI:  redirectURI,
+		State:        q.Get("state"),
+		Nonce:        q.Get("nonce"),
+		Audience:     q.Get("audience"),
+		ResponseMode: modeQuery,
+	}
+	// From here on, errors go back to the callback (A2). Pick the mode
+	// first, so the error itself is sent the right way.
+	rt := strings.Join(sortedFields(q.Get("response_type")), " ")
+	if rt != rtCode && rt != "" {
+		tx.ResponseMode = modeFragment
+	}
+	if m := q.Get("response_mode"); m != "" {
+		switch m {
+		case modeQuery, modeFragment, modeFormPost:
+			tx.ResponseMode = m
+		default:
+			respondError(w, r, &tx, oautherr.InvalidRequest("Unsupported response_mode: "+m))
+			return
+		}
+	}
+	if e := f.validate(ctx, client, &tx, rt, q); e != nil {
+		f.log.Info("authorize refused", "client", client.ClientID, "error", e.Code, "description", e.Description)
+		respondError(w, r, &tx, e)
+		return
+	}
+	tx.BrowserID = f.browserID(w, r)
+	f.log.Info("authorize", "client", client.ClientID, "tx", tx.ID, "response_type", rt, "audience", tx.Audience, "scope", strings.Join(tx.Scopes, " "), "prompt", promptString(tx.Prompt))
+	f.advance(w, r, &tx, nil)
+}
+
+func sortedFields(s string) []string {
+	fs := strings.Fields(s)
+	slices.Sort(fs)
+	return slices.Compact(fs)
+}
+
+func promptString(p map[string]bool) string {
+	var out []string
+	for k := range p {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return strings.Join(out, " ")
+}
+
+// validate checks an authorization request whose client and callback are
+// known, filling the transaction.
+func (f *Face) validate(ctx context.Context, c *tenant.Client, tx *session.Transaction, rt string, q url.Values) *oautherr.Error {
+	switch rt {
+	case "":
+		return oautherr.InvalidRequest("Missing required parameter: response_type")
+	case rtCode, rtToken, rtIDToken, rtIDTokenToken:
+	default:
+		return oautherr.UnsupportedResponseType("Unsupported response type: " + q.Get("response_type"))
+	}
+	tx.ResponseType = rt
+	if rt != rtCode && tx.ResponseMode == modeQuery {
+		return oautherr.InvalidRequest("response_mode=query is not allowed with response_type=" + rt)
+	}
+	// K2: strict third-party clients only use the code flow.
+	if c.IsStrictThirdParty() && rt != rtCode {
+		return oautherr.UnsupportedResponseType("Third-party clients must use response_type=code.")
+	}
+	// K5: the flow's grant type must be allowed for the client.
+	grant := tenant.GrantAuthorizationCode
+	if rt != rtCode {
+		grant = tenant.GrantImplicit
+	}
+	if !c.AllowsGrant(grant) {
+		return oautherr.UnauthorizedClient("Grant type '" + grant + "' not allowed for the client.")
+	}
+
+	// PKCE (T1, K2).
+	tx.CodeChallenge = q.Get("code_challenge")
+	tx.ChallengeMethod = q.Get("code_challenge_method")
+	switch {
+	case tx.CodeChallenge == "" && tx.ChallengeMethod != "":
+		return oautherr.InvalidRequest("code_challenge_method was sent without code_challenge.")
+	case tx.CodeChallenge != "":
+		if rt != rtCode {
+			return oautherr.InvalidRequest("code_challenge is only allowed with response_type=code.")
+		}
+		if tx.ChallengeMethod == "" {
+			tx.ChallengeMethod = "plain"
+		}
+		if tx.ChallengeMethod != "S256" && tx.ChallengeMethod != "plain" {
+			return oautherr.InvalidRequest("Unsupported code_challenge_method: " + tx.ChallengeMethod + " (use S256 or plain).")
+		}
+		if !pkceChallenge.MatchString(tx.CodeChallenge) {
+			return oautherr.InvalidRequest("code_challenge must be 43 to 128 characters of [A-Za-z0-9._~-].")
+		}
+	case rt == rtCode && c.IsStrictThirdParty():
+		return oautherr.InvalidRequest("Missing required parameter: code_challenge (PKCE is required for third-party clients).")
+	}
+
+	// prompt (A3, A4, C5).
+	tx.Prompt = map[string]bool{}
+	for _, p := range strings.Fields(q.Get("prompt")) {
+		switch p {
+		case "none", "login", "consent", "select_account":
+			tx.Prompt[p] = true
+		default:
+			return oautherr.InvalidRequest("Unsupported prompt value: " + p)
+		}
+	}
+	if tx.Prompt["none"] && len(tx.Prompt) > 1 {
+		return oautherr.InvalidRequest("prompt=none cannot be combined with other prompt values.")
+	}
+
+	// Audience and scopes (P3, K2).
+	api, e := f.apiFor(ctx, tx.Audience)
+	if e != nil {
+		return e
+	}
+	var allowed []string
+	if c.IsStrictThirdParty() {
+		if api == nil {
+			return oautherr.InvalidRequest("Missing required parameter: audience (third-party clients must name an API).")
+		}
+		grants, err := f.store.ListClientGrants(ctx, tenant.ClientGrantFilter{ClientID: c.ClientID, Audience: api.Identifier, SubjectType: tenant.SubjectUser})
+		if err != nil {
+			return f.internal(err)
+		}
+		if len(grants) == 0 {
+			return oautherr.UnauthorizedClient(`Client "` + c.ClientID + `" is not authorized to access resource server "` + api.Identifier + `".`)
+		}
+		allowed = grants[0].Scope
+		if allowed == nil {
+			allowed = []string{}
+		}
+	}
+	tx.Scopes = effectiveScopes(splitScopes(q.Get("scope")), c, api, allowed)
+	if strings.Contains(rt, rtIDToken) {
+		if !slices.Contains(tx.Scopes, scopeOpenID) {
+			return oautherr.InvalidRequest("response_type=" + rt + " requires the openid scope.")
+		}
+		if tx.Nonce == "" {
+			return oautherr.InvalidRequest("Missing required parameter: nonce")
+		}
+	}
+	return nil
+}
+
+// advance moves a transaction to its next screen or to the callback. The
+// login session is the browser's, or fresh when the caller just made one.
+func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Transaction, fresh *session.Session) {
+	ctx := r.Context()
+	var (
+		sess session.Session
+		user *tenant.User
+		ok   bool
+	)
+	if fresh != nil {
+		sess = *fresh
+		user, ok = f.sessionUser(r, sess)
+	} else {
+		sess, user, ok = f.currentUser(r)
+	}
+	if !ok || (tx.Prompt["login"] && !tx.LoggedIn) {
+		if tx.Prompt["none"] {
+			f.sessions.EndTransaction(tx.ID)
+			respondError(w, r, tx, oautherr.LoginRequired("Login required"))
+			return
+		}
+		tx.Pending = "login"
+		f.sessions.PutTransaction(*tx)
+		redirect(w, r, f.url("u/login?state="+url.QueryEscape(tx.ID)))
+		return
+	}
+	client, api, e := f.txParties(ctx, tx)
+	if e != nil {
+		f.sessions.EndTransaction(tx.ID)
+		respondError(w, r, tx, e)
+		return
+	}
+	facts, grant, err := f.facts(ctx, tx, client, api, user)
+	if err != nil {
+		f.errorPage(w, r, f.internal(err))
+		return
+	}
+	screen := f.decide(facts)
+	f.log.Info("consent decision", "tx", tx.ID, "client", client.ClientID, "first_party", facts.FirstParty,
+		"api_skips", facts.APISkipsConsent, "verifiable_callback", facts.VerifiableCallback, "has_grant", facts.HasGrant,
+		"prompt_consent", facts.PromptConsent, "screen_shown", facts.ScreenShown, "screen", screen.String())
+	if screen != consent.None {
+		if tx.Prompt["none"] {
+			f.sessions.EndTransaction(tx.ID)
+			respondError(w, r, tx, oautherr.ConsentRequired("Consent required"))
+			return
+		}
+		tx.Pending = screen.String()
+		tx.Offered = tx.Scopes
+		f.sessions.PutTransaction(*tx)
+		redirect(w, r, f.url("u/consent?state="+url.QueryEscape(tx.ID)))
+		return
+	}
+	if !f.sessions.EndTransaction(tx.ID) && tx.Pending != "" {
+		// The transaction was stored and someone finished it first.
+		f.errorPage(w, r, oautherr.InvalidRequest("This login transaction was already completed."))
+		return
+	}
+	grantID := ""
+	if grant != nil {
+		grantID = grant.ID
+	}
+	f.finish(w, r, tx, client, api, user, sess, grantID)
+}
+
+// txParties loads the transaction's client and API again: they may have
+// changed (or gone) since /authorize.
+func (f *Face) txParties(ctx context.Context, tx *session.Transaction) (*tenant.Client, *tenant.API, *oautherr.Error) {
+	client, err := f.store.GetClient(ctx, tx.ClientID)
+	if err != nil {
+		return nil, nil, oautherr.InvalidRequest("The client no longer exists.")
+	}
+	api, e := f.apiFor(ctx, tx.Audience)
+	if e != nil {
+		return nil, nil, e
+	}
+	return client, api, nil
+}
+
+// grantAudience is the audience a user grant is kept under.
+func (f *Face) grantAudience(tx *session.Transaction) string {
+	if tx.Audience == "" {
+		return f.userinfoAudience()
+	}
+	return tx.Audience
+}
+
+// facts gathers what the consent decision needs.
+func (f *Face) facts(ctx context.Context, tx *session.Transaction, c *tenant.Client, api *tenant.API, u *tenant.User) (consent.Facts, *tenant.UserGrant, error) {
+	settings, err := f.store.GetSettings(ctx)
+	if err != nil {
+		return consent.Facts{}, nil, err
+	}
+	grants, err := f.store.ListUserGrants(ctx, tenant.UserGrantFilter{UserID: u.UserID, ClientID: c.ClientID, Audience: f.grantAudience(tx)})
+	if err != nil {
+		return consent.Facts{}, nil, err
+	}
+	facts := consent.Facts{
+		FirstParty: c.IsFirstParty,
+		// With no API, a first-party client only signs the user in to
+		// itself: nothing to consent to beyond C6's confirmation.
+		APISkipsConsent:    api == nil || api.SkipConsentForVerifiableFirstPartyClients,
+		VerifiableCallback: tenant.IsVerifiableCallback(tx.RedirectURI),
+		SkipConfirmation:   tenant.SkipConfirmation(c, settings),
+		Requested:          tx.Scopes,
+		PromptConsent:      tx.Prompt["consent"],
+		ScreenShown:        tx.ScreenShown,
+	}
+	var grant *tenant.UserGrant
+	if len(grants) > 0 {
+		grant = grants[0]
+		facts.HasGrant, facts.Granted = true, grant.Scope
+	}
+	return facts, grant, nil
+}
+
+// finish answers the client: a code, or tokens for the implicit flow. The
+// caller has ended the transaction.
+func (f *Face) finish(w http.ResponseWriter, r *http.Request, tx *session.Transaction, c *tenant.Client, api *tenant.API, u *tenant.User, sess session.Session, grantID string) {
+	params := url.Values{}
+	if tx.ResponseType == rtCode {
+		code := tokens.RandomToken()
+		f.sessions.PutCode(tokens.Digest(code), session.Code{
+			ClientID: c.ClientID, RedirectURI: tx.RedirectURI, UserID: u.UserID, Audience: tx.Audience,
+			Scopes: tx.Scopes, Nonce: tx.Nonce, AuthTime: sess.AuthTime, CodeChallenge: tx.CodeChallenge,
+			ChallengeMethod: tx.ChallengeMethod, GrantID: grantID, ExpiresAt: time.Now().Add(session.CodeTTL),
+		})
+		params.Set("code", code)
+	} else {
+		res, _, e := f.userTokens(r.Context(), userTokenRequest{
+			client: c, api: api, user: u, scopes: tx.Scopes, nonce: tx.Nonce, authTime: sess.AuthTime,
+			access: strings.Contains(tx.ResponseType, rtToken), idToken: strings.Contains(tx.ResponseType, rtIDToken), noRefresh: true,
+		})
+		if e != nil {
+			respondError(w, r, tx, e)
+			return
+		}
+		for k, v := range res.values() {
+			params[k] = v
+		}
+	}
+	f.log.Info("authorize response", "tx", tx.ID, "client", c.ClientID, "user", u.UserID, "response_type", tx.ResponseType)
+	respond(w, r, tx, params)
+}

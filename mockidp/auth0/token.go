@@ -1,0 +1,392 @@
+package auth0
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/consentry/consentry/mockidp/credentials"
+	"github.com/consentry/consentry/mockidp/oautherr"
+	"github.com/consentry/consentry/mockidp/tenant"
+	"github.com/consentry/consentry/mockidp/tokens"
+)
+
+// maxFormBytes bounds a token request body.
+const maxFormBytes = 64 << 10
+
+// tokenResponse is the token endpoint's success body.
+type tokenResponse struct {
+	AccessToken     string `json:"access_token"`
+	IDToken         string `json:"id_token,omitempty"`
+	RefreshToken    string `json:"refresh_token,omitempty"`
+	TokenType       string `json:"token_type"`
+	ExpiresIn       int    `json:"expires_in"`
+	Scope           string `json:"scope,omitempty"`
+	IssuedTokenType string `json:"issued_token_type,omitempty"`
+}
+
+// values renders the response for the implicit flow's fragment.
+func (t tokenResponse) values() url.Values {
+	v := url.Values{}
+	if t.AccessToken != "" {
+		v.Set("access_token", t.AccessToken)
+		v.Set("token_type", t.TokenType)
+		v.Set("expires_in", strconv.Itoa(t.ExpiresIn))
+		if t.Scope != "" {
+			v.Set("scope", t.Scope)
+		}
+	}
+	if t.IDToken != "" {
+		v.Set("id_token", t.IDToken)
+	}
+	return v
+}
+
+// token is POST /oauth/token (rules T1 to T5, K5).
+func (f *Face) token(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		oautherr.WriteJSON(w, oautherr.InvalidRequest("The request body must be application/x-www-form-urlencoded (at most 64 KiB)."))
+		return
+	}
+	grantType := r.PostForm.Get("grant_type")
+	if grantType == "" {
+		oautherr.WriteJSON(w, oautherr.InvalidRequest("Missing required parameter: grant_type"))
+		return
+	}
+	handler, known := map[string]func(context.Context, *tenant.Client, url.Values) (tokenResponse, *oautherr.Error){
+		tenant.GrantAuthorizationCode: f.codeGrant,
+		tenant.GrantClientCredentials: f.clientCredentialsGrant,
+		tenant.GrantPassword:          f.passwordGrant,
+		tenant.GrantPasswordRealm:     f.passwordGrant,
+		tenant.GrantRefreshToken:      f.refreshGrant,
+	}[grantType]
+	if !known {
+		oautherr.WriteJSON(w, oautherr.UnsupportedGrantType("Unsupported grant type: "+grantType))
+		return
+	}
+	client, e := f.authenticateClient(r)
+	if e != nil {
+		f.log.Info("token refused", "grant_type", grantType, "error", e.Code, "description", e.Description)
+		oautherr.WriteJSON(w, e)
+		return
+	}
+	if !client.AllowsGrant(grantType) {
+		oautherr.WriteJSON(w, oautherr.UnauthorizedClient("Grant type '"+grantType+"' not allowed for the client."))
+		return
+	}
+	res, e := handler(r.Context(), client, r.PostForm)
+	if e != nil {
+		f.log.Info("token refused", "grant_type", grantType, "client", client.ClientID, "error", e.Code, "description", e.Description)
+		oautherr.WriteJSON(w, e)
+		return
+	}
+	f.log.Info("token issued", "grant_type", grantType, "client", client.ClientID, "scope", res.Scope)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	_ = json.NewEncoder(w).Encode(res)
+}
+
+// authenticateClient identifies the client: client_secret_basic,
+// client_secret_post, or none for public clients (rule T1).
+func (f *Face) authenticateClient(r *http.Request) (*tenant.Client, *oautherr.Error) {
+	id, secret, basic := r.BasicAuth()
+	if basic {
+		// RFC 6749 2.3.1: both parts are form-urlencoded first.
+		if v, err := url.QueryUnescape(id); err == nil {
+			id = v
+		}
+		if v, err := url.QueryUnescape(secret); err == nil {
+			secret = v
+		}
+		if pid := r.PostForm.Get("client_id"); pid != "" && pid != id {
+			return nil, oautherr.InvalidRequest("client_id in the body does not match the Authorization header.")
+		}
+	} else {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	if id == "" {
+		return nil, oautherr.InvalidClient("Client authentication is required: send client_id (and client_secret for confidential clients).")
+	}
+	c, err := f.store.GetClient(r.Context(), id)
+	if errors.Is(err, tenant.ErrNotFound) {
+		return nil, oautherr.InvalidClient("Unknown client or invalid client credentials.")
+	} else if err != nil {
+		return nil, f.internal(err)
+	}
+	if c.IsPublic() {
+		return c, nil
+	}
+	if secret == "" {
+		return nil, oautherr.InvalidClient("Client authentication is required: this client must send its client_secret.")
+	}
+	if !credentials.SecretMatches(c.ClientSecret, secret) {
+		return nil, oautherr.InvalidClient("Unknown client or invalid client credentials.")
+	}
+	return c, nil
+}
+
+// codeGrant redeems an authorization code (rule T1).
+func (f *Face) codeGrant(ctx context.Context, c *tenant.Client, form url.Values) (tokenResponse, *oautherr.Error) {
+	code := form.Get("code")
+	if code == "" {
+		return tokenResponse{}, oautherr.InvalidRequest("Missing required parameter: code")
+	}
+	digest := tokens.Digest(code)
+	rec, first, ok := f.sessions.RedeemCode(digest)
+	if !ok {
+		return tokenResponse{}, oautherr.InvalidGrant("Invalid or expired authorization code.")
+	}
+	if !first {
+		// A replayed code: revoke what its first redemption issued.
+		for _, jti := range rec.IssuedAccess {
+			f.sessions.Revoke(jti, time.Now().Add(30*24*time.Hour))
+		}
+		for _, id := range rec.IssuedRefresh {
+			_ = f.store.DeleteRefreshToken(ctx, id)
+		}
+		f.log.Warn("authorization code replayed; tokens revoked", "client", c.ClientID)
+		return tokenResponse{}, oautherr.InvalidGrant("Authorization code has already been used; the tokens issued with it are revoked.")
+	}
+	if rec.ClientID != c.ClientID {
+		return tokenResponse{}, oautherr.InvalidGrant("The authorization code was issued to another client.")
+	}
+	if form.Get("redirect_uri") != rec.RedirectURI {
+		return tokenResponse{}, oautherr.InvalidGrant("redirect_uri does not match the one sent to /authorize.")
+	}
+	verifier := form.Get("code_verifier")
+	switch {
+	case rec.CodeChallenge == "" && verifier != "":
+		return tokenResponse{}, oautherr.InvalidRequest("code_verifier was sent but the authorization request had no code_challenge.")
+	case rec.CodeChallenge == "" && c.IsPublic():
+		return tokenResponse{}, oautherr.InvalidRequest("Public clients must use PKCE: the authorization request had no code_challenge.")
+	case rec.CodeChallenge != "" && verifier == "":
+		return tokenResponse{}, oautherr.InvalidRequest("Missing required parameter: code_verifier")
+	case rec.CodeChallenge != "" && !pkceMatches(rec.ChallengeMethod, rec.CodeChallenge, verifier):
+		return tokenResponse{}, oautherr.InvalidGrant("Failed to verify code_verifier.")
+	}
+	user, err := f.store.GetUser(ctx, rec.UserID)
+	if err != nil {
+		return tokenResponse{}, oautherr.InvalidGrant("The user of this authorization code no longer exists.")
+	}
+	api, e := f.apiFor(ctx, rec.Audience)
+	if e != nil {
+		return tokenResponse{}, e
+	}
+	res, issued, e := f.userTokens(ctx, userTokenRequest{client: c, api: api, user: user, scopes: rec.Scopes,
+		nonce: rec.Nonce, authTime: rec.AuthTime, grantID: rec.GrantID, access: true, idToken: true})
+	if e != nil {
+		return tokenResponse{}, e
+	}
+	f.sessions.RecordIssued(digest, issued.accessID, issued.refreshID)
+	return res, nil
+}
+
+func pkceMatches(method, challenge, verifier string) bool {
+	want := verifier
+	if method == "S256" {
+		sum := sha256.Sum256([]byte(verifier))
+		want = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	return subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) == 1
+}
+
+// clientCredentialsGrant issues a token to the client itself (rule T2).
+func (f *Face) clientCredentialsGrant(ctx context.Context, c *tenant.Client, form url.Values) (tokenResponse, *oautherr.Error) {
+	if c.IsPublic() {
+		return tokenResponse{}, oautherr.UnauthorizedClient("Public clients cannot use the client_credentials grant.")
+	}
+	audience := form.Get("audience")
+	if audience == "" {
+		return tokenResponse{}, oautherr.AccessDenied("No audience parameter was provided, and no default audience has been configured")
+	}
+	api, e := f.apiFor(ctx, audience)
+	if e != nil {
+		return tokenResponse{}, e
+	}
+	grants, err := f.store.ListClientGrants(ctx, tenant.ClientGrantFilter{ClientID: c.ClientID, Audience: audience, SubjectType: tenant.SubjectClient})
+	if err != nil {
+		return tokenResponse{}, f.internal(err)
+	}
+	if len(grants) == 0 {
+		return tokenResponse{}, oautherr.AccessDenied(`Client is not authorized to access "` + audience + `". You need to create a "client-grant" associated to this API.`)
+	}
+	scopes := grants[0].Scope
+	if requested := splitScopes(form.Get("scope")); len(requested) > 0 {
+		scopes = slices.DeleteFunc(requested, func(s string) bool { return !slices.Contains(grants[0].Scope, s) })
+	}
+	at, err := f.iss.AccessToken(tokens.Access{Subject: c.ClientID + "@clients", Audience: []string{audience},
+		ClientID: c.ClientID, Scope: scopes, GTY: "client-credentials", Lifetime: lifetime(api), Alg: api.SigningAlg})
+	if err != nil {
+		return tokenResponse{}, f.internal(err)
+	}
+	return tokenResponse{AccessToken: at.Token, TokenType: "Bearer", ExpiresIn: expiresIn(at), Scope: strings.Join(scopes, " ")}, nil
+}
+
+// passwordGrant is the resource owner password flow (rule T3): no consent
+// page and no grant; not for strict third-party clients.
+func (f *Face) passwordGrant(ctx context.Context, c *tenant.Client, form url.Values) (tokenResponse, *oautherr.Error) {
+	grantType := form.Get("grant_type")
+	if c.IsStrictThirdParty() {
+		return tokenResponse{}, oautherr.UnauthorizedClient("Grant type '" + grantType + "' not allowed for the client.")
+	}
+	username, password := form.Get("username"), form.Get("password")
+	if username == "" {
+		return tokenResponse{}, oautherr.InvalidRequest("Missing required parameter: username")
+	}
+	if password == "" {
+		return tokenResponse{}, oautherr.InvalidRequest("Missing required parameter: password")
+	}
+	realm := form.Get("realm")
+	if grantType == tenant.GrantPasswordRealm && realm == "" {
+		return tokenResponse{}, oautherr.InvalidRequest("Missing required parameter: realm")
+	}
+	wrong := oautherr.New(http.StatusForbidden, oautherr.CodeInvalidGrant, "Wrong email or password.")
+	user, err := f.store.FindUser(ctx, username)
+	if err != nil && !errors.Is(err, tenant.ErrNotFound) {
+		return tokenResponse{}, f.internal(err)
+	}
+	if user == nil || !credentials.CheckPassword(user.PasswordHash, password) || (realm != "" && realm != user.Connection) {
+		return tokenResponse{}, wrong
+	}
+	api, e := f.apiFor(ctx, form.Get("audience"))
+	if e != nil {
+		return tokenResponse{}, e
+	}
+	requested := splitScopes(form.Get("scope"))
+	if api != nil && len(requested) == 0 {
+		requested = api.ScopeValues() // T3: no scope requested -> every scope of the API
+	}
+	res, _, e := f.userTokens(ctx, userTokenRequest{client: c, api: api, user: user, scopes: effectiveScopes(requested, c, api, nil),
+		authTime: time.Now(), gty: "password", access: true, idToken: true})
+	return res, e
+}
+
+// refreshGrant uses a refresh token (rules T4, C9).
+func (f *Face) refreshGrant(ctx context.Context, c *tenant.Client, form url.Values) (tokenResponse, *oautherr.Error) {
+	raw := form.Get("refresh_token")
+	if raw == "" {
+		return tokenResponse{}, oautherr.InvalidRequest("Missing required parameter: refresh_token")
+	}
+	rec, err := f.store.GetRefreshToken(ctx, tokens.Digest(raw))
+	if err != nil || rec.ClientID != c.ClientID {
+		return tokenResponse{}, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidGrant, "Unknown or invalid refresh token.")
+	}
+	if rec.GrantID != "" {
+		if g, err := f.store.GetUserGrant(ctx, rec.GrantID); err != nil || !g.Covers(rec.Scope) {
+			_ = f.store.DeleteRefreshToken(ctx, rec.ID)
+			return tokenResponse{}, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidGrant, "The grant this refresh token was issued under was revoked.")
+		}
+	}
+	user, err := f.store.GetUser(ctx, rec.UserID)
+	if err != nil {
+		return tokenResponse{}, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidGrant, "Unknown or invalid refresh token.")
+	}
+	scopes := rec.Scope
+	if requested := splitScopes(form.Get("scope")); len(requested) > 0 {
+		if !subset(requested, rec.Scope) {
+			return tokenResponse{}, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidScope, "The requested scope exceeds the scope granted to the refresh token.")
+		}
+		scopes = requested
+	}
+	api, e := f.apiFor(ctx, rec.Audience)
+	if e != nil {
+		return tokenResponse{}, e
+	}
+	res, _, e := f.userTokens(ctx, userTokenRequest{client: c, api: api, user: user, scopes: scopes,
+		authTime: rec.AuthTime, access: true, idToken: true, noRefresh: true})
+	return res, e
+}
+
+// userTokenRequest describes tokens issued for a user.
+type userTokenRequest struct {
+	client          *tenant.Client
+	api             *tenant.API
+	user            *tenant.User
+	scopes          []string
+	nonce           string
+	authTime        time.Time
+	gty             string
+	grantID         string
+	access, idToken bool
+	noRefresh       bool
+}
+
+type issuedIDs struct{ accessID, refreshID string }
+
+// userTokens issues the access token, the ID token when openid was granted
+// (never to strict third-party clients, K2) and a refresh token when
+// offline_access was granted (T4).
+func (f *Face) userTokens(ctx context.Context, q userTokenRequest) (tokenResponse, issuedIDs, *oautherr.Error) {
+	res := tokenResponse{TokenType: "Bearer", Scope: strings.Join(q.scopes, " ")}
+	var ids issuedIDs
+	openid := slices.Contains(q.scopes, scopeOpenID)
+	if q.access {
+		var aud []string
+		alg := ""
+		if q.api != nil {
+			aud = append(aud, q.api.Identifier)
+			alg = q.api.SigningAlg
+		}
+		if openid {
+			aud = append(aud, f.userinfoAudience())
+		}
+		at, err := f.iss.AccessToken(tokens.Access{Subject: q.user.UserID, Audience: aud, ClientID: q.client.ClientID,
+			Scope: q.scopes, GTY: q.gty, Lifetime: lifetime(q.api), Alg: alg})
+		if err != nil {
+			return res, ids, f.internal(err)
+		}
+		res.AccessToken, res.ExpiresIn, ids.accessID = at.Token, expiresIn(at), at.ID
+	}
+	if q.idToken && openid && !q.client.IsStrictThirdParty() {
+		it, err := f.iss.IDToken(tokens.Identity{Subject: q.user.UserID, ClientID: q.client.ClientID, Nonce: q.nonce,
+			AuthTime: q.authTime, AccessToken: res.AccessToken, Name: q.user.Name, Nickname: nickname(q.user),
+			Picture: q.user.Picture, Email: q.user.Email, Profile: slices.Contains(q.scopes, scopeProfile),
+			EmailScope: slices.Contains(q.scopes, scopeEmail)})
+		if err != nil {
+			return res, ids, f.internal(err)
+		}
+		res.IDToken = it.Token
+	}
+	if !q.noRefresh && q.api != nil && q.api.AllowOfflineAccess && slices.Contains(q.scopes, scopeOffline) &&
+		q.client.AllowsGrant(tenant.GrantRefreshToken) {
+		raw := tokens.RandomToken()
+		rec := &tenant.RefreshToken{ID: tokens.Digest(raw), ClientID: q.client.ClientID, UserID: q.user.UserID,
+			Audience: q.api.Identifier, Scope: q.scopes, GrantID: q.grantID, AuthTime: q.authTime, CreatedAt: time.Now().UTC()}
+		if err := f.store.SaveRefreshToken(ctx, rec); err != nil {
+			return res, ids, f.internal(err)
+		}
+		res.RefreshToken, ids.refreshID = raw, rec.ID
+	}
+	return res, ids, nil
+}
+
+func nickname(u *tenant.User) string {
+	if u.Username != "" {
+		return u.Username
+	}
+	name, _, _ := strings.Cut(u.Email, "@")
+	return name
+}
+
+func lifetime(api *tenant.API) time.Duration {
+	if api == nil || api.TokenLifetime <= 0 {
+		return 24 * time.Hour
+	}
+	return time.Duration(api.TokenLifetime) * time.Second
+}
+
+func expiresIn(t tokens.Issued) int {
+	return int(time.Until(t.ExpiresAt).Round(time.Second).Seconds())
+}
