@@ -31,7 +31,7 @@ func (f *Face) discovery(w http.ResponseWriter, r *http.Request) {
 		"scopes_supported":                      []string{scopeOpenID, scopeProfile, scopeEmail, scopeOffline},
 		"response_types_supported":              []string{rtCode, rtToken, rtIDToken, rtIDTokenToken},
 		"response_modes_supported":              []string{modeQuery, modeFragment, modeFormPost},
-		"grant_types_supported":                 []string{tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken, tenant.GrantClientCredentials, tenant.GrantPassword, tenant.GrantPasswordRealm},
+		"grant_types_supported":                 []string{tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken, tenant.GrantClientCredentials, tenant.GrantPassword, tenant.GrantPasswordRealm, tenant.GrantTokenExchange},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{tokens.RS256},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post", "none"},

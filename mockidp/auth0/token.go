@@ -69,6 +69,7 @@ func (f *Face) token(w http.ResponseWriter, r *http.Request) {
 		tenant.GrantPassword:          f.passwordGrant,
 		tenant.GrantPasswordRealm:     f.passwordGrant,
 		tenant.GrantRefreshToken:      f.refreshGrant,
+		tenant.GrantTokenExchange:     f.exchangeGrant,
 	}[grantType]
 	if !known {
 		oautherr.WriteJSON(w, oautherr.UnsupportedGrantType("Unsupported grant type: "+grantType))
