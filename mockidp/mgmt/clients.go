@@ -1,0 +1,308 @@
+package mgmt
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/consentry/consentry/mockidp/tenant"
+)
+
+var (
+	appTypes = []string{
+		tenant.AppSPA, tenant.AppNative, tenant.AppRegularWeb, tenant.AppNonInteractive, tenant.AppResourceServer,
+	}
+	grantTypes = []string{
+		tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken,
+		tenant.GrantClientCredentials, tenant.GrantPassword, tenant.GrantPasswordRealm,
+		tenant.GrantTokenExchange,
+		"http://auth0.com/oauth/grant-type/mfa-oob",
+		"http://auth0.com/oauth/grant-type/mfa-otp",
+		"http://auth0.com/oauth/grant-type/mfa-recovery-code",
+		"urn:ietf:params:oauth:grant-type:device_code",
+	}
+	authMethods   = []string{tenant.AuthNone, tenant.AuthSecretPost, tenant.AuthSecretBasic}
+	exchangeTypes = []string{"custom_authentication", tenant.ProfileOnBehalfOf}
+
+	// strictGrantTypes are the only grant types a strict third-party client
+	// may have (rule K2); client_credentials only when it is confidential.
+	strictGrantTypes = []string{tenant.GrantAuthorizationCode, tenant.GrantRefreshToken, tenant.GrantClientCredentials}
+)
+
+// clientProps are the client properties both create and update take.
+var clientProps = []string{
+	"name", "description", "logo_uri", "app_type", "redirection_policy", "callbacks",
+	"allowed_logout_urls", "grant_types", "token_endpoint_auth_method",
+	"skip_non_verifiable_callback_uri_confirmation_prompt", "resource_server_identifier", "token_exchange",
+}
+
+var (
+	clientCreateProps = append(slices.Clone(clientProps), "is_first_party", "third_party_security_mode")
+	// is_first_party and third_party_security_mode are accepted on update
+	// only when they repeat the current value: ownership never changes (K1).
+	clientUpdateProps = append(slices.Clone(clientCreateProps), "client_id", "client_secret")
+)
+
+// applyClient sets the properties both create and update take.
+func applyClient(p *payload, c *tenant.Client) {
+	p.nonEmptyStr("name", &c.Name)
+	p.str("description", &c.Description)
+	p.str("logo_uri", &c.LogoURI)
+	p.enum("app_type", &c.AppType, appTypes...)
+	p.enum("redirection_policy", &c.RedirectionPolicy, tenant.PolicyOpenRedirectProtection, tenant.PolicyAllowAlways)
+	p.strs("callbacks", &c.Callbacks)
+	p.strs("allowed_logout_urls", &c.AllowedLogoutURLs)
+	decodeProp(p, "grant_types", &c.GrantTypes, func(prop string, raw json.RawMessage) ([]string, error) {
+		v, err := decodeStrings(prop, raw)
+		if err == nil {
+			err = checkEnum(prop, v, grantTypes...)
+		}
+		return v, err
+	})
+	p.enum("token_endpoint_auth_method", &c.TokenEndpointAuthMethod, authMethods...)
+	p.optBool("skip_non_verifiable_callback_uri_confirmation_prompt", &c.SkipNonVerifiableCallbackURIConfirmationPrompt)
+	p.str("resource_server_identifier", &c.ResourceServerIdentifier)
+	decodeProp(p, "token_exchange", &c.TokenExchange, decodeClientTokenExchange)
+}
+
+func decodeClientTokenExchange(prop string, raw json.RawMessage) (*tenant.ClientTokenExchange, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	m, err := decodeObject(prop, raw, "allow_any_profile_of_type")
+	if err != nil {
+		return nil, err
+	}
+	te := &tenant.ClientTokenExchange{AllowAnyProfileOfType: []string{}}
+	if v, ok := m["allow_any_profile_of_type"]; ok {
+		sub := prop + ".allow_any_profile_of_type"
+		if te.AllowAnyProfileOfType, err = decodeStrings(sub, v); err != nil {
+			return nil, err
+		}
+		if err := checkEnum(sub, te.AllowAnyProfileOfType, exchangeTypes...); err != nil {
+			return nil, err
+		}
+	}
+	return te, nil
+}
+
+// defaultAuthMethod is the token endpoint auth method Auth0 gives a new
+// client of appType: public for browser and native apps.
+func defaultAuthMethod(appType string) string {
+	switch appType {
+	case tenant.AppSPA, tenant.AppNative:
+		return tenant.AuthNone
+	}
+	return tenant.AuthSecretPost
+}
+
+// defaultGrantTypes are the grant types Auth0 gives a new client of its
+// app type, minus those a strict third-party client may not have (K2).
+func defaultGrantTypes(c *tenant.Client) []string {
+	var gts []string
+	switch c.AppType {
+	case tenant.AppSPA, tenant.AppNative:
+		gts = []string{tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken}
+	case tenant.AppNonInteractive:
+		gts = []string{tenant.GrantClientCredentials}
+	case tenant.AppResourceServer:
+		gts = []string{tenant.GrantTokenExchange, tenant.GrantClientCredentials}
+	default:
+		gts = []string{tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken, tenant.GrantClientCredentials}
+	}
+	if c.IsStrictThirdParty() {
+		gts = slices.DeleteFunc(gts, func(g string) bool { return strictGrantError(c, g) != "" })
+	}
+	return gts
+}
+
+// strictGrantError says why a strict third-party client may not have
+// grant type g, or "" when it may (rule K2).
+func strictGrantError(c *tenant.Client, g string) string {
+	if !c.IsStrictThirdParty() {
+		return ""
+	}
+	if !slices.Contains(strictGrantTypes, g) {
+		return "Grant type '" + g + "' is not allowed for third-party clients in strict mode"
+	}
+	if g == tenant.GrantClientCredentials && c.IsPublic() {
+		return "Grant type 'client_credentials' is not allowed for public third-party clients in strict mode"
+	}
+	return ""
+}
+
+// checkClient refuses a client that breaks rule K2.
+func checkClient(c *tenant.Client) error {
+	for _, g := range c.GrantTypes {
+		if msg := strictGrantError(c, g); msg != "" {
+			return errPayloadOn("grant_types", msg)
+		}
+	}
+	return nil
+}
+
+// clientView is a client as the API shows it: lists are never null.
+func clientView(c *tenant.Client) *tenant.Client {
+	for _, s := range []*[]string{&c.Callbacks, &c.AllowedLogoutURLs, &c.GrantTypes} {
+		if *s == nil {
+			*s = []string{}
+		}
+	}
+	return c
+}
+
+func (a *API) listClients(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	pg, err := parsePaging(q)
+	if err != nil {
+		return err
+	}
+	firstParty, err := queryBool(q, "is_first_party")
+	if err != nil {
+		return err
+	}
+	var appTypeFilter []string
+	if s := q.Get("app_type"); s != "" {
+		appTypeFilter = strings.Split(s, ",")
+	}
+	all, err := a.store.ListClients(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]*tenant.Client, 0, len(all))
+	for _, c := range all {
+		if q.Has("is_first_party") && c.IsFirstParty != firstParty {
+			continue
+		}
+		if appTypeFilter != nil && !slices.Contains(appTypeFilter, c.AppType) {
+			continue
+		}
+		out = append(out, clientView(c))
+	}
+	writePage(w, pg, "clients", out, true)
+	return nil
+}
+
+func (a *API) getClient(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.loadClient(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, clientView(c))
+	return nil
+}
+
+func (a *API) loadClient(r *http.Request) (*tenant.Client, error) {
+	id, err := pathParam(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.store.GetClient(r.Context(), id)
+	if err != nil {
+		return nil, storeError(err, errClientNotFound, nil)
+	}
+	return c, nil
+}
+
+func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
+	p, err := readPayload(r)
+	if err != nil {
+		return err
+	}
+	p.allow(clientCreateProps...)
+	p.require("name")
+	c := &tenant.Client{IsFirstParty: true}
+	p.boolean("is_first_party", &c.IsFirstParty)
+	p.enum("third_party_security_mode", &c.ThirdPartySecurityMode, tenant.ModeStrict, tenant.ModePermissive)
+	applyClient(p, c)
+	if p.err != nil {
+		return p.err
+	}
+	if c.IsFirstParty {
+		if c.ThirdPartySecurityMode != "" {
+			return errPayloadOn("third_party_security_mode", "Only third-party clients (is_first_party: false) have a third-party security mode")
+		}
+	} else {
+		if c.ThirdPartySecurityMode == "" {
+			c.ThirdPartySecurityMode = tenant.ModeStrict
+		}
+		if c.RedirectionPolicy == "" {
+			c.RedirectionPolicy = tenant.PolicyOpenRedirectProtection
+		}
+	}
+	if c.TokenEndpointAuthMethod == "" {
+		c.TokenEndpointAuthMethod = defaultAuthMethod(c.AppType)
+	}
+	if !p.has("grant_types") {
+		c.GrantTypes = defaultGrantTypes(c)
+	}
+	if err := checkClient(c); err != nil {
+		return err
+	}
+	c.ClientID = a.newClientID(c.IsStrictThirdParty())
+	c.ClientSecret = a.newSecret()
+	if err := a.store.CreateClient(r.Context(), c); err != nil {
+		return storeError(err, nil, newError(http.StatusConflict, codeConflict, "A client with the same client_id already exists"))
+	}
+	writeJSON(w, http.StatusCreated, clientView(c))
+	return nil
+}
+
+func (a *API) updateClient(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.loadClient(r)
+	if err != nil {
+		return err
+	}
+	p, err := readPayload(r)
+	if err != nil {
+		return err
+	}
+	p.allow(clientUpdateProps...)
+	p.readOnly("client_id")
+	// Ownership never changes (K1): these may only repeat the current value.
+	var firstParty bool
+	if p.boolean("is_first_party", &firstParty) && firstParty != c.IsFirstParty {
+		p.fail(errReadOnly("is_first_party"))
+	}
+	var mode string
+	if p.enum("third_party_security_mode", &mode, tenant.ModeStrict, tenant.ModePermissive) && mode != currentMode(c) {
+		p.fail(errReadOnly("third_party_security_mode"))
+	}
+	applyClient(p, c)
+	p.nonEmptyStr("client_secret", &c.ClientSecret)
+	if p.err != nil {
+		return p.err
+	}
+	if err := checkClient(c); err != nil {
+		return err
+	}
+	if err := a.store.UpdateClient(r.Context(), c); err != nil {
+		return storeError(err, errClientNotFound, nil)
+	}
+	writeJSON(w, http.StatusOK, clientView(c))
+	return nil
+}
+
+// currentMode is the client's effective third-party security mode; "" for
+// first-party clients.
+func currentMode(c *tenant.Client) string {
+	switch {
+	case c.IsFirstParty:
+		return ""
+	case c.ThirdPartySecurityMode == "":
+		return tenant.ModeStrict
+	}
+	return c.ThirdPartySecurityMode
+}
+
+func (a *API) deleteClient(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathParam(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.store.DeleteClient(r.Context(), id); err != nil {
+		return storeError(err, errClientNotFound, nil)
+	}
+	return noContent(w)
+}
