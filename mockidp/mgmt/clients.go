@@ -1,9 +1,12 @@
 package mgmt
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/consentry/consentry/mockidp/tenant"
@@ -98,7 +101,8 @@ func defaultAuthMethod(appType string) string {
 }
 
 // defaultGrantTypes are the grant types Auth0 gives a new client of its
-// app type, minus those a strict third-party client may not have (K2).
+// app type, minus those a strict third-party client may not have (K2) and
+// those that need a secret when the client has none.
 func defaultGrantTypes(c *tenant.Client) []string {
 	var gts []string
 	switch c.AppType {
@@ -107,14 +111,14 @@ func defaultGrantTypes(c *tenant.Client) []string {
 	case tenant.AppNonInteractive:
 		gts = []string{tenant.GrantClientCredentials}
 	case tenant.AppResourceServer:
-		gts = []string{tenant.GrantTokenExchange, tenant.GrantClientCredentials}
+		gts = []string{tenant.GrantTokenExchange}
 	default:
 		gts = []string{tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken, tenant.GrantClientCredentials}
 	}
-	if c.IsStrictThirdParty() {
-		gts = slices.DeleteFunc(gts, func(g string) bool { return strictGrantError(c, g) != "" })
-	}
-	return gts
+	return slices.DeleteFunc(gts, func(g string) bool {
+		public := c.IsPublic() && (g == tenant.GrantClientCredentials || g == tenant.GrantTokenExchange)
+		return public || strictGrantError(c, g) != ""
+	})
 }
 
 // strictGrantError says why a strict third-party client may not have
@@ -132,14 +136,72 @@ func strictGrantError(c *tenant.Client, g string) string {
 	return ""
 }
 
-// checkClient refuses a client that breaks rule K2.
-func checkClient(c *tenant.Client) error {
+// checkClient refuses a client the tenant file would refuse too: grant
+// types a strict third-party client may not have (rule K2), grants that need
+// a secret on a public client, callbacks that are not absolute URLs, and a
+// resource_server client without the API it acts for (rule X1).
+func (a *API) checkClient(ctx context.Context, c *tenant.Client) error {
 	for _, g := range c.GrantTypes {
 		if msg := strictGrantError(c, g); msg != "" {
 			return errPayloadOn("grant_types", msg)
 		}
+		if c.IsPublic() && (g == tenant.GrantClientCredentials || g == tenant.GrantTokenExchange) {
+			return errPayloadOn("grant_types", "Grant type '"+g+"' needs client authentication, but the client is public (token_endpoint_auth_method: none)")
+		}
+	}
+	for _, l := range []struct {
+		prop string
+		urls []string
+	}{{"callbacks", c.Callbacks}, {"allowed_logout_urls", c.AllowedLogoutURLs}} {
+		for i, u := range l.urls {
+			if msg := redirectURIProblem(u); msg != "" {
+				return errPayloadOn(l.prop+"["+strconv.Itoa(i)+"]", strconv.Quote(u)+" "+msg)
+			}
+		}
+	}
+	if c.LogoURI != "" {
+		if u, err := url.Parse(c.LogoURI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errPayloadOn("logo_uri", "Object didn't pass validation for format url: "+c.LogoURI)
+		}
+	}
+	if c.AppType != tenant.AppResourceServer {
+		if c.ResourceServerIdentifier != "" {
+			return errPayloadOn("resource_server_identifier", "Only clients of app_type resource_server have one")
+		}
+		return nil
+	}
+	if c.ResourceServerIdentifier == "" {
+		return errPayloadOn("resource_server_identifier", "Required for app_type resource_server: the identifier of the API this client acts for")
+	}
+	if _, err := a.store.GetAPIByIdentifier(ctx, c.ResourceServerIdentifier); err != nil {
+		return storeError(err, errPayloadOn("resource_server_identifier", "No resource server with identifier "+c.ResourceServerIdentifier), nil)
 	}
 	return nil
+}
+
+// redirectURIProblem says what is wrong with a callback or logout URL, or ""
+// when nothing is: custom schemes are fine, http(s) needs a host, and no URL
+// has spaces or a fragment (RFC 6749 section 3.1.2). The tenant file applies
+// the same checks.
+func redirectURIProblem(s string) string {
+	if s == "" {
+		return "is empty"
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' }) {
+		return "contains spaces"
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "is not a URL"
+	case u.Scheme == "":
+		return "is not an absolute URL (it needs a scheme, e.g. https://)"
+	case strings.Contains(s, "#"):
+		return "must not have a fragment (#...)"
+	case (u.Scheme == "http" || u.Scheme == "https") && u.Host == "":
+		return "has no host"
+	}
+	return ""
 }
 
 // clientView is a client as the API shows it: lists are never null.
@@ -231,13 +293,16 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 			c.RedirectionPolicy = tenant.PolicyOpenRedirectProtection
 		}
 	}
+	if c.AppType == "" {
+		c.AppType = tenant.AppRegularWeb
+	}
 	if c.TokenEndpointAuthMethod == "" {
 		c.TokenEndpointAuthMethod = defaultAuthMethod(c.AppType)
 	}
 	if !p.has("grant_types") {
 		c.GrantTypes = defaultGrantTypes(c)
 	}
-	if err := checkClient(c); err != nil {
+	if err := a.checkClient(r.Context(), c); err != nil {
 		return err
 	}
 	c.ClientID = a.newClientID(c.IsStrictThirdParty())
@@ -274,7 +339,7 @@ func (a *API) updateClient(w http.ResponseWriter, r *http.Request) error {
 	if p.err != nil {
 		return p.err
 	}
-	if err := checkClient(c); err != nil {
+	if err := a.checkClient(r.Context(), c); err != nil {
 		return err
 	}
 	if err := a.store.UpdateClient(r.Context(), c); err != nil {

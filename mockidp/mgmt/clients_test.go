@@ -18,8 +18,8 @@ func TestM3_CreateClientDefaultsByAppType(t *testing.T) {
 		{"regular_web", `{"name":"A","app_type":"regular_web"}`, "client_secret_post",
 			`["authorization_code","implicit","refresh_token","client_credentials"]`},
 		{"non_interactive", `{"name":"A","app_type":"non_interactive"}`, "client_secret_post", `["client_credentials"]`},
-		{"resource_server", `{"name":"A","app_type":"resource_server","resource_server_identifier":"https://api"}`, "client_secret_post",
-			`["urn:ietf:params:oauth:grant-type:token-exchange","client_credentials"]`},
+		{"resource_server", `{"name":"A","app_type":"resource_server","resource_server_identifier":"https://api.example.com/"}`, "client_secret_post",
+			`["urn:ietf:params:oauth:grant-type:token-exchange"]`},
 		{"explicit", `{"name":"A","app_type":"spa","token_endpoint_auth_method":"client_secret_basic","grant_types":["password"]}`,
 			"client_secret_basic", `["password"]`},
 		{"strict third-party web", `{"name":"A","app_type":"regular_web","is_first_party":false}`, "client_secret_post",
@@ -32,7 +32,11 @@ func TestM3_CreateClientDefaultsByAppType(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
+			f.createAPI(apiID)
 			c := f.createClient(tc.body)
+			if tc.name == "no app type" && c["app_type"] != "regular_web" {
+				t.Errorf("app_type = %v, want regular_web (the tenant file's default too)", c["app_type"])
+			}
 			if c["token_endpoint_auth_method"] != tc.wantAuth {
 				t.Errorf("token_endpoint_auth_method = %v, want %s", c["token_endpoint_auth_method"], tc.wantAuth)
 			}

@@ -3,6 +3,7 @@ package mgmt
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -13,6 +14,9 @@ import (
 // userProvider is the identity provider of database-connection users; their
 // user_id is "auth0|<id>".
 const userProvider = "auth0"
+
+// maxPasswordBytes is bcrypt's input limit.
+const maxPasswordBytes = 72
 
 // userView is a user as the API shows it. Passwords and hashes never leave
 // the store.
@@ -85,6 +89,9 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !validEmail(u.Email) {
 		return errPayloadOn("email", "Object didn't pass validation for format email: "+u.Email)
+	}
+	if n := len(password); n > maxPasswordBytes {
+		return errPayloadOn("password", fmt.Sprintf("String is too long (%d bytes), maximum %d", n, maxPasswordBytes))
 	}
 	if strings.Contains(id, "|") {
 		return errPayloadOn("user_id", "Must not contain '|'")
