@@ -340,7 +340,8 @@ func (f *Face) finish(w http.ResponseWriter, r *http.Request, tx *session.Transa
 	} else {
 		res, _, e := f.userTokens(r.Context(), userTokenRequest{
 			client: c, api: api, user: u, scopes: tx.Scopes, nonce: tx.Nonce, authTime: sess.AuthTime,
-			access: strings.Contains(tx.ResponseType, rtToken), idToken: strings.Contains(tx.ResponseType, rtIDToken), noRefresh: true,
+			// "id_token" contains "token": compare whole response types.
+			access: tx.ResponseType == rtToken || tx.ResponseType == rtIDTokenToken, idToken: strings.Contains(tx.ResponseType, rtIDToken), noRefresh: true,
 		})
 		if e != nil {
 			respondError(w, r, tx, e)
