@@ -1,0 +1,42 @@
+package features_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+
+	"github.com/consentry/consentry/steps/report"
+	"github.com/consentry/consentry/steps/runner"
+)
+
+// TestSuiteHTTP runs every scenario against the embedded mock with the HTTP
+// user agent, several at once.
+func TestSuiteHTTP(t *testing.T) {
+	runSuite(t, runner.Config{Driver: runner.DriverHTTP, Concurrency: 4})
+}
+
+func runSuite(t *testing.T, cfg runner.Config) *runner.Result {
+	t.Helper()
+	var out bytes.Buffer
+	cfg.TestingT = t
+	cfg.Output = &out
+	cfg.Format = "progress"
+	cfg.NoColors = true
+	cfg.Tags = os.Getenv("CONSENTRY_TAGS")
+	res, err := runner.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum bytes.Buffer
+	if err := res.Report.WriteSummary(&sum); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s driver against %s, %s:\n%s", cfg.Driver, res.Target, res.Duration.Round(1e7), sum.String())
+	if !res.OK() {
+		t.Errorf("the suite failed (godog status %d)", res.Status)
+	}
+	return res
+}
+
+var _ = report.Passed

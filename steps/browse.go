@@ -1,0 +1,601 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cucumber/godog"
+	"golang.org/x/oauth2"
+
+	"github.com/consentry/consentry/steps/driver"
+)
+
+// formUser is a user agent that can show the form behind a button and post
+// a crafted one (the HTTP driver). Only the forged-form scenarios of rule C8
+// need it; with other user agents they are not applicable.
+type formUser interface {
+	Form(button string) (action string, fields url.Values, err error)
+	PostForm(ctx context.Context, action string, fields url.Values) (driver.Page, error)
+}
+
+func (s *Suite) registerBrowseSteps(sc *godog.ScenarioContext) {
+	sc.Step(`^the user has a session at the identity provider$`, s.hasSession)
+	sc.Step(`^the user has signed in to the application with "([^"]*)"$`, s.hasSignedIn)
+	sc.Step(`^the user has granted "([^"]*)" to the application$`, s.hasGranted)
+	sc.Step(`^the application asks for "([^"]*)"(?: again)?( without PKCE)?(?: with (.+))?$`, s.asksFor)
+	sc.Step(`^the user logs in$`, s.logsIn)
+	sc.Step(`^the user accepts consent$`, s.press(driver.KindConsent, true))
+	sc.Step(`^the user declines consent$`, s.press(driver.KindConsent, false))
+	sc.Step(`^the user accepts the login confirmation$`, s.press(driver.KindConfirmation, true))
+	sc.Step(`^the user declines the login confirmation$`, s.press(driver.KindConfirmation, false))
+	sc.Step(`^the user opens a new browser$`, s.opensNewBrowser)
+	sc.Step(`^another browser submits the user's consent form$`, s.otherBrowserSubmits)
+	sc.Step(`^the browser submits the same consent form again$`, s.replaysConsentForm)
+	sc.Step(`^the consent form is submitted with the added scope "([^"]*)"$`, s.submitsWithAddedScope)
+
+	sc.Step(`^the login page is shown$`, s.pageIs(driver.KindLogin))
+	sc.Step(`^the consent page is shown$`, s.pageIs(driver.KindConsent))
+	sc.Step(`^the login confirmation page is shown$`, s.pageIs(driver.KindConfirmation))
+	sc.Step(`^the consent page lists "([^"]*)"$`, s.consentLists)
+	sc.Step(`^the consent page lists:$`, s.consentListsTable)
+	sc.Step(`^the page lists no scopes$`, s.listsNoScopes)
+	sc.Step(`^the consent page names the application, the user and the tenant$`, s.namesAppUserTenant)
+	sc.Step(`^the page offers the buttons "([^"]*)" and "([^"]*)"$`, s.offersButtons)
+	sc.Step(`^the application receives an authorization code$`, s.receivesCode(""))
+	sc.Step(`^the application receives an authorization code by form_post$`, s.receivesCode("form_post"))
+	sc.Step(`^the application receives an access token in the URL fragment$`, s.receivesTokenInFragment)
+	sc.Step(`^the application receives the error "([^"]*)"(?: with the description "(.*)")?$`, s.receivesError)
+	sc.Step(`^the application receives no authorization code$`, s.receivesNoCode)
+	sc.Step(`^the browser is not redirected to the callback$`, s.notRedirected)
+	sc.Step(`^the error page is shown(?: with the status (\d+))?(?: and the error "([^"]*)")?$`, s.errorPage)
+	sc.Step(`^the error page mentions "([^"]*)"$`, s.errorPageMentions)
+}
+
+// describe says where the user agent is, for failure messages.
+func describe(p driver.Page) string {
+	switch p.Kind {
+	case driver.KindCallback:
+		keys := make([]string, 0, len(p.Callback))
+		for k := range p.Callback {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		s := fmt.Sprintf("the callback (via %s, parameters %s)", p.CallbackVia, strings.Join(keys, ", "))
+		if e := p.Callback.Get("error"); e != "" {
+			s += fmt.Sprintf(" with error=%s (%s)", e, p.Callback.Get("error_description"))
+		}
+		return s
+	case driver.KindError:
+		return fmt.Sprintf("the error page (HTTP %d, %s: %s)", p.Status, p.Error, p.ErrorDescription)
+	case driver.KindOther:
+		return fmt.Sprintf("an unrecognised page (HTTP %d, %q at %s)", p.Status, p.Title, p.URL)
+	}
+	return fmt.Sprintf("the %s page (HTTP %d)", p.Kind, p.Status)
+}
+
+func (st *state) arrive(p driver.Page) {
+	st.page = p
+	switch p.Kind {
+	case driver.KindLogin, driver.KindConsent, driver.KindConfirmation:
+		st.screens = append(st.screens, p.Kind)
+	case driver.KindCallback:
+		for _, k := range []string{"code", "access_token", "id_token", "refresh_token"} {
+			st.addSecret(p.Callback.Get(k))
+		}
+	}
+}
+
+// authorize sends the user to the IdP's authorization endpoint for the
+// scenario's application and API. params are "key=value" and "no PKCE"
+// clauses joined with " and ". Like x/oauth2's users, it sends a PKCE S256
+// challenge with every response_type=code request unless told otherwise.
+func (st *state) authorize(ctx context.Context, scopes, params string) (driver.Page, error) {
+	app, err := st.app()
+	if err != nil {
+		return driver.Page{}, err
+	}
+	req := &authRequest{app: app, redirectURI: app.callback(), state: "st-" + randomHex(8) + "~._", scopes: strings.Fields(scopes), verifier: oauth2.GenerateVerifier()}
+	if api, err := st.api(); err == nil {
+		req.audience = api.identifier
+	}
+	var extra []oauth2.AuthCodeOption
+	method := "S256"
+	for _, c := range splitClauses(params) {
+		if c == "no PKCE" {
+			req.verifier = ""
+			continue
+		}
+		k, v, ok := strings.Cut(c, "=")
+		if !ok {
+			return driver.Page{}, fmt.Errorf("unknown authorization parameter %q (want key=value or \"no PKCE\")", c)
+		}
+		switch k {
+		case "redirect_uri":
+			req.redirectURI = v
+		case "state":
+			req.state = v
+		case "code_challenge_method":
+			method = v
+		case "audience":
+			req.audience = v
+		case "response_type":
+			if v != "code" {
+				req.verifier = "" // PKCE belongs to the code flow
+			}
+			extra = append(extra, oauth2.SetAuthURLParam(k, v))
+		default:
+			extra = append(extra, oauth2.SetAuthURLParam(k, v))
+		}
+	}
+	cfg := st.oauthConfig(app, req.redirectURI)
+	cfg.Scopes = req.scopes
+	var opts []oauth2.AuthCodeOption
+	if req.audience != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("audience", req.audience))
+	}
+	if req.verifier != "" {
+		switch method {
+		case "S256":
+			opts = append(opts, oauth2.S256ChallengeOption(req.verifier))
+		case "plain":
+			opts = append(opts, oauth2.SetAuthURLParam("code_challenge", req.verifier), oauth2.SetAuthURLParam("code_challenge_method", "plain"))
+		default:
+			opts = append(opts, oauth2.SetAuthURLParam("code_challenge", oauth2.S256ChallengeFromVerifier(req.verifier)), oauth2.SetAuthURLParam("code_challenge_method", method))
+		}
+	}
+	opts = append(opts, extra...)
+	req.url = cfg.AuthCodeURL(req.state, opts...)
+	st.req = req
+	st.screens = nil
+	ua, err := st.browser(ctx)
+	if err != nil {
+		return driver.Page{}, err
+	}
+	for _, cb := range append([]string{req.redirectURI}, app.callbacks...) {
+		ua.WatchCallback(cb)
+	}
+	p, err := ua.Open(ctx, req.url)
+	if err != nil {
+		return p, fmt.Errorf("opening the authorization request: %w", err)
+	}
+	st.arrive(p)
+	return p, nil
+}
+
+func (s *Suite) asksFor(ctx context.Context, scopes, withoutPKCE, params string) error {
+	if withoutPKCE != "" {
+		params = strings.Join(append([]string{"no PKCE"}, splitClauses(params)...), " and ")
+	}
+	_, err := getState(ctx).authorize(ctx, scopes, params)
+	return err
+}
+
+func (s *Suite) logsIn(ctx context.Context) error {
+	st := getState(ctx)
+	u, err := st.theUser()
+	if err != nil {
+		return err
+	}
+	if st.page.Kind != driver.KindLogin {
+		return fmt.Errorf("expected the login page, but the user agent is at %s", describe(st.page))
+	}
+	p, err := st.ua.Login(ctx, u.login, u.password)
+	if err != nil {
+		return fmt.Errorf("logging in: %w", err)
+	}
+	if p.Kind == driver.KindLogin {
+		return errors.New("the login page is shown again after logging in: the credentials were refused")
+	}
+	st.arrive(p)
+	return nil
+}
+
+// press accepts or declines on the page of the given kind.
+func (s *Suite) press(kind driver.Kind, accept bool) func(context.Context) error {
+	return func(ctx context.Context) error {
+		st := getState(ctx)
+		if st.page.Kind != kind {
+			return fmt.Errorf("expected the %s page, but the user agent is at %s", kind, describe(st.page))
+		}
+		return st.pressButton(ctx, accept)
+	}
+}
+
+func (st *state) pressButton(ctx context.Context, accept bool) error {
+	button, do := "deny", st.ua.Decline
+	if accept {
+		button, do = "accept", st.ua.Accept
+	}
+	if fu, ok := st.ua.(formUser); ok {
+		if action, fields, err := fu.Form(button); err == nil {
+			st.forms[string(st.page.Kind)+"/"+button] = savedForm{action, fields}
+		}
+	}
+	p, err := do(ctx)
+	if err != nil {
+		return fmt.Errorf("pressing %s: %w", button, err)
+	}
+	st.arrive(p)
+	return nil
+}
+
+// completeSignIn walks through whatever screens the IdP shows, accepting
+// them, until the callback is reached; it reports which screens it saw.
+func (st *state) completeSignIn(ctx context.Context) error {
+	for range 5 {
+		switch st.page.Kind {
+		case driver.KindCallback:
+			if e := st.page.Callback.Get("error"); e != "" {
+				return fmt.Errorf("the sign-in ended with an error at the callback: %s (%s)", e, st.page.Callback.Get("error_description"))
+			}
+			return nil
+		case driver.KindLogin:
+			u, err := st.theUser()
+			if err != nil {
+				return err
+			}
+			p, err := st.ua.Login(ctx, u.login, u.password)
+			if err != nil {
+				return fmt.Errorf("logging in: %w", err)
+			}
+			if p.Kind == driver.KindLogin {
+				return errors.New("the login page is shown again after logging in: the credentials were refused")
+			}
+			st.arrive(p)
+		case driver.KindConsent, driver.KindConfirmation:
+			if err := st.pressButton(ctx, true); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("signing in stopped at %s", describe(st.page))
+		}
+	}
+	return fmt.Errorf("signing in did not reach the callback; the user agent is at %s", describe(st.page))
+}
+
+func (s *Suite) hasSignedIn(ctx context.Context, scopes string) error {
+	st := getState(ctx)
+	if _, err := st.authorize(ctx, scopes, ""); err != nil {
+		return err
+	}
+	return st.completeSignIn(ctx)
+}
+
+func (s *Suite) hasGranted(ctx context.Context, scopes string) error {
+	st := getState(ctx)
+	if err := s.hasSignedIn(ctx, scopes); err != nil {
+		return err
+	}
+	if !slices.Contains(st.screens, driver.KindConsent) {
+		return errors.New("the user was never asked for consent, so nothing was granted")
+	}
+	return st.checkCode("")
+}
+
+// hasSession logs the user in through a helper application of its own, so
+// that the scenario's application starts with an SSO session and no screen
+// shown in its own transaction.
+func (s *Suite) hasSession(ctx context.Context) error {
+	st := getState(ctx)
+	apps, apis := st.apps, st.apis
+	defer func() { st.apps, st.apis = apps, apis }()
+	st.apis = nil
+	if err := s.anApplication(ctx, "first-party regular web", `with the callback "https://sso.example.com/callback"`); err != nil {
+		return fmt.Errorf("creating the sign-in helper application: %w", err)
+	}
+	if _, err := st.authorize(ctx, "openid", ""); err != nil {
+		return err
+	}
+	if err := st.completeSignIn(ctx); err != nil {
+		return fmt.Errorf("signing in with the helper application: %w", err)
+	}
+	if !slices.Contains(st.screens, driver.KindLogin) {
+		return errors.New("the helper application's sign-in showed no login page: the user already had a session")
+	}
+	return nil
+}
+
+func (s *Suite) opensNewBrowser(ctx context.Context) error {
+	return getState(ctx).newBrowser(ctx)
+}
+
+func (s *Suite) pageIs(kind driver.Kind) func(context.Context) error {
+	return func(ctx context.Context) error {
+		st := getState(ctx)
+		if st.page.Kind != kind {
+			return fmt.Errorf("expected the %s page, but the user agent is at %s", kind, describe(st.page))
+		}
+		return nil
+	}
+}
+
+func (s *Suite) consentLists(ctx context.Context, line string) error {
+	return getState(ctx).checkLines([]string{line})
+}
+
+func (s *Suite) consentListsTable(ctx context.Context, table *godog.Table) error {
+	var want []string
+	for _, row := range table.Rows {
+		want = append(want, row.Cells[0].Value)
+	}
+	return getState(ctx).checkLines(want)
+}
+
+func (st *state) checkLines(want []string) error {
+	if st.page.Kind != driver.KindConsent {
+		return fmt.Errorf("expected the consent page, but the user agent is at %s", describe(st.page))
+	}
+	if !slices.Equal(st.page.ScopeLines, want) {
+		return fmt.Errorf("the consent page lists %q, want %q", st.page.ScopeLines, want)
+	}
+	return nil
+}
+
+func (s *Suite) listsNoScopes(ctx context.Context) error {
+	st := getState(ctx)
+	if st.page.Kind == driver.KindCallback || st.page.Kind == driver.KindOther {
+		return fmt.Errorf("expected an IdP page, but the user agent is at %s", describe(st.page))
+	}
+	if len(st.page.ScopeLines) > 0 {
+		return fmt.Errorf("the page lists scopes %q, want none", st.page.ScopeLines)
+	}
+	return nil
+}
+
+func (s *Suite) namesAppUserTenant(ctx context.Context) error {
+	st := getState(ctx)
+	if st.page.Kind != driver.KindConsent {
+		return fmt.Errorf("expected the consent page, but the user agent is at %s", describe(st.page))
+	}
+	app, err := st.app()
+	if err != nil {
+		return err
+	}
+	u, err := st.theUser()
+	if err != nil {
+		return err
+	}
+	tenant := st.suite.Target.Profile.TenantName
+	if st.suite.Target.Mgmt != nil {
+		if settings, err := st.suite.Target.Mgmt.TenantSettings(ctx); err == nil {
+			if n, _ := settings["friendly_name"].(string); n != "" {
+				tenant = n
+			}
+		}
+	}
+	if tenant == "" {
+		return notApplicable("the tenant's name is unknown (no friendly_name in the tenant settings and no tenant_name in the target profile)")
+	}
+	appName := "consentry " + app.description + " " + st.suffix
+	if st.suite.Target.Mgmt == nil {
+		return notApplicable("the application's name is unknown on a target without Management API access")
+	}
+	var missing []string
+	for what, v := range map[string]string{"the application's name": appName, "the user's email": u.email, "the tenant's name": tenant} {
+		if !strings.Contains(st.page.Text, v) {
+			missing = append(missing, fmt.Sprintf("%s %q", what, v))
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("the consent page does not show %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func (s *Suite) offersButtons(ctx context.Context, a, b string) error {
+	st := getState(ctx)
+	for _, label := range []string{a, b} {
+		if !strings.Contains(st.page.Text, label) {
+			return fmt.Errorf("the page has no %q button (page: %s)", label, describe(st.page))
+		}
+	}
+	return nil
+}
+
+// checkCode checks that the application received a code and the state it
+// sent, by the expected response mode ("" for any).
+func (st *state) checkCode(via string) error {
+	p := st.page
+	if p.Kind != driver.KindCallback {
+		return fmt.Errorf("expected the application to receive a code, but the user agent is at %s", describe(p))
+	}
+	if e := p.Callback.Get("error"); e != "" {
+		return fmt.Errorf("the application received the error %s (%s) instead of a code", e, p.Callback.Get("error_description"))
+	}
+	if p.Callback.Get("code") == "" {
+		return fmt.Errorf("the application reached its callback without a code: %s", describe(p))
+	}
+	if via != "" && p.CallbackVia != via {
+		return fmt.Errorf("the code came by %s, want %s", p.CallbackVia, via)
+	}
+	return st.checkState()
+}
+
+func (st *state) checkState() error {
+	if st.req == nil {
+		return errors.New("no authorization request was sent")
+	}
+	if got := st.page.Callback.Get("state"); got != st.req.state {
+		return fmt.Errorf("the application received state %q, want exactly %q", got, st.req.state)
+	}
+	return nil
+}
+
+func (s *Suite) receivesCode(via string) func(context.Context) error {
+	return func(ctx context.Context) error { return getState(ctx).checkCode(via) }
+}
+
+func (s *Suite) receivesTokenInFragment(ctx context.Context) error {
+	st := getState(ctx)
+	p := st.page
+	if p.Kind != driver.KindCallback || p.Callback.Get("access_token") == "" {
+		return fmt.Errorf("expected an access token at the callback, but the user agent is at %s", describe(p))
+	}
+	if p.CallbackVia != "fragment" {
+		return fmt.Errorf("the access token came by %s, want the URL fragment", p.CallbackVia)
+	}
+	if p.Callback.Get("code") != "" {
+		return errors.New("the implicit response also carries a code")
+	}
+	if err := st.checkState(); err != nil {
+		return err
+	}
+	_, err := st.verifyAccessToken(ctx, p.Callback.Get("access_token"))
+	return err
+}
+
+func (s *Suite) receivesError(ctx context.Context, code, description string) error {
+	st := getState(ctx)
+	p := st.page
+	if p.Kind != driver.KindCallback {
+		return fmt.Errorf("expected the application to receive the error %s, but the user agent is at %s", code, describe(p))
+	}
+	if got := p.Callback.Get("error"); got != code {
+		return fmt.Errorf("the application received error=%q (%s), want %q", got, p.Callback.Get("error_description"), code)
+	}
+	got := p.Callback.Get("error_description")
+	if description != "" && got != description {
+		return fmt.Errorf("the application received error_description=%q, want %q", got, description)
+	}
+	if got == "" {
+		return errors.New("the error has no error_description")
+	}
+	if p.Callback.Get("code") != "" || p.Callback.Get("access_token") != "" {
+		return errors.New("the error response also carries a code or a token")
+	}
+	return st.checkState()
+}
+
+func (s *Suite) receivesNoCode(ctx context.Context) error {
+	st := getState(ctx)
+	if st.page.Kind == driver.KindCallback && (st.page.Callback.Get("code") != "" || st.page.Callback.Get("access_token") != "") {
+		return fmt.Errorf("the application received a code or a token: %s", describe(st.page))
+	}
+	return nil
+}
+
+func (s *Suite) notRedirected(ctx context.Context) error {
+	st := getState(ctx)
+	if st.page.Kind == driver.KindCallback {
+		return fmt.Errorf("the browser was redirected to the callback: %s", describe(st.page))
+	}
+	return nil
+}
+
+func (s *Suite) errorPage(ctx context.Context, status, code string) error {
+	st := getState(ctx)
+	p := st.page
+	if p.Kind != driver.KindError {
+		return fmt.Errorf("expected the error page, but the user agent is at %s", describe(p))
+	}
+	if status != "" && strconv.Itoa(p.Status) != status {
+		return fmt.Errorf("the error page came with HTTP %d, want %s", p.Status, status)
+	}
+	if code != "" && p.Error != code {
+		return fmt.Errorf("the error page shows %q (%s), want %q", p.Error, p.ErrorDescription, code)
+	}
+	if p.ErrorDescription == "" {
+		return errors.New("the error page has no description")
+	}
+	return nil
+}
+
+func (s *Suite) errorPageMentions(ctx context.Context, text string) error {
+	st := getState(ctx)
+	p := st.page
+	if p.Kind != driver.KindError {
+		return fmt.Errorf("expected the error page, but the user agent is at %s", describe(p))
+	}
+	all := strings.ToLower(p.Error + " " + p.ErrorDescription + " " + p.Text)
+	if !strings.Contains(all, strings.ToLower(text)) {
+		return fmt.Errorf("the error page (%s: %s) does not mention %q", p.Error, p.ErrorDescription, text)
+	}
+	return nil
+}
+
+// formUserOf returns the user agent as a formUser, or not applicable.
+func (st *state) formUserOf(d driver.Driver) (formUser, error) {
+	fu, ok := d.(formUser)
+	if !ok {
+		return nil, notApplicable("the %s user agent cannot post a crafted form; run with --driver http", st.suite.Driver)
+	}
+	return fu, nil
+}
+
+func (s *Suite) otherBrowserSubmits(ctx context.Context) error {
+	st := getState(ctx)
+	fu, err := st.formUserOf(st.ua)
+	if err != nil {
+		return err
+	}
+	if st.page.Kind != driver.KindConsent {
+		return fmt.Errorf("expected the consent page, but the user agent is at %s", describe(st.page))
+	}
+	action, fields, err := fu.Form("accept")
+	if err != nil {
+		return err
+	}
+	other, err := st.otherBrowser(ctx)
+	if err != nil {
+		return err
+	}
+	ofu, err := st.formUserOf(other)
+	if err != nil {
+		return err
+	}
+	if st.req != nil {
+		other.WatchCallback(st.req.redirectURI)
+	}
+	p, err := ofu.PostForm(ctx, action, fields)
+	if err != nil {
+		return err
+	}
+	st.arrive(p)
+	return nil
+}
+
+func (s *Suite) replaysConsentForm(ctx context.Context) error {
+	st := getState(ctx)
+	fu, err := st.formUserOf(st.ua)
+	if err != nil {
+		return err
+	}
+	saved, ok := st.forms[string(driver.KindConsent)+"/accept"]
+	if !ok {
+		return errors.New("no consent form was accepted earlier in the scenario")
+	}
+	p, err := fu.PostForm(ctx, saved.action, saved.fields)
+	if err != nil {
+		return err
+	}
+	st.arrive(p)
+	return nil
+}
+
+func (s *Suite) submitsWithAddedScope(ctx context.Context, scope string) error {
+	st := getState(ctx)
+	fu, err := st.formUserOf(st.ua)
+	if err != nil {
+		return err
+	}
+	if st.page.Kind != driver.KindConsent {
+		return fmt.Errorf("expected the consent page, but the user agent is at %s", describe(st.page))
+	}
+	action, fields, err := fu.Form("accept")
+	if err != nil {
+		return err
+	}
+	fields.Add("scope", scope)
+	p, err := fu.PostForm(ctx, action, fields)
+	if err != nil {
+		return err
+	}
+	st.arrive(p)
+	return nil
+}

@@ -1,0 +1,462 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/cucumber/godog"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/consentry/consentry/steps/driver"
+	"github.com/consentry/consentry/steps/target"
+)
+
+// tokenResult is one answer of the token endpoint.
+type tokenResult struct {
+	status int
+	// body is the JSON answer (errors, and successes sent by hand).
+	body map[string]any
+	// token is the success answer.
+	token *oauth2.Token
+}
+
+func (t *tokenResult) failed() bool { return t.token == nil }
+
+func (t *tokenResult) String() string {
+	if t.token != nil {
+		return "a token"
+	}
+	return fmt.Sprintf("HTTP %d %v: %v", t.status, t.body["error"], t.body["error_description"])
+}
+
+func (s *Suite) registerTokenSteps(sc *godog.ScenarioContext) {
+	sc.Step(`^the application exchanges the code for tokens$`, s.exchange(""))
+	sc.Step(`^the application exchanges the code for tokens again$`, s.exchange("again"))
+	sc.Step(`^the application exchanges the code with a wrong code verifier$`, s.exchange("wrong verifier"))
+	sc.Step(`^the application exchanges the code with a code verifier it never sent a challenge for$`, s.exchange("unasked verifier"))
+	sc.Step(`^the application exchanges the code with a wrong client secret$`, s.exchange("wrong secret"))
+	sc.Step(`^the application exchanges the code with the redirect_uri "([^"]*)"$`, s.exchangeWithRedirect)
+	sc.Step(`^the code is exchanged for an access token with the scopes "([^"]*)"$`, s.exchangedWithScopes)
+	sc.Step(`^the application refreshes the access token$`, s.refreshes)
+	sc.Step(`^the application asks for a client credentials token for the API(?: with the scopes "([^"]*)")?$`, s.clientCredentials)
+	sc.Step(`^the application asks for a token with the user's password(?: for "([^"]*)")?$`, s.password(false, false))
+	sc.Step(`^the application asks for a token with the user's password in the user's connection(?: for "([^"]*)")?$`, s.password(true, false))
+	sc.Step(`^the application asks for a token with a wrong password$`, s.wrongPassword)
+	sc.Step(`^the application sends a token request with the grant type "([^"]*)"$`, s.rawGrant)
+
+	sc.Step(`^the token request fails with the status (\d+) and the error "([^"]*)"(?: and the description "(.*)")?$`, s.tokenFails)
+	sc.Step(`^the access token has the scopes "([^"]*)"$`, s.accessTokenScopes)
+	sc.Step(`^the access token has no scopes$`, s.accessTokenNoScopes)
+	sc.Step(`^an ID token is issued for the application$`, s.idTokenIssued)
+	sc.Step(`^no ID token is issued$`, s.noIDToken)
+	sc.Step(`^a refresh token is issued$`, s.refreshIssued(true))
+	sc.Step(`^no refresh token is issued$`, s.refreshIssued(false))
+	sc.Step(`^a new access token is issued$`, s.newAccessToken)
+	sc.Step(`^the refresh token no longer works$`, s.refreshFails)
+	sc.Step(`^the application is refused user tokens for the API with "([^"]*)"$`, s.refusedUserTokens)
+}
+
+// record keeps a token endpoint answer; err is x/oauth2's error, if any.
+func (st *state) record(tok *oauth2.Token, err error) error {
+	if err == nil {
+		st.token = &tokenResult{status: http.StatusOK, token: tok}
+		st.addSecret(tok.AccessToken)
+		st.addSecret(tok.RefreshToken)
+		if tok.RefreshToken != "" {
+			st.refreshToken = tok.RefreshToken
+		}
+		return nil
+	}
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		return fmt.Errorf("token request: %w", err)
+	}
+	res := &tokenResult{status: re.Response.StatusCode, body: map[string]any{}}
+	if jerr := json.Unmarshal(re.Body, &res.body); jerr != nil {
+		res.body = map[string]any{"error": "(not JSON)", "raw": shorten(string(re.Body))}
+	}
+	st.token = res
+	return nil
+}
+
+func shorten(s string) string {
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}
+
+// code returns the code the application received.
+func (st *state) code() (string, error) {
+	if st.page.Kind != driver.KindCallback || st.page.Callback.Get("code") == "" {
+		return "", fmt.Errorf("the application has no code to exchange; the user agent is at %s", describe(st.page))
+	}
+	return st.page.Callback.Get("code"), nil
+}
+
+func (s *Suite) exchange(variant string) func(context.Context) error {
+	return func(ctx context.Context) error { return getState(ctx).exchangeCode(ctx, variant, "") }
+}
+
+func (s *Suite) exchangeWithRedirect(ctx context.Context, redirectURI string) error {
+	return getState(ctx).exchangeCode(ctx, "", redirectURI)
+}
+
+func (st *state) exchangeCode(ctx context.Context, variant, redirectURI string) error {
+	code, err := st.code()
+	if err != nil {
+		return err
+	}
+	req := st.req
+	if redirectURI == "" {
+		redirectURI = req.redirectURI
+	}
+	cfg := st.oauthConfig(req.app, redirectURI)
+	var opts []oauth2.AuthCodeOption
+	verifier := req.verifier
+	switch variant {
+	case "wrong verifier":
+		verifier = oauth2.GenerateVerifier()
+	case "unasked verifier":
+		if verifier != "" {
+			return errors.New("the authorization request had a PKCE challenge; ask \"without PKCE\"")
+		}
+		verifier = oauth2.GenerateVerifier()
+	case "wrong secret":
+		if req.app.authMethod == "none" {
+			return errors.New("a public application has no secret to get wrong")
+		}
+		cfg.ClientSecret = "wrong-" + randomHex(8)
+	}
+	if verifier != "" {
+		opts = append(opts, oauth2.VerifierOption(verifier))
+	}
+	return st.record(cfg.Exchange(ctx, code, opts...))
+}
+
+func (st *state) needToken() (*oauth2.Token, error) {
+	if st.token == nil {
+		return nil, errors.New("the application has not asked the token endpoint yet")
+	}
+	if st.token.failed() {
+		return nil, fmt.Errorf("the token request failed: %s", st.token)
+	}
+	return st.token.token, nil
+}
+
+func (s *Suite) exchangedWithScopes(ctx context.Context, scopes string) error {
+	st := getState(ctx)
+	if err := st.exchangeCode(ctx, "", ""); err != nil {
+		return err
+	}
+	return s.accessTokenScopes(ctx, scopes)
+}
+
+// accessClaims are the claims of an access token the harness checks.
+type accessClaims struct {
+	Scope string `json:"scope"`
+	Azp   string `json:"azp"`
+	Sub   string `json:"sub"`
+}
+
+// verifyAccessToken checks the signature (tenant JWKS), issuer and expiry
+// of an access token and returns its claims.
+func (st *state) verifyAccessToken(ctx context.Context, raw string) (*accessClaims, error) {
+	v := st.suite.provider.Verifier(&oidc.Config{SkipClientIDCheck: true, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256, oidc.PS256}})
+	tok, err := v.Verify(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("the access token does not verify against the tenant's keys: %w", err)
+	}
+	var c accessClaims
+	if err := tok.Claims(&c); err != nil {
+		return nil, err
+	}
+	if api, err := st.api(); err == nil && !slices.Contains(tok.Audience, api.identifier) {
+		return nil, fmt.Errorf("the access token's audience is %q, want it to include %q", tok.Audience, api.identifier)
+	}
+	return &c, nil
+}
+
+func (s *Suite) accessTokenScopes(ctx context.Context, scopes string) error {
+	st := getState(ctx)
+	tok, err := st.needToken()
+	if err != nil {
+		return err
+	}
+	c, err := st.verifyAccessToken(ctx, tok.AccessToken)
+	if err != nil {
+		return err
+	}
+	got, want := strings.Fields(c.Scope), strings.Fields(scopes)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("the access token has the scopes %q, want %q", c.Scope, scopes)
+	}
+	return nil
+}
+
+func (s *Suite) accessTokenNoScopes(ctx context.Context) error { return s.accessTokenScopes(ctx, "") }
+
+func (s *Suite) idTokenIssued(ctx context.Context) error {
+	st := getState(ctx)
+	tok, err := st.needToken()
+	if err != nil {
+		return err
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return errors.New("no ID token was issued")
+	}
+	v := st.suite.provider.Verifier(&oidc.Config{ClientID: st.req.app.clientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256, oidc.PS256}})
+	if _, err := v.Verify(ctx, raw); err != nil {
+		return fmt.Errorf("the ID token does not verify: %w", err)
+	}
+	return nil
+}
+
+func (s *Suite) noIDToken(ctx context.Context) error {
+	tok, err := getState(ctx).needToken()
+	if err != nil {
+		return err
+	}
+	if raw, _ := tok.Extra("id_token").(string); raw != "" {
+		return errors.New("an ID token was issued")
+	}
+	return nil
+}
+
+func (s *Suite) refreshIssued(want bool) func(context.Context) error {
+	return func(ctx context.Context) error {
+		tok, err := getState(ctx).needToken()
+		if err != nil {
+			return err
+		}
+		if got := tok.RefreshToken != ""; got != want {
+			if want {
+				return errors.New("no refresh token was issued")
+			}
+			return errors.New("a refresh token was issued")
+		}
+		return nil
+	}
+}
+
+func (st *state) refresh(ctx context.Context) error {
+	if st.refreshToken == "" {
+		return errors.New("the application holds no refresh token")
+	}
+	app := st.req.app
+	cfg := st.oauthConfig(app, "")
+	ts := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: st.refreshToken})
+	return st.record(ts.Token())
+}
+
+func (s *Suite) refreshes(ctx context.Context) error { return getState(ctx).refresh(ctx) }
+
+func (s *Suite) newAccessToken(ctx context.Context) error {
+	st := getState(ctx)
+	tok, err := st.needToken()
+	if err != nil {
+		return err
+	}
+	_, err = st.verifyAccessToken(ctx, tok.AccessToken)
+	return err
+}
+
+func (s *Suite) refreshFails(ctx context.Context) error {
+	st := getState(ctx)
+	if err := st.refresh(ctx); err != nil {
+		return err
+	}
+	if !st.token.failed() {
+		return errors.New("the refresh token still works")
+	}
+	if st.token.body["error"] != "invalid_grant" {
+		return fmt.Errorf("refreshing failed with %s, want invalid_grant", st.token)
+	}
+	return nil
+}
+
+func (s *Suite) clientCredentials(ctx context.Context, scopes string) error {
+	st := getState(ctx)
+	app, err := st.app()
+	if err != nil {
+		return err
+	}
+	api, err := st.api()
+	if err != nil {
+		return err
+	}
+	cfg := clientcredentials.Config{
+		ClientID: app.clientID, ClientSecret: app.secret, TokenURL: st.suite.provider.Endpoint().TokenURL,
+		Scopes: strings.Fields(scopes), EndpointParams: url.Values{"audience": {api.identifier}}, AuthStyle: oauth2.AuthStyleInParams,
+	}
+	st.req = &authRequest{app: app, audience: api.identifier}
+	return st.record(cfg.Token(ctx))
+}
+
+// postToken sends a token request x/oauth2 has no helper for (the
+// password grants with Auth0's audience and realm, unknown grant types).
+func (st *state) postToken(ctx context.Context, app *appFixture, form url.Values) error {
+	form.Set("client_id", app.clientID)
+	if app.authMethod != "none" {
+		form.Set("client_secret", app.secret)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.suite.provider.Endpoint().TokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("token request: %w", err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	res := &tokenResult{status: resp.StatusCode, body: map[string]any{}}
+	if err := json.Unmarshal(data, &res.body); err != nil {
+		res.body = map[string]any{"error": "(not JSON)", "raw": shorten(string(data))}
+	}
+	if resp.StatusCode == http.StatusOK {
+		at, _ := res.body["access_token"].(string)
+		rt, _ := res.body["refresh_token"].(string)
+		if at == "" {
+			return fmt.Errorf("the token endpoint answered 200 without an access_token")
+		}
+		res.token = (&oauth2.Token{AccessToken: at, RefreshToken: rt}).WithExtra(res.body)
+		st.addSecret(at)
+		st.addSecret(rt)
+		if rt != "" {
+			st.refreshToken = rt
+		}
+	}
+	st.token = res
+	return nil
+}
+
+func (s *Suite) password(realm, wrong bool) func(context.Context, string) error {
+	return func(ctx context.Context, scopes string) error {
+		st := getState(ctx)
+		if !st.suite.Target.Has(target.CapPasswordGrant) {
+			return notApplicable("target %q does not accept the password grants (capability %s)", st.suite.Target.Profile.Name, target.CapPasswordGrant)
+		}
+		app, err := st.app()
+		if err != nil {
+			return err
+		}
+		u, err := st.theUser()
+		if err != nil {
+			return err
+		}
+		form := url.Values{"grant_type": {"password"}, "username": {u.login}, "password": {u.password}}
+		if wrong {
+			form.Set("password", "wrong-"+randomHex(6))
+		}
+		if realm {
+			form.Set("grant_type", "http://auth0.com/oauth/grant-type/password-realm")
+			form.Set("realm", st.suite.Target.Connection)
+		}
+		if scopes != "" {
+			form.Set("scope", scopes)
+		}
+		st.req = &authRequest{app: app}
+		if api, err := st.api(); err == nil {
+			form.Set("audience", api.identifier)
+			st.req.audience = api.identifier
+		}
+		return st.postToken(ctx, app, form)
+	}
+}
+
+func (s *Suite) wrongPassword(ctx context.Context) error { return s.password(false, true)(ctx, "") }
+
+func (s *Suite) rawGrant(ctx context.Context, grantType string) error {
+	st := getState(ctx)
+	app, err := st.app()
+	if err != nil {
+		return err
+	}
+	st.req = &authRequest{app: app}
+	return st.postToken(ctx, app, url.Values{"grant_type": {grantType}})
+}
+
+func (s *Suite) tokenFails(ctx context.Context, status int, code, description string) error {
+	st := getState(ctx)
+	t := st.token
+	if t == nil {
+		return errors.New("the application has not asked the token endpoint yet")
+	}
+	if !t.failed() {
+		return errors.New("the token request succeeded")
+	}
+	if t.status != status || t.body["error"] != code {
+		return fmt.Errorf("the token request failed with %s, want HTTP %d %s", t, status, code)
+	}
+	desc, ok := t.body["error_description"].(string)
+	if !ok || desc == "" {
+		return errors.New("the error has no error_description")
+	}
+	if description != "" {
+		if st.req != nil {
+			description = strings.ReplaceAll(description, "{audience}", st.req.audience)
+		}
+		if desc != description {
+			return fmt.Errorf("error_description is %q, want %q", desc, description)
+		}
+	}
+	return nil
+}
+
+// refusedUserTokens walks a sign-in and checks the application gets no
+// user token for the API, whether the IdP refuses at the authorization
+// endpoint or at the token endpoint (rule K2 leaves the place open).
+func (s *Suite) refusedUserTokens(ctx context.Context, code string) error {
+	st := getState(ctx)
+	for range 4 {
+		switch st.page.Kind {
+		case driver.KindLogin, driver.KindConsent, driver.KindConfirmation:
+			if err := st.completeSignIn(ctx); err != nil && st.page.Kind != driver.KindCallback && st.page.Kind != driver.KindError {
+				return err
+			}
+		case driver.KindError:
+			if st.page.Error != code {
+				return fmt.Errorf("the error page shows %s, want %s", st.page.Error, code)
+			}
+			return nil
+		case driver.KindCallback:
+			if e := st.page.Callback.Get("error"); e != "" {
+				if e != code {
+					return fmt.Errorf("the application received error=%s (%s), want %s", e, st.page.Callback.Get("error_description"), code)
+				}
+				return st.checkState()
+			}
+			if err := st.exchangeCode(ctx, "", ""); err != nil {
+				return err
+			}
+			if !st.token.failed() {
+				return errors.New("the application got a user token for the API")
+			}
+			if st.token.body["error"] != code {
+				return fmt.Errorf("the token request failed with %s, want %s", st.token, code)
+			}
+			return nil
+		default:
+			return fmt.Errorf("the user agent is at %s", describe(st.page))
+		}
+	}
+	return fmt.Errorf("the sign-in did not end; the user agent is at %s", describe(st.page))
+}
