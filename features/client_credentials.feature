@@ -23,6 +23,12 @@ Feature: Client credentials
       | strict third-party             |
 
   @rule:T2
+  Scenario: the token gets only the scopes requested
+    Given a first-party machine-to-machine application with a client grant for the API with the scopes "read:reports write:reports"
+    When the application asks for a client credentials token for the API with the scopes "read:reports"
+    Then the access token has the scopes "read:reports"
+
+  @rule:T2
   Scenario: the token gets only the requested scopes the client grant allows
     Given a first-party machine-to-machine application with a client grant for the API with the scopes "read:reports"
     When the application asks for a client credentials token for the API with the scopes "read:reports write:reports"
