@@ -1,0 +1,252 @@
+package interop
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The seeded tenant (testdata/tenant.yaml) as the script expects it.
+const (
+	seedUserID       = "auth0|5eed00000000000000000001"
+	seedFriendlyName = "Consentry Interop"
+	mgmtClientID     = "interop-mgmt-client"
+	mgmtClientSecret = "interop-mgmt-secret-NOT-FOR-PRODUCTION"
+)
+
+// TestAuth0NodeSDK drives the mock's Management API with Auth0's Node SDK
+// (auth0 v7): clients, resource servers, client grants, the skip-consent
+// flag in both spellings (P2), users and user grants (C9), over TLS with
+// the token the SDK gets by itself from /oauth/token (M1).
+func TestAuth0NodeSDK(t *testing.T) {
+	if os.Getenv("CONSENTRY_SKIP_NODE_INTEROP") == "1" {
+		t.Skip("CONSENTRY_SKIP_NODE_INTEROP=1: the Auth0 Node SDK interop test is turned off")
+	}
+	node, npm := requireNode(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	tmp := t.TempDir()
+
+	// npm ci in a copy, so the test never writes into the source tree.
+	work := filepath.Join(tmp, "auth0-node")
+	for _, name := range []string{"package.json", "package-lock.json", "interop.mjs"} {
+		copyFile(t, filepath.Join("auth0-node", name), filepath.Join(work, name))
+	}
+	run(t, ctx, work, nil, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+
+	bin := buildMock(t, ctx, tmp)
+	m := startMock(t, ctx, bin, tmp)
+
+	script := exec.CommandContext(ctx, node, "interop.mjs")
+	script.Dir = work
+	script.Env = append(os.Environ(),
+		"MOCKIDP_DOMAIN="+m.addr,
+		"MOCKIDP_MGMT_CLIENT_ID="+mgmtClientID,
+		"MOCKIDP_MGMT_CLIENT_SECRET="+mgmtClientSecret,
+		"SEED_USER_ID="+seedUserID,
+		"SEED_FRIENDLY_NAME="+seedFriendlyName,
+		"NODE_EXTRA_CA_CERTS="+m.caFile,
+	)
+	out, err := script.CombinedOutput()
+	if err != nil {
+		t.Fatalf("node interop.mjs: %v\n--- script output ---\n%s\n--- mock log ---\n%s", err, out, m.log.String())
+	}
+	t.Logf("node interop.mjs:\n%s", out)
+}
+
+// requireNode finds node (20.19 or later, as auth0 v7 needs) and npm, or
+// fails saying what is missing. It never skips: a missing runtime must not
+// pass for a green test.
+func requireNode(t *testing.T) (node, npm string) {
+	t.Helper()
+	const help = "the Auth0 Node SDK interop test needs Node.js 20.19+ and npm on PATH; install them, " +
+		"or set CONSENTRY_SKIP_NODE_INTEROP=1 to skip this test on purpose"
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node not found: %s", help)
+	}
+	npm, err = exec.LookPath("npm")
+	if err != nil {
+		t.Fatalf("npm not found: %s", help)
+	}
+	out, err := exec.Command(node, "--version").Output()
+	if err != nil {
+		t.Fatalf("node --version: %v: %s", err, help)
+	}
+	v := strings.TrimSpace(string(out))
+	var major, minor int
+	if _, err := fmt.Sscanf(v, "v%d.%d", &major, &minor); err != nil || major < 20 || (major == 20 && minor < 19) {
+		t.Fatalf("node %s is too old: %s", v, help)
+	}
+	return node, npm
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run runs a command to completion and fails the test with its output if
+// it fails.
+func run(t *testing.T, ctx context.Context, dir string, env []string, name string, args ...string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+// buildMock builds cmd/mockidp into dir.
+func buildMock(t *testing.T, ctx context.Context, dir string) string {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go not found on PATH: %v", err)
+	}
+	bin := filepath.Join(dir, "mockidp")
+	run(t, ctx, "..", nil, goBin, "build", "-o", bin, "./cmd/mockidp")
+	return bin
+}
+
+// mock is a running mockidp serve --tls.
+type mock struct {
+	addr   string // 127.0.0.1:<port>
+	caFile string // PEM of the CA that signed its certificate
+	log    *syncBuffer
+}
+
+// bannerURL finds the issuer in the banner mockidp prints when it is up:
+// "  URL  https://127.0.0.1:<port>/".
+var bannerURL = regexp.MustCompile(`(?m)^\s*URL\s+(https://127\.0\.0\.1:\d+/)\s*$`)
+
+// startMock starts the binary with TLS on a port the system picks, the
+// seeded tenant and the management client, learns the address from its
+// banner and waits until its discovery document, fetched trusting only the
+// mock's CA, names the issuer https://127.0.0.1:<port>/ the SDK expects.
+func startMock(t *testing.T, ctx context.Context, bin, dir string) *mock {
+	t.Helper()
+	config, err := filepath.Abs(filepath.Join("testdata", "tenant.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &mock{caFile: filepath.Join(dir, "mockidp-ca.pem"), log: &syncBuffer{}}
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--tls", "--ca-cert", m.caFile,
+		"--config", config, "--password-cost", "4")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"MOCKIDP_MGMT_CLIENT_ID="+mgmtClientID,
+		"MOCKIDP_MGMT_CLIENT_SECRET="+mgmtClientSecret,
+	)
+	cmd.Stdout, cmd.Stderr = m.log, m.log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+
+	deadline := time.Now().Add(60 * time.Second)
+	var last error = errors.New("no URL line in the banner yet")
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			t.Fatalf("mockidp exited early: %v\n--- mock log ---\n%s", err, m.log.String())
+		case <-ctx.Done():
+			t.Fatal(ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+		match := bannerURL.FindStringSubmatch(m.log.String())
+		if match == nil {
+			continue
+		}
+		issuer := match[1]
+		m.addr = strings.TrimSuffix(strings.TrimPrefix(issuer, "https://"), "/")
+		if last = checkIssuer(m.caFile, issuer); last == nil {
+			return m
+		}
+	}
+	t.Fatalf("mockidp not ready: %v\n--- mock log ---\n%s", last, m.log.String())
+	return nil
+}
+
+// checkIssuer fetches the discovery document, trusting only the CA in
+// caFile, and checks its issuer.
+func checkIssuer(caFile, issuer string) error {
+	pemData, err := os.ReadFile(caFile)
+	if err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemData) {
+		return errors.New(caFile + " holds no PEM certificate")
+	}
+	c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := c.Get(issuer + ".well-known/openid-configuration")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var doc struct {
+		Issuer string `json:"issuer"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &doc) != nil {
+		return fmt.Errorf("discovery: %d %s", resp.StatusCode, body)
+	}
+	if doc.Issuer != issuer {
+		return fmt.Errorf("the mock's issuer is %q, the SDK needs %q", doc.Issuer, issuer)
+	}
+	return nil
+}
+
+// syncBuffer collects a process's output safely.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
