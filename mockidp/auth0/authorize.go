@@ -258,6 +258,7 @@ func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Trans
 		}
 		tx.Pending = screen.String()
 		tx.Offered = tx.Scopes
+		tx.SessionID = sess.ID
 		f.sessions.PutTransaction(*tx)
 		redirect(w, r, f.url("u/consent?state="+url.QueryEscape(tx.ID)))
 		return

@@ -85,6 +85,20 @@ func (f *Face) screenTx(r *http.Request, pending ...string) (*session.Transactio
 	return &tx, nil
 }
 
+// screenSession returns the browser's login session and its user when it is
+// the session the consent or confirmation page was shown for: a form shown to
+// one user is never answered under another user's session (rule C8).
+func (f *Face) screenSession(r *http.Request, tx *session.Transaction) (session.Session, *tenant.User, *oautherr.Error) {
+	sess, user, ok := f.currentUser(r)
+	if !ok {
+		return session.Session{}, nil, oautherr.LoginRequired("Your session has ended. Start again from the application.")
+	}
+	if subtle.ConstantTimeCompare([]byte(sess.ID), []byte(tx.SessionID)) != 1 {
+		return session.Session{}, nil, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidRequest, "This form belongs to another login session.")
+	}
+	return sess, user, nil
+}
+
 // checkCSRF verifies a posted form's anti-forgery value.
 func checkCSRF(r *http.Request, tx *session.Transaction) *oautherr.Error {
 	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(tx.CSRF)) != 1 {
@@ -162,9 +176,9 @@ func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 		f.errorPage(w, r, e)
 		return
 	}
-	_, user, ok := f.currentUser(r)
-	if !ok {
-		f.errorPage(w, r, oautherr.LoginRequired("Your session has ended. Start again from the application."))
+	_, user, e := f.screenSession(r, tx)
+	if e != nil {
+		f.errorPage(w, r, e)
 		return
 	}
 	client, api, e := f.txParties(ctx, tx)
@@ -218,9 +232,9 @@ func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		f.errorPage(w, r, e)
 		return
 	}
-	sess, user, ok := f.currentUser(r)
-	if !ok {
-		f.errorPage(w, r, oautherr.LoginRequired("Your session has ended. Start again from the application."))
+	sess, user, e := f.screenSession(r, tx)
+	if e != nil {
+		f.errorPage(w, r, e)
 		return
 	}
 	action := r.PostFormValue("action")

@@ -45,7 +45,10 @@ type Transaction struct {
 	// "confirmation"), so a form for another screen is refused.
 	Pending string
 	// Offered are the scopes the consent page was rendered with.
-	Offered   []string
+	Offered []string
+	// SessionID is the login session the consent or confirmation page was
+	// shown for: its form is refused from any other session (C8).
+	SessionID string
 	CreatedAt time.Time
 }
 
