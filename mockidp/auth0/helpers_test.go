@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-jose/go-jose/v4"
@@ -62,6 +63,16 @@ type idp struct {
 	alice  *tenant.User
 }
 
+// testKeys are signing keys made once for every test tenant: generating an
+// RSA key per test would be most of the suite's run time.
+var testKeys = sync.OnceValues(func() ([]tenant.SigningKey, error) {
+	st := memstore.New()
+	if _, err := tokens.LoadOrCreate(context.Background(), st); err != nil {
+		return nil, err
+	}
+	return st.SigningKeys(context.Background())
+})
+
 // newIDP starts an IdP whose tenant has the two APIs, one user (alice) and
 // a friendly name. Clients are added by each test.
 func newIDP(t testing.TB) *idp {
@@ -82,6 +93,11 @@ func newIDP(t testing.TB) *idp {
 		TokenLifetime: 7200, AllowOfflineAccess: true, SkipConsentForVerifiableFirstPartyClients: true,
 		Scopes: []tenant.Scope{{Value: "read:notes"}, {Value: "write:notes"}}}))
 	p.alice = p.addUser("auth0|alice", "alice@example.com", "Alice Liddell")
+	keys, err := testKeys()
+	must(t, err)
+	for _, k := range keys {
+		must(t, st.AddSigningKey(ctx, k))
+	}
 	srv, err := server.New(ctx, server.Options{Issuer: p.issuer, Store: st, PasswordCost: credentials.MinCost,
 		MgmtClientID: mgmtClientID, MgmtClientSecret: mgmtClientSecret})
 	must(t, err)
