@@ -65,14 +65,21 @@ type Store interface {
 	GetAPI(ctx context.Context, id string) (*API, error)
 	GetAPIByIdentifier(ctx context.Context, identifier string) (*API, error)
 	ListAPIs(ctx context.Context) ([]*API, error)
+	// CreateAPI assigns an ID when a.ID is empty and writes it back; an
+	// identifier already in use is ErrConflict (on UpdateAPI too).
 	CreateAPI(ctx context.Context, a *API) error
 	UpdateAPI(ctx context.Context, a *API) error
+	// DeleteAPI also removes the client grants, user grants and refresh
+	// tokens of the API's audience, so an API created again under the same
+	// identifier inherits no consent.
 	DeleteAPI(ctx context.Context, id string) error
 
 	GetUser(ctx context.Context, userID string) (*User, error)
 	// FindUser looks a user up by email or username (case-insensitive).
 	FindUser(ctx context.Context, login string) (*User, error)
 	ListUsers(ctx context.Context) ([]*User, error)
+	// CreateUser returns ErrConflict when the ID, the email or the username
+	// (case-insensitive) is taken.
 	CreateUser(ctx context.Context, u *User) error
 	UpdateUser(ctx context.Context, u *User) error
 	// DeleteUser also removes the user's grants and refresh tokens.
@@ -81,7 +88,8 @@ type Store interface {
 	GetClientGrant(ctx context.Context, id string) (*ClientGrant, error)
 	ListClientGrants(ctx context.Context, f ClientGrantFilter) ([]*ClientGrant, error)
 	// CreateClientGrant returns ErrConflict when the client already has a
-	// grant of the same subject type for the audience.
+	// grant of the same subject type for the audience (an empty subject type
+	// means client); it assigns an ID when g.ID is empty and writes it back.
 	CreateClientGrant(ctx context.Context, g *ClientGrant) error
 	UpdateClientGrant(ctx context.Context, g *ClientGrant) error
 	DeleteClientGrant(ctx context.Context, id string) error
@@ -103,5 +111,6 @@ type Store interface {
 
 	// SigningKeys returns the tenant's keys, oldest first.
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
+	// AddSigningKey returns ErrConflict for a kid already stored.
 	AddSigningKey(ctx context.Context, k SigningKey) error
 }

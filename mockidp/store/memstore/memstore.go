@@ -216,6 +216,12 @@ func (s *Store) DeleteAPI(_ context.Context, id string) error {
 	aud := s.apis[i].Identifier
 	s.apis = slices.Delete(s.apis, i, i+1)
 	s.clientGrants = slices.DeleteFunc(s.clientGrants, func(g *tenant.ClientGrant) bool { return g.Audience == aud })
+	s.userGrants = slices.DeleteFunc(s.userGrants, func(g *tenant.UserGrant) bool { return g.Audience == aud })
+	for k, t := range s.refresh {
+		if t.Audience == aud {
+			delete(s.refresh, k)
+		}
+	}
 	return nil
 }
 

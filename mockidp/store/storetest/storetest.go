@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tenant.Store) {
 		{"APIs/Copies", testAPICopies},
 		{"APIs/CreationOrder", testAPIOrder},
 		{"APIs/DeleteRemovesClientGrants", testDeleteAPIClientGrants},
+		{"APIs/DeleteRemovesUserGrantsAndRefreshTokens", testDeleteAPIUserGrants},
 
 		{"Users/CRUD", testUserCRUD},
 		{"Users/FindUser", testFindUser},
@@ -513,6 +514,33 @@ func testDeleteAPIClientGrants(t *testing.T, s tenant.Store) {
 	}
 	if _, err := s.GetClient(ctx, "c"); err != nil {
 		t.Errorf("DeleteAPI removed the client: %v", err)
+	}
+}
+
+// An API deleted and created again under the same identifier must not
+// inherit the old consent: its user grants and refresh tokens go with it.
+func testDeleteAPIUserGrants(t *testing.T, s tenant.Store) {
+	ctx := ctxOf(t)
+	a := newAPI("https://a.example.com")
+	b := newAPI("https://b.example.com")
+	must(t, s.CreateAPI(ctx, a), "CreateAPI")
+	must(t, s.CreateAPI(ctx, b), "CreateAPI")
+	ga, err := s.MergeUserGrant(ctx, "u1", "c", a.Identifier, []string{"read:posts"})
+	must(t, err, "MergeUserGrant")
+	gb, err := s.MergeUserGrant(ctx, "u1", "c", b.Identifier, []string{"read:posts"})
+	must(t, err, "MergeUserGrant")
+	must(t, s.SaveRefreshToken(ctx, &tenant.RefreshToken{ID: "rt-a", ClientID: "c", UserID: "u1", Audience: a.Identifier, GrantID: ga.ID}), "SaveRefreshToken")
+	must(t, s.SaveRefreshToken(ctx, &tenant.RefreshToken{ID: "rt-b", ClientID: "c", UserID: "u1", Audience: b.Identifier, GrantID: gb.ID}), "SaveRefreshToken")
+
+	must(t, s.DeleteAPI(ctx, a.ID), "DeleteAPI")
+	gs, _ := s.ListUserGrants(ctx, tenant.UserGrantFilter{})
+	if len(gs) != 1 || gs[0].Audience != b.Identifier {
+		t.Errorf("user grants after DeleteAPI: %+v, want only the one for %s", gs, b.Identifier)
+	}
+	_, err = s.GetRefreshToken(ctx, "rt-a")
+	wantErr(t, err, tenant.ErrNotFound, "refresh token of the deleted API")
+	if _, err := s.GetRefreshToken(ctx, "rt-b"); err != nil {
+		t.Errorf("refresh token of the other API: %v", err)
 	}
 }
 
