@@ -1,0 +1,512 @@
+package browser
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/consentry/consentry/steps/driver"
+)
+
+var _ driver.Driver = (*Driver)(nil)
+
+// Selectors of the IdP page contract.
+const (
+	selUsername = `input[name="username"]`
+	selPassword = `input[name="password"]`
+	selLogin    = `button[name="action"][value="default"]`
+	selAccept   = `button[name="action"][value="accept"]`
+	selDeny     = `button[name="action"][value="deny"]`
+)
+
+// promptFormPost is the data-prompt of the IdP's auto-submitting form_post
+// page: a page on the way to the callback, not one to stop at.
+const promptFormPost = "form-post"
+
+// pollInterval is how often a step looks at the page while it waits.
+const pollInterval = 20 * time.Millisecond
+
+// Driver is one scenario's user agent: a tab in its own browser context, so
+// it shares no cookies with other drivers. Its methods are meant to be called
+// from one goroutine (a scenario's steps); NewDriver and Close may run
+// concurrently with other drivers.
+type Driver struct {
+	ctx     context.Context // chromedp context of the tab
+	cancel  context.CancelFunc
+	timeout time.Duration
+	wg      sync.WaitGroup // the interception goroutine
+
+	mu        sync.Mutex
+	prefixes  []string
+	cur       Page
+	cbSeq     int           // bumped on each captured callback
+	cb        Page          // the last captured callback
+	cbWake    chan struct{} // closed (and replaced) on each capture
+	loader    cdp.LoaderID  // loader of the main frame's current document
+	url       string        // URL of the main frame's current document
+	status    map[cdp.LoaderID]int
+	interrErr error // last error while answering a paused request
+	// lastRedirect is the last 3xx Location seen, for error messages: an
+	// unwatched custom-scheme redirect otherwise leaves no trace.
+	lastRedirect string
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Page is driver.Page, named here for brevity.
+type Page = driver.Page
+
+// NewDriver opens a tab in a fresh browser context (own cookies, own
+// storage). It is safe to call from several goroutines at once. ctx bounds
+// the setup only; the driver lives until Close.
+func (b *Browser) NewDriver(ctx context.Context) (*Driver, error) {
+	if err := b.ctx.Err(); err != nil {
+		return nil, fmt.Errorf("new driver: browser is closed: %w", err)
+	}
+	dctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	d := &Driver{
+		ctx:     dctx,
+		cancel:  cancel,
+		timeout: b.opts.StepTimeout,
+		cbWake:  make(chan struct{}),
+		status:  make(map[cdp.LoaderID]int),
+		cur:     Page{Kind: driver.KindOther, URL: "about:blank"},
+	}
+
+	// The first call on dctx creates the tab, whose life is bound to the
+	// context of that call, so it gets dctx itself; the guards below abort
+	// the setup if ctx ends or the setup takes too long.
+	limit := 2 * b.opts.StepTimeout
+	stop := context.AfterFunc(ctx, cancel)
+	timer := time.AfterFunc(limit, cancel)
+	err := d.setup()
+	late := !timer.Stop()
+	stop()
+	if err == nil && dctx.Err() != nil {
+		err = dctx.Err()
+	}
+	if err != nil {
+		cancel()
+		d.wg.Wait()
+		switch {
+		case ctx.Err() != nil:
+			err = ctx.Err()
+		case late:
+			err = fmt.Errorf("the tab was not ready within %s (%v)", limit, err)
+		}
+		return nil, fmt.Errorf("new driver: %w", err)
+	}
+	return d, nil
+}
+
+func (d *Driver) setup() error {
+	// Ordered events: which document the main frame shows and the status
+	// of each document response.
+	if err := chromedp.Listen(d.ctx, d.onEvent); err != nil {
+		return err
+	}
+	// Subscribe before Fetch.enable so that no paused request is missed.
+	// The raw subscription (not chromedp.Events) lets an event that does
+	// not decode be answered too: a request left paused would hang the tab.
+	raw, unsubscribe := chromedp.FromContext(d.ctx).Target.Subscribe(fetch.RequestPaused.Method)
+	d.wg.Go(func() {
+		defer unsubscribe()
+		for {
+			select {
+			case <-d.ctx.Done():
+				return
+			case msg, ok := <-raw:
+				if !ok {
+					return
+				}
+				d.dispatchPaused(msg)
+			}
+		}
+	})
+	_, err := chromedp.Call(d.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: "*", ResourceType: network.ResourceTypeDocument, RequestStage: fetch.RequestStageRequest},
+		{URLPattern: "*", ResourceType: network.ResourceTypeDocument, RequestStage: fetch.RequestStageResponse},
+	}})
+	if err != nil {
+		return fmt.Errorf("enable request interception: %w", err)
+	}
+	return nil
+}
+
+// onEvent runs on the tab's event loop, in the browser's order: it must
+// not block or send commands.
+func (d *Driver) onEvent(ev any) {
+	switch ev := ev.(type) {
+	case *network.EventResponseReceived:
+		if ev.Type != network.ResourceTypeDocument || ev.Response == nil {
+			return
+		}
+		d.mu.Lock()
+		if len(d.status) > 64 {
+			clear(d.status)
+		}
+		d.status[ev.LoaderID] = int(ev.Response.Status)
+		d.mu.Unlock()
+	case *page.EventFrameNavigated:
+		if ev.Frame == nil || ev.Frame.ParentID != "" {
+			return
+		}
+		d.mu.Lock()
+		d.loader = ev.Frame.LoaderID
+		d.url = ev.Frame.URL + ev.Frame.URLFragment
+		d.mu.Unlock()
+	case *page.EventNavigatedWithinDocument:
+		d.mu.Lock()
+		d.url = ev.URL
+		d.mu.Unlock()
+	}
+}
+
+// WatchCallback registers a redirect_uri prefix: navigations to URLs that
+// start with it are captured, not loaded, and reported as KindCallback.
+func (d *Driver) WatchCallback(prefix string) {
+	if prefix == "" {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, p := range d.prefixes {
+		if p == prefix {
+			return
+		}
+	}
+	d.prefixes = append(d.prefixes, prefix)
+}
+
+func (d *Driver) watched(u string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, p := range d.prefixes {
+		if strings.HasPrefix(u, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Current is the last page seen.
+func (d *Driver) Current() Page {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cur
+}
+
+func (d *Driver) setCurrent(p Page) {
+	d.mu.Lock()
+	d.cur = p
+	d.mu.Unlock()
+}
+
+// Open navigates to authorizeURL and waits for an IdP page or a callback.
+func (d *Driver) Open(ctx context.Context, authorizeURL string) (Page, error) {
+	return d.step(ctx, "open "+authorizeURL, func(sctx context.Context) error {
+		res, err := chromedp.Call(sctx, page.Navigate, page.NavigateParams{URL: authorizeURL})
+		if err != nil {
+			return err
+		}
+		if res.ErrorText != "" {
+			return errors.New(res.ErrorText)
+		}
+		return nil
+	})
+}
+
+// Login fills username and password on the login page and submits it.
+func (d *Driver) Login(ctx context.Context, username, password string) (Page, error) {
+	if err := d.expect("login", driver.KindLogin); err != nil {
+		return Page{}, err
+	}
+	fill := fmt.Sprintf(loginJS, jsString(username), jsString(password))
+	return d.step(ctx, "login", func(sctx context.Context) error {
+		problem, err := chromedp.Run(sctx, chromedp.Evaluate[string](fill))
+		if err != nil {
+			return err
+		}
+		if problem != "" {
+			return errors.New(problem)
+		}
+		return chromedp.Do(sctx, chromedp.Click(chromedp.CSS(selLogin)))
+	})
+}
+
+// loginJS fills the login form and checks it. A browser refuses to submit a
+// form with an empty required field; the step says so instead of waiting
+// for a navigation that never comes. It returns "" when the form is ready.
+const loginJS = `((user, pass) => {
+	const f = document.querySelector('` + selLogin + `')?.form;
+	if (!f) return 'no login form with a button name="action" value="default"';
+	const u = f.querySelector('` + selUsername + `'), p = f.querySelector('` + selPassword + `');
+	if (!u || !p) return 'the login form lacks an input name="username" or name="password"';
+	for (const [el, v] of [[u, user], [p, pass]]) {
+		el.value = v;
+		el.dispatchEvent(new Event('input', {bubbles: true}));
+		el.dispatchEvent(new Event('change', {bubbles: true}));
+	}
+	if (f.checkValidity()) return '';
+	const bad = f.querySelector(':invalid');
+	return 'the browser refuses to submit the login form (' +
+		(bad ? bad.name + ': ' + bad.validationMessage : 'invalid form') + ')';
+})(%s, %s)`
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b)
+}
+
+// Accept presses Accept on a consent or confirmation page.
+func (d *Driver) Accept(ctx context.Context) (Page, error) {
+	return d.press(ctx, "accept", selAccept)
+}
+
+// Decline presses Decline on a consent or confirmation page.
+func (d *Driver) Decline(ctx context.Context) (Page, error) {
+	return d.press(ctx, "decline", selDeny)
+}
+
+func (d *Driver) press(ctx context.Context, what, sel string) (Page, error) {
+	if err := d.expect(what, driver.KindConsent, driver.KindConfirmation); err != nil {
+		return Page{}, err
+	}
+	return d.step(ctx, what, func(sctx context.Context) error {
+		return chromedp.Do(sctx, chromedp.Click(chromedp.CSS(sel)))
+	})
+}
+
+// expect fails unless the current page is of one of the kinds.
+func (d *Driver) expect(what string, kinds ...driver.Kind) error {
+	cur := d.Current()
+	for _, k := range kinds {
+		if cur.Kind == k {
+			return nil
+		}
+	}
+	want := make([]string, len(kinds))
+	for i, k := range kinds {
+		want[i] = string(k)
+	}
+	return fmt.Errorf("%s: expected a %s page, but the current page is %q (%s)",
+		what, strings.Join(want, " or "), cur.Kind, cur.URL)
+}
+
+// stepContext is a context for one step: a child of the tab's context
+// (chromedp needs it) that ends after the step timeout or when ctx ends.
+func (d *Driver) stepContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	sctx, cancel := context.WithTimeout(d.ctx, d.timeout)
+	stop := context.AfterFunc(ctx, cancel)
+	return sctx, func() { stop(); cancel() }
+}
+
+// step marks the current document as old, runs act, and waits until the
+// tab settles on a new IdP page (an element with data-prompt) or a watched
+// callback is captured.
+func (d *Driver) step(ctx context.Context, what string, act func(context.Context) error) (Page, error) {
+	if err := ctx.Err(); err != nil {
+		return Page{}, fmt.Errorf("%s: %w", what, err)
+	}
+	sctx, cancel := d.stepContext(ctx)
+	defer cancel()
+
+	d.mu.Lock()
+	seq := d.cbSeq
+	d.lastRedirect, d.interrErr = "", nil
+	d.mu.Unlock()
+	// A new navigation gives a new document, without this mark. If the
+	// mark cannot be set (the tab is between documents), there is no old
+	// document to confuse with a new one.
+	_ = chromedp.Do(sctx, chromedp.Evaluate[chromedp.Void](`document.__consentryOld = true`))
+
+	if err := act(sctx); err != nil {
+		if p, ok := d.callbackSince(seq); ok {
+			return d.landed(sctx, p), nil
+		}
+		return Page{}, d.stepError(ctx, sctx, what, err)
+	}
+	return d.settle(ctx, sctx, what, seq)
+}
+
+func (d *Driver) callbackSince(seq int) (Page, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cbSeq == seq {
+		return Page{}, false
+	}
+	d.cur = d.cb
+	return d.cb, true
+}
+
+// settle polls the tab until a callback is captured or a new document with
+// a data-prompt element (other than the form_post relay) is ready.
+func (d *Driver) settle(ctx, sctx context.Context, what string, seq int) (Page, error) {
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	var last *snapshot
+	statusWaits := 0
+	for {
+		if p, ok := d.callbackSince(seq); ok {
+			return d.landed(sctx, p), nil
+		}
+		d.mu.Lock()
+		wake := d.cbWake
+		d.mu.Unlock()
+
+		// An evaluation waits while the tab is busy navigating; a captured
+		// callback ends the wait at once.
+		ectx, ecancel := context.WithCancel(sctx)
+		stopWake := afterClose(wake, ecancel)
+		snap, err := chromedp.Run(ectx, chromedp.Evaluate[snapshot](snapshotJS))
+		stopWake()
+		ecancel()
+		if err == nil && !snap.Old {
+			last = &snap
+			if snap.Ready != "loading" && snap.Prompt != "" && snap.Prompt != promptFormPost {
+				p, known := d.pageOf(snap)
+				// The status event precedes the document in practice;
+				// give it a few polls before settling for 0.
+				if known || statusWaits >= 5 {
+					if cb, ok := d.callbackSince(seq); ok {
+						return d.landed(sctx, cb), nil
+					}
+					d.setCurrent(p)
+					return p, nil
+				}
+				statusWaits++
+			}
+		}
+
+		select {
+		case <-wake:
+		case <-tick.C:
+		case <-sctx.Done():
+			if p, ok := d.callbackSince(seq); ok {
+				return p, nil
+			}
+			if last != nil {
+				p, _ := d.pageOf(*last)
+				d.setCurrent(p)
+			}
+			return Page{}, d.stepError(ctx, sctx, what, nil)
+		}
+	}
+}
+
+// landedWait bounds how long a step waits, after a capture, for the
+// stand-in page to replace the IdP page.
+const landedWait = 2 * time.Second
+
+// landed waits (briefly) until the tab shows the stand-in page of a captured
+// callback, so that the next step, a screenshot or Close find a quiet tab,
+// and returns p.
+func (d *Driver) landed(sctx context.Context, p Page) Page {
+	wctx, cancel := context.WithTimeout(sctx, landedWait)
+	defer cancel()
+	for {
+		ok, err := chromedp.Run(wctx, chromedp.Evaluate[bool](landedJS))
+		if err == nil && ok {
+			return p
+		}
+		select {
+		case <-wctx.Done():
+			return p
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+const landedJS = `!document.__consentryOld && document.readyState !== 'loading' &&
+	!!document.querySelector('[data-consentry-callback]')`
+
+// afterClose calls f when ch closes, until stop is called.
+func afterClose(ch <-chan struct{}, f func()) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ch:
+			f()
+		case <-done:
+		}
+	}()
+	return func() { close(done) }
+}
+
+// stepError explains a failed step: what was expected, and where the tab is.
+func (d *Driver) stepError(ctx, sctx context.Context, what string, cause error) error {
+	d.mu.Lock()
+	url, ierr, redirect := d.url, d.interrErr, d.lastRedirect
+	prefixes := strings.Join(d.prefixes, ", ")
+	d.mu.Unlock()
+	if prefixes == "" {
+		prefixes = "none"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: ", what)
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintf(&b, "%v", ctx.Err())
+	case cause != nil && sctx.Err() != nil:
+		fmt.Fprintf(&b, "did not complete within %s (%v)", d.timeout, cause)
+	case cause != nil:
+		fmt.Fprintf(&b, "%v", cause)
+	default:
+		fmt.Fprintf(&b, "expected an IdP page (an element with data-prompt) or a callback to a watched prefix (%s), got neither within %s", prefixes, d.timeout)
+	}
+	fmt.Fprintf(&b, "; current URL %s", url)
+	if redirect != "" && !strings.HasPrefix(redirect, "http") {
+		fmt.Fprintf(&b, "; last redirect to %s (not a watched prefix; Chromium does not load such URLs)", redirect)
+	}
+	if ierr != nil {
+		fmt.Fprintf(&b, "; request interception: %v", ierr)
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", b.String(), ctx.Err())
+	}
+	return errors.New(b.String())
+}
+
+// Screenshot returns a PNG of the tab's viewport.
+func (d *Driver) Screenshot(ctx context.Context) ([]byte, error) {
+	sctx, cancel := d.stepContext(ctx)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		return nil, fmt.Errorf("screenshot: %w", err)
+	}
+	return png, nil
+}
+
+// Close closes the tab and disposes its browser context (cookies and all).
+// It is idempotent.
+func (d *Driver) Close() error {
+	d.closeOnce.Do(func() {
+		// Release any paused request first: a tab with a request that
+		// nobody answers closes slowly.
+		if d.ctx.Err() == nil {
+			fctx, fcancel := context.WithTimeout(d.ctx, time.Second)
+			_, _ = chromedp.Call(fctx, fetch.Disable, cdp.Empty{})
+			fcancel()
+		}
+		err := chromedp.Cancel(d.ctx)
+		d.cancel()
+		d.wg.Wait()
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, chromedp.ErrInvalidContext) {
+			d.closeErr = fmt.Errorf("close driver: %w", err)
+		}
+	})
+	return d.closeErr
+}
