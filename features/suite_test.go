@@ -40,3 +40,13 @@ func runSuite(t *testing.T, cfg runner.Config) *runner.Result {
 }
 
 var _ = report.Passed
+
+// TestSuiteBrowser runs every scenario in Chromium. Without Chromium it
+// fails with the one line that says how to install it; CONSENTRY_BROWSER=off
+// turns this run off, loudly.
+func TestSuiteBrowser(t *testing.T) {
+	if os.Getenv("CONSENTRY_BROWSER") == "off" {
+		t.Skip("CONSENTRY_BROWSER=off: the browser suite did NOT run; only the HTTP driver was checked")
+	}
+	runSuite(t, runner.Config{Driver: runner.DriverBrowser, Concurrency: 2})
+}

@@ -2,13 +2,30 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/consentry/consentry/steps/driver"
+	"github.com/consentry/consentry/steps/driver/browser"
 )
 
-// launchBrowser starts one Chromium for the run. (Wired to
-// steps/driver/browser once that package lands.)
+// launchBrowser starts one Chromium for the run; every scenario gets a
+// fresh isolated browser context from it. A missing Chromium is an error
+// (ErrNoBrowser) whose message says how to install it.
 func launchBrowser(ctx context.Context, cfg Config) (func(context.Context) (driver.Driver, error), func(), error) {
-	return nil, nil, fmt.Errorf("%w: the browser driver is not available in this build", ErrNoBrowser)
+	b, err := browser.Launch(ctx, browser.Options{ExecPath: cfg.ChromePath, StepTimeout: cfg.StepTimeout})
+	if err != nil {
+		if errors.Is(err, browser.ErrNotFound) {
+			return nil, nil, fmt.Errorf("%w: %v", ErrNoBrowser, err)
+		}
+		return nil, nil, err
+	}
+	newDriver := func(ctx context.Context) (driver.Driver, error) {
+		d, err := b.NewDriver(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	return newDriver, func() { _ = b.Close() }, nil
 }
