@@ -8,6 +8,8 @@
 // domain, so a callback is never loaded: not for a host that does not exist,
 // not for a loopback port with nothing listening, and not for a custom scheme
 // such as com.example.app://callback, which Chromium would never request.
+// A captured callback is reported with Status 0 (it was never loaded), and
+// the tab shows a small stand-in page instead.
 package browser
 
 import (

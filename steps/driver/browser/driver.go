@@ -48,9 +48,9 @@ type Driver struct {
 
 	mu        sync.Mutex
 	prefixes  []string
-	cur       Page
+	cur       driver.Page
 	cbSeq     int           // bumped on each captured callback
-	cb        Page          // the last captured callback
+	cb        driver.Page   // the last captured callback
 	cbWake    chan struct{} // closed (and replaced) on each capture
 	loader    cdp.LoaderID  // loader of the main frame's current document
 	url       string        // URL of the main frame's current document
@@ -63,9 +63,6 @@ type Driver struct {
 	closeOnce sync.Once
 	closeErr  error
 }
-
-// Page is driver.Page, named here for brevity.
-type Page = driver.Page
 
 // NewDriver opens a tab in a fresh browser context (own cookies, own
 // storage). It is safe to call from several goroutines at once. ctx bounds
@@ -81,7 +78,7 @@ func (b *Browser) NewDriver(ctx context.Context) (*Driver, error) {
 		timeout: b.opts.StepTimeout,
 		cbWake:  make(chan struct{}),
 		status:  make(map[cdp.LoaderID]int),
-		cur:     Page{Kind: driver.KindOther, URL: "about:blank"},
+		cur:     driver.Page{Kind: driver.KindOther, URL: "about:blank"},
 	}
 
 	// The first call on dctx creates the tab, whose life is bound to the
@@ -201,20 +198,20 @@ func (d *Driver) watched(u string) bool {
 }
 
 // Current is the last page seen.
-func (d *Driver) Current() Page {
+func (d *Driver) Current() driver.Page {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.cur
 }
 
-func (d *Driver) setCurrent(p Page) {
+func (d *Driver) setCurrent(p driver.Page) {
 	d.mu.Lock()
 	d.cur = p
 	d.mu.Unlock()
 }
 
 // Open navigates to authorizeURL and waits for an IdP page or a callback.
-func (d *Driver) Open(ctx context.Context, authorizeURL string) (Page, error) {
+func (d *Driver) Open(ctx context.Context, authorizeURL string) (driver.Page, error) {
 	return d.step(ctx, "open "+authorizeURL, func(sctx context.Context) error {
 		res, err := chromedp.Call(sctx, page.Navigate, page.NavigateParams{URL: authorizeURL})
 		if err != nil {
@@ -228,9 +225,9 @@ func (d *Driver) Open(ctx context.Context, authorizeURL string) (Page, error) {
 }
 
 // Login fills username and password on the login page and submits it.
-func (d *Driver) Login(ctx context.Context, username, password string) (Page, error) {
+func (d *Driver) Login(ctx context.Context, username, password string) (driver.Page, error) {
 	if err := d.expect("login", driver.KindLogin); err != nil {
-		return Page{}, err
+		return driver.Page{}, err
 	}
 	fill := fmt.Sprintf(loginJS, jsString(username), jsString(password))
 	return d.step(ctx, "login", func(sctx context.Context) error {
@@ -271,18 +268,18 @@ func jsString(s string) string {
 }
 
 // Accept presses Accept on a consent or confirmation page.
-func (d *Driver) Accept(ctx context.Context) (Page, error) {
+func (d *Driver) Accept(ctx context.Context) (driver.Page, error) {
 	return d.press(ctx, "accept", selAccept)
 }
 
 // Decline presses Decline on a consent or confirmation page.
-func (d *Driver) Decline(ctx context.Context) (Page, error) {
+func (d *Driver) Decline(ctx context.Context) (driver.Page, error) {
 	return d.press(ctx, "decline", selDeny)
 }
 
-func (d *Driver) press(ctx context.Context, what, sel string) (Page, error) {
+func (d *Driver) press(ctx context.Context, what, sel string) (driver.Page, error) {
 	if err := d.expect(what, driver.KindConsent, driver.KindConfirmation); err != nil {
-		return Page{}, err
+		return driver.Page{}, err
 	}
 	return d.step(ctx, what, func(sctx context.Context) error {
 		return chromedp.Do(sctx, chromedp.Click(chromedp.CSS(sel)))
@@ -316,9 +313,9 @@ func (d *Driver) stepContext(ctx context.Context) (context.Context, context.Canc
 // step marks the current document as old, runs act, and waits until the
 // tab settles on a new IdP page (an element with data-prompt) or a watched
 // callback is captured.
-func (d *Driver) step(ctx context.Context, what string, act func(context.Context) error) (Page, error) {
+func (d *Driver) step(ctx context.Context, what string, act func(context.Context) error) (driver.Page, error) {
 	if err := ctx.Err(); err != nil {
-		return Page{}, fmt.Errorf("%s: %w", what, err)
+		return driver.Page{}, fmt.Errorf("%s: %w", what, err)
 	}
 	sctx, cancel := d.stepContext(ctx)
 	defer cancel()
@@ -336,16 +333,16 @@ func (d *Driver) step(ctx context.Context, what string, act func(context.Context
 		if p, ok := d.callbackSince(seq); ok {
 			return d.landed(sctx, p), nil
 		}
-		return Page{}, d.stepError(ctx, sctx, what, err)
+		return driver.Page{}, d.stepError(ctx, sctx, what, err)
 	}
 	return d.settle(ctx, sctx, what, seq)
 }
 
-func (d *Driver) callbackSince(seq int) (Page, bool) {
+func (d *Driver) callbackSince(seq int) (driver.Page, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.cbSeq == seq {
-		return Page{}, false
+		return driver.Page{}, false
 	}
 	d.cur = d.cb
 	return d.cb, true
@@ -353,7 +350,7 @@ func (d *Driver) callbackSince(seq int) (Page, bool) {
 
 // settle polls the tab until a callback is captured or a new document with
 // a data-prompt element (other than the form_post relay) is ready.
-func (d *Driver) settle(ctx, sctx context.Context, what string, seq int) (Page, error) {
+func (d *Driver) settle(ctx, sctx context.Context, what string, seq int) (driver.Page, error) {
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	var last *snapshot
@@ -401,7 +398,7 @@ func (d *Driver) settle(ctx, sctx context.Context, what string, seq int) (Page, 
 				p, _ := d.pageOf(*last)
 				d.setCurrent(p)
 			}
-			return Page{}, d.stepError(ctx, sctx, what, nil)
+			return driver.Page{}, d.stepError(ctx, sctx, what, nil)
 		}
 	}
 }
@@ -413,7 +410,7 @@ const landedWait = 2 * time.Second
 // landed waits (briefly) until the tab shows the stand-in page of a captured
 // callback, so that the next step, a screenshot or Close find a quiet tab,
 // and returns p.
-func (d *Driver) landed(sctx context.Context, p Page) Page {
+func (d *Driver) landed(sctx context.Context, p driver.Page) driver.Page {
 	wctx, cancel := context.WithTimeout(sctx, landedWait)
 	defer cancel()
 	for {

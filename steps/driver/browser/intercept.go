@@ -141,7 +141,7 @@ func (d *Driver) fulfill(id fetch.RequestID, target string) {
 }
 
 // capture records a callback and wakes a waiting step.
-func (d *Driver) capture(p Page) {
+func (d *Driver) capture(p driver.Page) {
 	d.mu.Lock()
 	d.cbSeq++
 	d.cb = p
@@ -171,7 +171,7 @@ func (d *Driver) postData(ev *fetch.EventRequestPaused) []byte {
 
 // parseCallback reports a callback URL (and a form_post body) as a Page.
 // The URL is split by hand so that any scheme, custom ones included, works.
-func parseCallback(full string, body []byte, post bool) Page {
+func parseCallback(full string, body []byte, post bool) driver.Page {
 	params := url.Values{}
 	add := func(raw string) {
 		vs, _ := url.ParseQuery(raw) // keep what parses
@@ -192,7 +192,7 @@ func parseCallback(full string, body []byte, post bool) Page {
 		add(string(body))
 		via = "form_post"
 	}
-	return Page{
+	return driver.Page{
 		Kind:        driver.KindCallback,
 		URL:         full,
 		Callback:    params,

@@ -50,14 +50,14 @@ func kindOf(prompt string) driver.Kind {
 
 // pageOf turns a snapshot into a Page, with the status of the main frame's
 // current document; known is false while that status has not been seen.
-func (d *Driver) pageOf(s snapshot) (p Page, known bool) {
+func (d *Driver) pageOf(s snapshot) (p driver.Page, known bool) {
 	d.mu.Lock()
 	status, known := d.status[d.loader]
 	d.mu.Unlock()
 	if len(s.ScopeLines) == 0 {
 		s.ScopeLines = nil
 	}
-	return Page{
+	return driver.Page{
 		Kind:             kindOf(s.Prompt),
 		URL:              s.URL,
 		Status:           status,
