@@ -65,6 +65,18 @@ Feature: Authorization requests, responses and the code exchange
       | a strict third-party without PKCE     | strict third-party      | no PKCE                      | invalid_request           |
       | a state with reserved characters      | strict third-party      | no PKCE and state=a b&c=d/e?f#g | invalid_request   |
 
+  @rule:A2 @rule:A4
+  Scenario Outline: an error for response_type=<response_type> comes back in the <where>
+    Given a first-party single-page application
+    When the application asks for "openid read:posts" with response_type=<response_type> and prompt=none and nonce=n-2
+    Then the application receives the error "login_required" in the <where>
+
+    Examples:
+      | response_type | where        |
+      | code          | query        |
+      | token         | URL fragment |
+      | id_token      | URL fragment |
+
   @rule:K2 @rule:A2
   Scenario Outline: a strict third-party application may not use response_type=<response_type>
     Given a strict third-party application

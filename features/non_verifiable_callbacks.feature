@@ -74,7 +74,7 @@ Feature: Login confirmation for non-verifiable callbacks
     When the application asks for "read:posts"
     Then the application receives an authorization code
 
-  @rule:K6 @tenant-settings
+  @rule:K6 @tenant-settings @exclusive
   Scenario: the tenant's setting turns the confirmation off for applications that do not set it
     Given the tenant skips the login confirmation prompt for non-verifiable callbacks
     And a first-party native application with the callback "com.example.app://callback"
@@ -82,7 +82,7 @@ Feature: Login confirmation for non-verifiable callbacks
     When the application asks for "read:posts"
     Then the application receives an authorization code
 
-  @rule:K6 @tenant-settings
+  @rule:K6 @tenant-settings @exclusive
   Scenario: the application's setting wins over the tenant's
     Given the tenant skips the login confirmation prompt for non-verifiable callbacks
     And a first-party native application with the callback "com.example.app://callback" and that does not skip the login confirmation prompt

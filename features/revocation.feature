@@ -22,7 +22,7 @@ Feature: Revoking a grant
     When the application asks for "read:posts" again
     Then the consent page is shown
 
-  @rule:C9
+  @rule:C9 @exclusive
   Scenario: revoking every grant of the user asks for consent again
     Given the user has granted "read:posts" to the application
     When the tenant admin revokes every grant of the user

@@ -39,7 +39,7 @@ Feature: How the consent page shows scopes
     Then the consent page names the application, the user and the tenant
     And the page offers the buttons "Accept" and "Decline"
 
-  @rule:C7 @tenant-settings
+  @rule:C7 @tenant-settings @exclusive
   Scenario: with use_scope_descriptions_for_consent each scope has its own line with its description
     Given the tenant shows scope descriptions on the consent page
     And an API "Posts" with these scopes:

@@ -49,7 +49,7 @@ func (s *Suite) registerBrowseSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the application receives an authorization code$`, s.receivesCode(""))
 	sc.Step(`^the application receives an authorization code by form_post$`, s.receivesCode("form_post"))
 	sc.Step(`^the application receives an access token in the URL fragment$`, s.receivesTokenInFragment)
-	sc.Step(`^the application receives the error "([^"]*)"(?: with the description "(.*)")?$`, s.receivesError)
+	sc.Step(`^the application receives the error "([^"]*)"(?: with the description "(.*)")?(?: in the (query|URL fragment))?$`, s.receivesError)
 	sc.Step(`^the application receives no authorization code$`, s.receivesNoCode)
 	sc.Step(`^the browser is not redirected to the callback$`, s.notRedirected)
 	sc.Step(`^the error page is shown(?: with the status (\d+))?(?: and the error "([^"]*)")?$`, s.errorPage)
@@ -450,11 +450,14 @@ func (s *Suite) receivesTokenInFragment(ctx context.Context) error {
 	return err
 }
 
-func (s *Suite) receivesError(ctx context.Context, code, description string) error {
+func (s *Suite) receivesError(ctx context.Context, code, description, where string) error {
 	st := getState(ctx)
 	p := st.page
 	if p.Kind != driver.KindCallback {
 		return fmt.Errorf("expected the application to receive the error %s, but the user agent is at %s", code, describe(p))
+	}
+	if via := map[string]string{"query": "query", "URL fragment": "fragment"}[where]; via != "" && p.CallbackVia != via {
+		return fmt.Errorf("the error came in the %s, want the %s", p.CallbackVia, where)
 	}
 	if got := p.Callback.Get("error"); got != code {
 		return fmt.Errorf("the application received error=%q (%s), want %q", got, p.Callback.Get("error_description"), code)

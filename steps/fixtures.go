@@ -363,7 +363,7 @@ func (s *Suite) aUser(ctx context.Context) error {
 // previous values afterwards. The scenario must hold the settings lock.
 func (st *state) changeSettings(ctx context.Context, patch, restore map[string]any) error {
 	if !st.exclusive {
-		return fmt.Errorf("a scenario that changes tenant settings must be tagged %s so it runs alone", TagTenantSettings)
+		return fmt.Errorf("a scenario that changes tenant settings must be tagged %s so it runs alone", TagExclusive)
 	}
 	if !st.suite.Target.Has(target.CapTenantSettings) || st.suite.Target.Mgmt == nil {
 		return notApplicable("target %q may not have its tenant settings changed (capability %s)", st.suite.Target.Profile.Name, target.CapTenantSettings)

@@ -107,6 +107,9 @@ func (s *Suite) revokesAllGrants(ctx context.Context) error {
 	if _, err := st.grantFor(ctx); err != nil {
 		return err
 	}
+	if st.suite.Target.Profile.User != nil && !st.exclusive {
+		return fmt.Errorf("the test user is shared by every scenario: a scenario that revokes all its grants must be tagged %s", TagExclusive)
+	}
 	if err := st.suite.Target.Mgmt.DeleteGrantsOfUser(ctx, st.user.id); err != nil {
 		return err
 	}

@@ -40,9 +40,10 @@ type Suite struct {
 	StepTimeout time.Duration
 
 	provider *oidc.Provider
-	// settings serializes scenarios that change tenant-wide settings
-	// (tagged @tenant-settings: exclusive) with all others (shared).
-	settings sync.RWMutex
+	// exclusive lets scenarios tagged @exclusive (they change tenant-wide
+	// state: settings, every grant of a shared user) run alone, while all
+	// others share it.
+	exclusive sync.RWMutex
 }
 
 // NewSuite prepares a suite for a started target: it reads the IdP's
@@ -55,9 +56,9 @@ func NewSuite(ctx context.Context, t *target.Target, driverName string, newDrive
 	return &Suite{Target: t, Driver: driverName, NewDriver: newDriver, provider: p}, nil
 }
 
-// TagTenantSettings marks scenarios that change tenant-wide settings; they
-// run alone.
-const TagTenantSettings = "@tenant-settings"
+// TagExclusive marks scenarios that change tenant-wide state (tenant
+// settings, every grant of a shared test user); they run alone.
+const TagExclusive = "@exclusive"
 
 type stepScope struct {
 	base   context.Context
@@ -70,12 +71,12 @@ type stepScopeKey struct{}
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, scn *godog.Scenario) (context.Context, error) {
 		st := newState(s, scn)
-		if hasTag(scn, TagTenantSettings) {
-			s.settings.Lock()
-			st.release, st.exclusive = s.settings.Unlock, true
+		if hasTag(scn, TagExclusive) {
+			s.exclusive.Lock()
+			st.release, st.exclusive = s.exclusive.Unlock, true
 		} else {
-			s.settings.RLock()
-			st.release = s.settings.RUnlock
+			s.exclusive.RLock()
+			st.release = s.exclusive.RUnlock
 		}
 		return withState(ctx, st), nil
 	})
