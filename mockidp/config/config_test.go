@@ -195,24 +195,24 @@ func TestParseErrors(t *testing.T) {
     client_secret: s
     name: Partner
     is_first_party: false
-    grant_types: [authorization_code, implicit]`}, want: []string{`clients[0] "Partner": grant_types[1]: "implicit" is not allowed for a strict third-party client (rule K2)`}},
+    grant_types: [authorization_code, implicit]`}, want: []string{`clients[0] "Partner": grant_types[1]: Grant type 'implicit' is not allowed for third-party clients in strict mode`}},
 		{name: "strict third-party with password", override: map[string]string{"clients": `clients:
   - client_id: tpc_x
     client_secret: s
     name: Partner
     is_first_party: false
-    grant_types: [password]`}, want: []string{`clients[0] "Partner": grant_types[0]: "password" is not allowed for a strict third-party client (rule K2)`}},
+    grant_types: [password]`}, want: []string{`clients[0] "Partner": grant_types[0]: Grant type 'password' is not allowed for third-party clients in strict mode`}},
 		{name: "public strict third-party with client_credentials", override: map[string]string{"clients": `clients:
   - client_id: tpc_x
     name: Partner
     app_type: spa
     is_first_party: false
-    grant_types: [authorization_code, client_credentials]`}, want: []string{`clients[0] "Partner": grant_types[1]: "client_credentials" is not allowed for a strict third-party client (rule K2)`}},
+    grant_types: [authorization_code, client_credentials]`}, want: []string{`clients[0] "Partner": grant_types[1]: Grant type 'client_credentials' needs client authentication, but the client is public`}},
 		{name: "public client with client_credentials", override: map[string]string{"clients": `clients:
   - client_id: spa
     name: SPA
     app_type: spa
-    grant_types: [authorization_code, client_credentials]`}, want: []string{`clients[0] "SPA": grant_types[1]: "client_credentials" needs client authentication, but the client is public`}},
+    grant_types: [authorization_code, client_credentials]`}, want: []string{`clients[0] "SPA": grant_types[1]: Grant type 'client_credentials' needs client authentication, but the client is public`}},
 		{name: "relative callback", override: map[string]string{"clients": `clients:
   - client_id: web
     client_secret: s

@@ -293,10 +293,7 @@ func (p *parser) client(item string, raw json.RawMessage) *tenant.Client {
 
 	// Authentication.
 	if c.TokenEndpointAuthMethod == "" {
-		c.TokenEndpointAuthMethod = tenant.AuthSecretPost
-		if c.AppType == tenant.AppSPA || c.AppType == tenant.AppNative {
-			c.TokenEndpointAuthMethod = tenant.AuthNone
-		}
+		c.TokenEndpointAuthMethod = tenant.DefaultAuthMethod(c.AppType)
 	} else if !slices.Contains(authMethods, c.TokenEndpointAuthMethod) {
 		p.fail(item, "token_endpoint_auth_method", "must be one of %s, not %q", strings.Join(authMethods, ", "), c.TokenEndpointAuthMethod)
 	}
@@ -306,17 +303,17 @@ func (p *parser) client(item string, raw json.RawMessage) *tenant.Client {
 
 	// Grant types.
 	if c.GrantTypes == nil {
-		c.GrantTypes = defaultGrantTypes(c)
+		c.GrantTypes = tenant.DefaultGrantTypes(c)
 	}
 	for i, g := range c.GrantTypes {
 		field := fmt.Sprintf("grant_types[%d]", i)
 		switch {
 		case !slices.Contains(grantTypes, g):
 			p.fail(item, field, "unknown grant type %q (known: %s)", g, strings.Join(grantTypes, ", "))
-		case strict && !strictAllows(c, g):
-			p.fail(item, field, "%q is not allowed for a strict third-party client (rule K2)", g)
-		case c.IsPublic() && (g == tenant.GrantClientCredentials || g == tenant.GrantTokenExchange):
-			p.fail(item, field, "%q needs client authentication, but the client is public (token_endpoint_auth_method: none)", g)
+		default:
+			if msg := tenant.GrantTypeProblem(c, g); msg != "" {
+				p.fail(item, field, "%s", msg)
+			}
 		}
 	}
 
@@ -327,12 +324,12 @@ func (p *parser) client(item string, raw json.RawMessage) *tenant.Client {
 		}
 	}
 	for i, cb := range c.Callbacks {
-		if msg := redirectURIProblem(cb); msg != "" {
+		if msg := tenant.RedirectURIProblem(cb); msg != "" {
 			p.fail(item, fmt.Sprintf("callbacks[%d]", i), "%q %s", cb, msg)
 		}
 	}
 	for i, u := range c.AllowedLogoutURLs {
-		if msg := redirectURIProblem(u); msg != "" {
+		if msg := tenant.RedirectURIProblem(u); msg != "" {
 			p.fail(item, fmt.Sprintf("allowed_logout_urls[%d]", i), "%q %s", u, msg)
 		}
 	}
@@ -359,65 +356,6 @@ func (p *parser) client(item string, raw json.RawMessage) *tenant.Client {
 		}
 	}
 	return c
-}
-
-// defaultGrantTypes are the grant types Auth0 gives a new client of its app
-// type; a strict third-party client gets only those rule K2 allows.
-func defaultGrantTypes(c *tenant.Client) []string {
-	if c.IsStrictThirdParty() {
-		gts := []string{tenant.GrantAuthorizationCode, tenant.GrantRefreshToken}
-		if !c.IsPublic() {
-			gts = append(gts, tenant.GrantClientCredentials)
-		}
-		return gts
-	}
-	switch c.AppType {
-	case tenant.AppSPA, tenant.AppNative:
-		return []string{tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken}
-	case tenant.AppNonInteractive:
-		return []string{tenant.GrantClientCredentials}
-	case tenant.AppResourceServer:
-		return []string{tenant.GrantTokenExchange}
-	}
-	return []string{tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken, tenant.GrantClientCredentials}
-}
-
-// strictAllows reports whether a strict third-party client may have grant
-// type g (rule K2).
-func strictAllows(c *tenant.Client, g string) bool {
-	switch g {
-	case tenant.GrantAuthorizationCode, tenant.GrantRefreshToken:
-		return true
-	case tenant.GrantClientCredentials:
-		return !c.IsPublic()
-	}
-	return false
-}
-
-// redirectURIProblem says what is wrong with a callback or logout URL, or
-// "" when nothing is. Custom schemes (com.example.app://callback) are fine;
-// http and https need a host; no URL may carry a fragment (RFC 6749 3.1.2).
-func redirectURIProblem(s string) string {
-	if s == "" {
-		return "is empty"
-	}
-	if strings.TrimSpace(s) != s || hasSpace(s) {
-		return "contains spaces"
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return "is not a URL"
-	}
-	if u.Scheme == "" {
-		return "is not an absolute URL (it needs a scheme, e.g. https://)"
-	}
-	if strings.Contains(s, "#") {
-		return "must not have a fragment (#...)"
-	}
-	if (u.Scheme == "http" || u.Scheme == "https") && u.Host == "" {
-		return "has no host"
-	}
-	return ""
 }
 
 func (p *parser) checkWebURL(item, field, s string) {

@@ -27,10 +27,6 @@ var (
 	}
 	authMethods   = []string{tenant.AuthNone, tenant.AuthSecretPost, tenant.AuthSecretBasic}
 	exchangeTypes = []string{"custom_authentication", tenant.ProfileOnBehalfOf}
-
-	// strictGrantTypes are the only grant types a strict third-party client
-	// may have (rule K2); client_credentials only when it is confidential.
-	strictGrantTypes = []string{tenant.GrantAuthorizationCode, tenant.GrantRefreshToken, tenant.GrantClientCredentials}
 )
 
 // clientProps are the client properties both create and update take.
@@ -90,63 +86,14 @@ func decodeClientTokenExchange(prop string, raw json.RawMessage) (*tenant.Client
 	return te, nil
 }
 
-// defaultAuthMethod is the token endpoint auth method Auth0 gives a new
-// client of appType: public for browser and native apps.
-func defaultAuthMethod(appType string) string {
-	switch appType {
-	case tenant.AppSPA, tenant.AppNative:
-		return tenant.AuthNone
-	}
-	return tenant.AuthSecretPost
-}
-
-// defaultGrantTypes are the grant types Auth0 gives a new client of its
-// app type, minus those a strict third-party client may not have (K2) and
-// those that need a secret when the client has none.
-func defaultGrantTypes(c *tenant.Client) []string {
-	var gts []string
-	switch c.AppType {
-	case tenant.AppSPA, tenant.AppNative:
-		gts = []string{tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken}
-	case tenant.AppNonInteractive:
-		gts = []string{tenant.GrantClientCredentials}
-	case tenant.AppResourceServer:
-		gts = []string{tenant.GrantTokenExchange}
-	default:
-		gts = []string{tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken, tenant.GrantClientCredentials}
-	}
-	return slices.DeleteFunc(gts, func(g string) bool {
-		public := c.IsPublic() && (g == tenant.GrantClientCredentials || g == tenant.GrantTokenExchange)
-		return public || strictGrantError(c, g) != ""
-	})
-}
-
-// strictGrantError says why a strict third-party client may not have
-// grant type g, or "" when it may (rule K2).
-func strictGrantError(c *tenant.Client, g string) string {
-	if !c.IsStrictThirdParty() {
-		return ""
-	}
-	if !slices.Contains(strictGrantTypes, g) {
-		return "Grant type '" + g + "' is not allowed for third-party clients in strict mode"
-	}
-	if g == tenant.GrantClientCredentials && c.IsPublic() {
-		return "Grant type 'client_credentials' is not allowed for public third-party clients in strict mode"
-	}
-	return ""
-}
-
 // checkClient refuses a client the tenant file would refuse too: grant
 // types a strict third-party client may not have (rule K2), grants that need
 // a secret on a public client, callbacks that are not absolute URLs, and a
 // resource_server client without the API it acts for (rule X1).
 func (a *API) checkClient(ctx context.Context, c *tenant.Client) error {
 	for _, g := range c.GrantTypes {
-		if msg := strictGrantError(c, g); msg != "" {
+		if msg := tenant.GrantTypeProblem(c, g); msg != "" {
 			return errPayloadOn("grant_types", msg)
-		}
-		if c.IsPublic() && (g == tenant.GrantClientCredentials || g == tenant.GrantTokenExchange) {
-			return errPayloadOn("grant_types", "Grant type '"+g+"' needs client authentication, but the client is public (token_endpoint_auth_method: none)")
 		}
 	}
 	for _, l := range []struct {
@@ -154,7 +101,7 @@ func (a *API) checkClient(ctx context.Context, c *tenant.Client) error {
 		urls []string
 	}{{"callbacks", c.Callbacks}, {"allowed_logout_urls", c.AllowedLogoutURLs}} {
 		for i, u := range l.urls {
-			if msg := redirectURIProblem(u); msg != "" {
+			if msg := tenant.RedirectURIProblem(u); msg != "" {
 				return errPayloadOn(l.prop+"["+strconv.Itoa(i)+"]", strconv.Quote(u)+" "+msg)
 			}
 		}
@@ -177,31 +124,6 @@ func (a *API) checkClient(ctx context.Context, c *tenant.Client) error {
 		return storeError(err, errPayloadOn("resource_server_identifier", "No resource server with identifier "+c.ResourceServerIdentifier), nil)
 	}
 	return nil
-}
-
-// redirectURIProblem says what is wrong with a callback or logout URL, or ""
-// when nothing is: custom schemes are fine, http(s) needs a host, and no URL
-// has spaces or a fragment (RFC 6749 section 3.1.2). The tenant file applies
-// the same checks.
-func redirectURIProblem(s string) string {
-	if s == "" {
-		return "is empty"
-	}
-	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' }) {
-		return "contains spaces"
-	}
-	u, err := url.Parse(s)
-	switch {
-	case err != nil:
-		return "is not a URL"
-	case u.Scheme == "":
-		return "is not an absolute URL (it needs a scheme, e.g. https://)"
-	case strings.Contains(s, "#"):
-		return "must not have a fragment (#...)"
-	case (u.Scheme == "http" || u.Scheme == "https") && u.Host == "":
-		return "has no host"
-	}
-	return ""
 }
 
 // clientView is a client as the API shows it: lists are never null.
@@ -297,10 +219,10 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 		c.AppType = tenant.AppRegularWeb
 	}
 	if c.TokenEndpointAuthMethod == "" {
-		c.TokenEndpointAuthMethod = defaultAuthMethod(c.AppType)
+		c.TokenEndpointAuthMethod = tenant.DefaultAuthMethod(c.AppType)
 	}
 	if !p.has("grant_types") {
-		c.GrantTypes = defaultGrantTypes(c)
+		c.GrantTypes = tenant.DefaultGrantTypes(c)
 	}
 	if err := a.checkClient(r.Context(), c); err != nil {
 		return err

@@ -1,0 +1,81 @@
+package tenant
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// The client rules Auth0 applies wherever a client is made: in the tenant
+// file and through the Management API. Both edges call these, so the two
+// never drift apart.
+
+// DefaultAuthMethod is the token endpoint auth method Auth0 gives a new
+// client of appType: public for browser and native apps.
+func DefaultAuthMethod(appType string) string {
+	switch appType {
+	case AppSPA, AppNative:
+		return AuthNone
+	}
+	return AuthSecretPost
+}
+
+// DefaultGrantTypes are the grant types Auth0 gives a new client of its app
+// type, minus those GrantTypeProblem refuses for it (rule K2, public
+// clients).
+func DefaultGrantTypes(c *Client) []string {
+	var gts []string
+	switch c.AppType {
+	case AppSPA, AppNative:
+		gts = []string{GrantAuthorizationCode, GrantImplicit, GrantRefreshToken}
+	case AppNonInteractive:
+		gts = []string{GrantClientCredentials}
+	case AppResourceServer:
+		gts = []string{GrantTokenExchange}
+	default:
+		gts = []string{GrantAuthorizationCode, GrantImplicit, GrantRefreshToken, GrantClientCredentials}
+	}
+	return slices.DeleteFunc(gts, func(g string) bool { return GrantTypeProblem(c, g) != "" })
+}
+
+// strictGrantTypes are the only grant types a strict third-party client may
+// have (rule K2); client_credentials only when it is confidential.
+var strictGrantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials}
+
+// GrantTypeProblem says why c may not have grant type g, or "" when it may:
+// strict third-party clients are limited by rule K2, and grants that need
+// client authentication are refused to public clients.
+func GrantTypeProblem(c *Client, g string) string {
+	if c.IsStrictThirdParty() && !slices.Contains(strictGrantTypes, g) {
+		return "Grant type '" + g + "' is not allowed for third-party clients in strict mode"
+	}
+	if c.IsPublic() && (g == GrantClientCredentials || g == GrantTokenExchange) {
+		return "Grant type '" + g + "' needs client authentication, but the client is public (token_endpoint_auth_method: none)"
+	}
+	return ""
+}
+
+// RedirectURIProblem says what is wrong with a callback or logout URL, or ""
+// when nothing is: custom schemes (com.example.app://callback) are fine,
+// http(s) needs a host, and no URL has spaces or a fragment (RFC 6749
+// section 3.1.2).
+func RedirectURIProblem(s string) string {
+	if s == "" {
+		return "is empty"
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' }) {
+		return "contains spaces"
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "is not a URL"
+	case u.Scheme == "":
+		return "is not an absolute URL (it needs a scheme, e.g. https://)"
+	case strings.Contains(s, "#"):
+		return "must not have a fragment (#...)"
+	case (u.Scheme == "http" || u.Scheme == "https") && u.Host == "":
+		return "has no host"
+	}
+	return ""
+}
