@@ -3,10 +3,12 @@ package features_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
+	"strings"
 	"testing"
 
-	"github.com/consentry/consentry/steps/report"
 	"github.com/consentry/consentry/steps/runner"
 )
 
@@ -39,8 +41,6 @@ func runSuite(t *testing.T, cfg runner.Config) *runner.Result {
 	return res
 }
 
-var _ = report.Passed
-
 // TestSuiteBrowser runs every scenario in Chromium. Without Chromium it
 // fails with the one line that says how to install it; CONSENTRY_BROWSER=off
 // turns this run off, loudly.
@@ -48,5 +48,17 @@ func TestSuiteBrowser(t *testing.T) {
 	if os.Getenv("CONSENTRY_BROWSER") == "off" {
 		t.Skip("CONSENTRY_BROWSER=off: the browser suite did NOT run; only the HTTP driver was checked")
 	}
-	runSuite(t, runner.Config{Driver: runner.DriverBrowser, Concurrency: 2})
+	runSuite(t, runner.Config{Driver: runner.DriverBrowser, Concurrency: 3})
+}
+
+// Without Chromium the browser run fails, with one line that says how to
+// install it; it is never skipped.
+func TestMissingChromiumFailsWithOneLine(t *testing.T) {
+	_, err := runner.Run(context.Background(), runner.Config{Driver: runner.DriverBrowser, ChromePath: "/nonexistent/chromium", Output: io.Discard})
+	if !errors.Is(err, runner.ErrNoBrowser) {
+		t.Fatalf("want ErrNoBrowser, got %v", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "apt-get install") {
+		t.Fatalf("want one line saying how to install Chromium, got %q", msg)
+	}
 }

@@ -6,7 +6,6 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -164,7 +163,3 @@ func driverFactory(ctx context.Context, cfg Config) (func(context.Context) (driv
 		return nil, nil, fmt.Errorf("unknown driver %q (want %s or %s)", cfg.Driver, DriverHTTP, DriverBrowser)
 	}
 }
-
-// ErrNoBrowser is returned when the browser driver is asked for and no
-// Chromium is found.
-var ErrNoBrowser = errors.New("chromium not found")
