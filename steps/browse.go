@@ -177,12 +177,17 @@ func (s *Suite) asksFor(ctx context.Context, scopes, withoutPKCE, params string)
 
 func (s *Suite) logsIn(ctx context.Context) error {
 	st := getState(ctx)
+	if st.page.Kind != driver.KindLogin {
+		return fmt.Errorf("expected the login page, but the user agent is at %s", describe(st.page))
+	}
+	return st.login(ctx)
+}
+
+// login submits the user's credentials on the login page.
+func (st *state) login(ctx context.Context) error {
 	u, err := st.theUser()
 	if err != nil {
 		return err
-	}
-	if st.page.Kind != driver.KindLogin {
-		return fmt.Errorf("expected the login page, but the user agent is at %s", describe(st.page))
 	}
 	p, err := st.ua.Login(ctx, u.login, u.password)
 	if err != nil {
@@ -235,18 +240,9 @@ func (st *state) completeSignIn(ctx context.Context) error {
 			}
 			return nil
 		case driver.KindLogin:
-			u, err := st.theUser()
-			if err != nil {
+			if err := st.login(ctx); err != nil {
 				return err
 			}
-			p, err := st.ua.Login(ctx, u.login, u.password)
-			if err != nil {
-				return fmt.Errorf("logging in: %w", err)
-			}
-			if p.Kind == driver.KindLogin {
-				return errors.New("the login page is shown again after logging in: the credentials were refused")
-			}
-			st.arrive(p)
 		case driver.KindConsent, driver.KindConfirmation:
 			if err := st.pressButton(ctx, true); err != nil {
 				return err

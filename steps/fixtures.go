@@ -141,10 +141,7 @@ func (st *state) registerAPI(a *apiFixture) {
 	st.apis = append(st.apis, a)
 	mgmt := st.suite.Target.Mgmt
 	st.fixtures.Add("delete API "+a.identifier, func(ctx context.Context) error {
-		if err := mgmt.DeleteResourceServer(ctx, a.id); err != nil && !mgmtclient.IsNotFound(err) {
-			return err
-		}
-		return nil
+		return mgmtclient.IgnoreNotFound(mgmt.DeleteResourceServer(ctx, a.id))
 	})
 }
 
@@ -263,10 +260,7 @@ func (s *Suite) anApplication(ctx context.Context, kind, clauses string) error {
 	st.addSecret(fx.secret)
 	st.apps = append(st.apps, fx)
 	st.fixtures.Add("delete client "+fx.clientID, func(ctx context.Context) error {
-		if err := mgmt.DeleteClient(ctx, fx.clientID); err != nil && !mgmtclient.IsNotFound(err) {
-			return err
-		}
-		return nil
+		return mgmtclient.IgnoreNotFound(mgmt.DeleteClient(ctx, fx.clientID))
 	})
 	if fx.clientID == "" {
 		return errors.New("the Management API created the client but returned no client_id")
@@ -294,10 +288,7 @@ func (st *state) createClientGrant(ctx context.Context, g mgmtclient.ClientGrant
 		return err
 	}
 	st.fixtures.Add("delete client grant "+id, func(ctx context.Context) error {
-		if err := mgmt.DeleteClientGrant(ctx, id); err != nil && !mgmtclient.IsNotFound(err) {
-			return err
-		}
-		return nil
+		return mgmtclient.IgnoreNotFound(mgmt.DeleteClientGrant(ctx, id))
 	})
 	return nil
 }
@@ -351,10 +342,7 @@ func (s *Suite) aUser(ctx context.Context) error {
 	}
 	st.user = &userFixture{id: u.UserID, login: email, password: password, email: email}
 	st.fixtures.Add("delete user "+u.UserID, func(ctx context.Context) error {
-		if err := mgmt.DeleteUser(ctx, u.UserID); err != nil && !mgmtclient.IsNotFound(err) {
-			return err
-		}
-		return nil
+		return mgmtclient.IgnoreNotFound(mgmt.DeleteUser(ctx, u.UserID))
 	})
 	return nil
 }

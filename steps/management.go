@@ -147,10 +147,7 @@ func (s *Suite) appWithoutOwner(ctx context.Context) error {
 	st.addSecret(created.ClientSecret)
 	st.apps = append(st.apps, &appFixture{description: "ownerless", clientID: created.ClientID, secret: created.ClientSecret, callbacks: []string{defaultCallback}, authMethod: "client_secret_post"})
 	st.fixtures.Add("delete client "+created.ClientID, func(ctx context.Context) error {
-		if err := mgmt.DeleteClient(ctx, created.ClientID); err != nil && !mgmtclient.IsNotFound(err) {
-			return err
-		}
-		return nil
+		return mgmtclient.IgnoreNotFound(mgmt.DeleteClient(ctx, created.ClientID))
 	})
 	return nil
 }

@@ -94,6 +94,15 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &e) && e.Status == http.StatusNotFound
 }
 
+// IgnoreNotFound returns err, or nil when it is a 404: for deleting what may
+// already be gone.
+func IgnoreNotFound(err error) error {
+	if IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
 // Do sends body (JSON-encoded unless nil) to path under /api/v2 and decodes
 // the answer into out (unless nil). Paths are shown in errors; they must
 // not carry secrets.
