@@ -83,3 +83,37 @@ func checkAttachments(t *testing.T, driverName string, want ...string) {
 		}
 	}
 }
+
+// Secrets from the target profile (the test user's password, the
+// management secret) never appear in the console output or the reports,
+// even when scenarios fail around them.
+func TestSecretsStayOutOfReports(t *testing.T) {
+	const password, mgmtSecret = "Leak-Check-Password-123!", "leak-check-management-secret"
+	file := filepath.Join(t.TempDir(), "cucumber.json")
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	profile := &target.Profile{Name: "leak-check", Kind: target.KindEmbedded,
+		User:       &target.User{Username: "nobody@consentry.test", Password: password},
+		Management: &target.Management{ClientID: "leak-check", ClientSecret: mgmtSecret}}
+	var out bytes.Buffer
+	res, err := runner.Run(context.Background(), runner.Config{
+		Profile: profile, Driver: runner.DriverHTTP, Tags: "@rule:A3,@rule:T3", Concurrency: 2, Output: &out,
+		Format: "pretty,junit:" + junit + ",cucumber:" + file, NoColors: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK() {
+		t.Fatal("a user that does not exist signed in")
+	}
+	var sum bytes.Buffer
+	_ = res.Report.WriteSummary(&sum)
+	cucumber, _ := os.ReadFile(file)
+	junitXML, _ := os.ReadFile(junit)
+	for name, text := range map[string]string{"console": out.String(), "summary": sum.String(), "cucumber": string(cucumber), "junit": string(junitXML)} {
+		for _, secret := range []string{password, mgmtSecret} {
+			if bytes.Contains([]byte(text), []byte(secret)) {
+				t.Errorf("the %s output shows a secret", name)
+			}
+		}
+	}
+}

@@ -110,6 +110,9 @@ func (t *Target) startEmbedded(ctx context.Context, opts StartOptions) (Manageme
 	}
 	t.Issuer = "http://" + ln.Addr().String() + "/"
 	m := Management{ClientID: "consentry-harness-" + randomHex(6), ClientSecret: randomHex(24)}
+	if t.Profile.Management != nil {
+		m = *t.Profile.Management // the profile names the mock's management client
+	}
 	t.secrets = cleanSecrets(append(t.secrets, m.ClientSecret))
 	store := memstore.New()
 	if err := store.UpdateSettings(ctx, tenant.Settings{FriendlyName: EmbeddedTenantName}); err != nil {
