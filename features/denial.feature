@@ -49,6 +49,15 @@ Feature: Declining consent
       | first-party regular web application                                                  |
       | first-party regular web application with the redirection policy open_redirect_protection |
 
+  @rule:D2
+  Scenario: the decline goes back to the callback by an HTTP 302 redirect
+    Given a third-party application with the redirection policy allow_always
+    When the application asks for "read:posts"
+    And the user logs in
+    And the user declines consent
+    Then the application receives the error "access_denied" with the description "User did not authorize the request" in the query
+    And the browser reached the callback by an HTTP 302 redirect
+
   @rule:D3 @rule:C2
   Scenario: declining when a grant exists adds nothing to it
     Given a third-party application with the redirection policy allow_always

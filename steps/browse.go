@@ -52,6 +52,7 @@ func (s *Suite) registerBrowseSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the application receives the error "([^"]*)"(?: with the description "(.*)")?(?: in the (query|URL fragment))?$`, s.receivesError)
 	sc.Step(`^the application receives no authorization code$`, s.receivesNoCode)
 	sc.Step(`^the browser is not redirected to the callback$`, s.notRedirected)
+	sc.Step(`^the browser reached the callback by an HTTP (\d+) redirect$`, s.redirectStatus)
 	sc.Step(`^the error page is shown(?: with the status (\d+))?(?: and the error "([^"]*)")?$`, s.errorPage)
 	sc.Step(`^the error page mentions "([^"]*)"$`, s.errorPageMentions)
 }
@@ -483,6 +484,21 @@ func (s *Suite) notRedirected(ctx context.Context) error {
 	st := getState(ctx)
 	if st.page.Kind == driver.KindCallback {
 		return fmt.Errorf("the browser was redirected to the callback: %s", describe(st.page))
+	}
+	return nil
+}
+
+func (s *Suite) redirectStatus(ctx context.Context, status int) error {
+	st := getState(ctx)
+	p := st.page
+	if p.Kind != driver.KindCallback {
+		return fmt.Errorf("expected the callback, but the user agent is at %s", describe(p))
+	}
+	if p.Status == 0 {
+		return notApplicable("the %s user agent does not report the status of a captured redirect", st.suite.Driver)
+	}
+	if p.Status != status {
+		return fmt.Errorf("the callback was reached by an HTTP %d, want %d", p.Status, status)
 	}
 	return nil
 }
