@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -31,6 +32,9 @@ type Config struct {
 	Logger   *slog.Logger
 	// Decide is the consent decision; consent.Decide when nil.
 	Decide func(consent.Facts) consent.Screen
+	// Now is the clock; time.Now when nil. Use the same clock for the
+	// Issuer and the Sessions.
+	Now func() time.Time
 }
 
 // Face serves the Auth0 Authentication API of one tenant.
@@ -40,12 +44,16 @@ type Face struct {
 	sessions *session.Store
 	log      *slog.Logger
 	decide   func(consent.Facts) consent.Screen
+	now      func() time.Time
 	secure   bool // cookies are Secure when the issuer is https
 }
 
 // New returns the face for cfg.
 func New(cfg Config) *Face {
-	f := &Face{iss: cfg.Issuer, store: cfg.Store, sessions: cfg.Sessions, log: cfg.Logger, decide: cfg.Decide}
+	f := &Face{iss: cfg.Issuer, store: cfg.Store, sessions: cfg.Sessions, log: cfg.Logger, decide: cfg.Decide, now: cfg.Now}
+	if f.now == nil {
+		f.now = time.Now
+	}
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
 	}
@@ -83,7 +91,7 @@ func (f *Face) userinfoAudience() string { return f.url("userinfo") }
 func (f *Face) tenantView(ctx context.Context) pages.Tenant {
 	s, err := f.store.GetSettings(ctx)
 	if err != nil || s.FriendlyName == "" {
-		return pages.Tenant{Name: "Mock IdP", LogoURL: s.PictureURL}
+		return pages.Tenant{Name: tenant.DefaultFriendlyName, LogoURL: s.PictureURL}
 	}
 	return pages.Tenant{Name: s.FriendlyName, LogoURL: s.PictureURL}
 }

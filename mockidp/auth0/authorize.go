@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/consentry/consentry/mockidp/consent"
 	"github.com/consentry/consentry/mockidp/oautherr"
@@ -335,7 +334,7 @@ func (f *Face) finish(w http.ResponseWriter, r *http.Request, tx *session.Transa
 		f.sessions.PutCode(tokens.Digest(code), session.Code{
 			ClientID: c.ClientID, RedirectURI: tx.RedirectURI, UserID: u.UserID, Audience: tx.Audience,
 			Scopes: tx.Scopes, Nonce: tx.Nonce, AuthTime: sess.AuthTime, CodeChallenge: tx.CodeChallenge,
-			ChallengeMethod: tx.ChallengeMethod, GrantID: grantID, ExpiresAt: time.Now().Add(session.CodeTTL),
+			ChallengeMethod: tx.ChallengeMethod, GrantID: grantID, ExpiresAt: f.now().Add(session.CodeTTL),
 		})
 		params.Set("code", code)
 	} else {

@@ -160,7 +160,7 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		f.renderLogin(w, r, tx, http.StatusUnauthorized, username, "Wrong email or password.")
 		return
 	}
-	sess := session.Session{ID: tokens.RandomToken(), UserID: u.UserID, AuthTime: time.Now()}
+	sess := session.Session{ID: tokens.RandomToken(), UserID: u.UserID, AuthTime: f.now()}
 	f.sessions.PutSession(sess)
 	f.setCookie(w, cookieSession, sess.ID, session.SessionTTL)
 	f.log.Info("login", "tx", tx.ID, "user", u.UserID)

@@ -152,7 +152,7 @@ func (f *Face) codeGrant(ctx context.Context, c *tenant.Client, form url.Values)
 	if !first {
 		// A replayed code: revoke what its first redemption issued.
 		for _, jti := range rec.IssuedAccess {
-			f.sessions.Revoke(jti, time.Now().Add(30*24*time.Hour))
+			f.sessions.Revoke(jti, f.now().Add(30*24*time.Hour))
 		}
 		for _, id := range rec.IssuedRefresh {
 			_ = f.store.DeleteRefreshToken(ctx, id)
@@ -232,7 +232,7 @@ func (f *Face) clientCredentialsGrant(ctx context.Context, c *tenant.Client, for
 	if err != nil {
 		return tokenResponse{}, f.internal(err)
 	}
-	return tokenResponse{AccessToken: at.Token, TokenType: "Bearer", ExpiresIn: expiresIn(at), Scope: strings.Join(scopes, " ")}, nil
+	return tokenResponse{AccessToken: at.Token, TokenType: "Bearer", ExpiresIn: f.expiresIn(at), Scope: strings.Join(scopes, " ")}, nil
 }
 
 // passwordGrant is the resource owner password flow (rule T3): no consent
@@ -270,7 +270,7 @@ func (f *Face) passwordGrant(ctx context.Context, c *tenant.Client, form url.Val
 		requested = api.ScopeValues() // T3: no scope requested -> every scope of the API
 	}
 	res, _, e := f.userTokens(ctx, userTokenRequest{client: c, api: api, user: user, scopes: effectiveScopes(requested, c, api, nil),
-		authTime: time.Now(), gty: "password", access: true, idToken: true})
+		authTime: f.now(), gty: "password", access: true, idToken: true})
 	return res, e
 }
 
@@ -348,7 +348,7 @@ func (f *Face) userTokens(ctx context.Context, q userTokenRequest) (tokenRespons
 		if err != nil {
 			return res, ids, f.internal(err)
 		}
-		res.AccessToken, res.ExpiresIn, ids.accessID = at.Token, expiresIn(at), at.ID
+		res.AccessToken, res.ExpiresIn, ids.accessID = at.Token, f.expiresIn(at), at.ID
 	}
 	if q.idToken && openid && !q.client.IsStrictThirdParty() {
 		it, err := f.iss.IDToken(tokens.Identity{Subject: q.user.UserID, ClientID: q.client.ClientID, Nonce: q.nonce,
@@ -364,7 +364,7 @@ func (f *Face) userTokens(ctx context.Context, q userTokenRequest) (tokenRespons
 		q.client.AllowsGrant(tenant.GrantRefreshToken) {
 		raw := tokens.RandomToken()
 		rec := &tenant.RefreshToken{ID: tokens.Digest(raw), ClientID: q.client.ClientID, UserID: q.user.UserID,
-			Audience: q.api.Identifier, Scope: q.scopes, GrantID: q.grantID, AuthTime: q.authTime, CreatedAt: time.Now().UTC()}
+			Audience: q.api.Identifier, Scope: q.scopes, GrantID: q.grantID, AuthTime: q.authTime, CreatedAt: f.now().UTC()}
 		if err := f.store.SaveRefreshToken(ctx, rec); err != nil {
 			return res, ids, f.internal(err)
 		}
@@ -388,6 +388,6 @@ func lifetime(api *tenant.API) time.Duration {
 	return time.Duration(api.TokenLifetime) * time.Second
 }
 
-func expiresIn(t tokens.Issued) int {
-	return int(time.Until(t.ExpiresAt).Round(time.Second).Seconds())
+func (f *Face) expiresIn(t tokens.Issued) int {
+	return int(t.ExpiresAt.Sub(f.now()).Round(time.Second).Seconds())
 }

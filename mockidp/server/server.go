@@ -44,6 +44,9 @@ type Options struct {
 	// the harness's mutation tests set it, to prove scenarios fail when the
 	// mock misbehaves.
 	Decide func(consent.Facts) consent.Screen
+	// Now is the clock (time.Now when nil): tests move it to expire codes,
+	// sessions and tokens without waiting.
+	Now func() time.Time
 }
 
 // Server is a running mock IdP: an http.Handler for one tenant.
@@ -88,12 +91,15 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	iss := &tokens.Issuer{URL: opts.Issuer, Keys: keys}
+	iss := &tokens.Issuer{URL: opts.Issuer, Keys: keys, Now: opts.Now}
 	if err := bootstrapManagement(ctx, opts); err != nil {
 		return nil, err
 	}
-	sessions := session.New(nil)
-	face := auth0.New(auth0.Config{Issuer: iss, Store: opts.Store, Sessions: sessions, Logger: log, Decide: opts.Decide})
+	if err := bootstrapSettings(ctx, opts.Store); err != nil {
+		return nil, err
+	}
+	sessions := session.New(opts.Now)
+	face := auth0.New(auth0.Config{Issuer: iss, Store: opts.Store, Sessions: sessions, Logger: log, Decide: opts.Decide, Now: opts.Now})
 	mgmtAudience := ManagementAudience(opts.Issuer)
 	api := mgmt.New(mgmt.Config{
 		Store: opts.Store,
@@ -127,6 +133,20 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		h = http.StripPrefix(prefix, r)
 	}
 	return &Server{handler: h, issuer: iss}, nil
+}
+
+// bootstrapSettings names a tenant that has no name, so the Management API
+// shows the name the pages show.
+func bootstrapSettings(ctx context.Context, st tenant.Store) error {
+	s, err := st.GetSettings(ctx)
+	if err != nil {
+		return fmt.Errorf("server: read the tenant settings: %w", err)
+	}
+	if s.FriendlyName != "" {
+		return nil
+	}
+	s.FriendlyName = tenant.DefaultFriendlyName
+	return st.UpdateSettings(ctx, s)
 }
 
 // bootstrapManagement makes sure the Management API exists as an API of the

@@ -250,6 +250,9 @@ func (g *UserGrant) Covers(scopes []string) bool {
 	return true
 }
 
+// DefaultFriendlyName names a tenant whose settings name none.
+const DefaultFriendlyName = "Mock IdP"
+
 // Settings are the tenant-wide settings.
 type Settings struct {
 	FriendlyName                                   string `json:"friendly_name"`
