@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // NotApplicableMediaType is the media type of the attachment that carries
@@ -30,14 +31,18 @@ const (
 
 // Result is one scenario as run.
 type Result struct {
-	Feature string
-	Name    string
-	Line    int
-	Rules   []string
-	Outcome Outcome
+	// Feature is the feature file; FeatureName its title.
+	Feature     string
+	FeatureName string
+	Name        string
+	Line        int
+	Rules       []string
+	Outcome     Outcome
 	// Reason says why a scenario failed (the first failing step and its
 	// error) or was not applicable.
 	Reason string
+	// Duration is the time its steps took.
+	Duration time.Duration
 }
 
 // RuleSummary counts the scenarios of one rule.
@@ -64,8 +69,9 @@ type cukeFeature struct {
 			Keyword string `json:"keyword"`
 			Name    string `json:"name"`
 			Result  struct {
-				Status string `json:"status"`
-				Error  string `json:"error_message"`
+				Status   string `json:"status"`
+				Error    string `json:"error_message"`
+				Duration int64  `json:"duration"`
 			} `json:"result"`
 			Embeddings []struct {
 				MimeType string `json:"mime_type"`
@@ -98,7 +104,10 @@ func FromCucumber(r io.Reader) (*Report, error) {
 			for _, t := range e.Tags {
 				tags = append(tags, t.Name)
 			}
-			res := Result{Feature: f.URI, Name: e.Name, Line: e.Line, Rules: rulesOf(tags), Outcome: Passed}
+			res := Result{Feature: f.URI, FeatureName: f.Name, Name: e.Name, Line: e.Line, Rules: rulesOf(tags), Outcome: Passed}
+			for _, s := range e.Steps {
+				res.Duration += time.Duration(s.Result.Duration)
+			}
 			if len(e.Steps) == 0 {
 				res.Outcome, res.Reason = Failed, "the scenario has no steps"
 			}

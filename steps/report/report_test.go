@@ -87,3 +87,26 @@ func TestFromCucumberOutcomes(t *testing.T) {
 		t.Error("a report with failures is OK")
 	}
 }
+
+func TestJUnitReportsNotApplicableAsSkipped(t *testing.T) {
+	rep := &Report{Results: []Result{
+		{Feature: "a.feature", FeatureName: "A", Name: "ok", Rules: []string{"C1"}, Outcome: Passed},
+		{Feature: "a.feature", FeatureName: "A", Name: "bad", Rules: []string{"C2"}, Outcome: Failed, Reason: "Then y: failed: boom"},
+		{Feature: "b.feature", FeatureName: "B", Name: "na", Rules: []string{"C8"}, Outcome: NotApplicable, Reason: "no management"},
+	}}
+	var b strings.Builder
+	if err := rep.WriteJUnit(&b, "consentry"); err != nil {
+		t.Fatal(err)
+	}
+	x := b.String()
+	for _, want := range []string{
+		`<testsuites name="consentry" tests="3" failures="1" skipped="1">`,
+		`<testcase name="na [C8]" classname="b.feature" time="0.000">`,
+		`<skipped message="not applicable: no management"></skipped>`,
+		`<failure message="Then y: failed: boom">Then y: failed: boom</failure>`,
+	} {
+		if !strings.Contains(x, want) {
+			t.Errorf("JUnit lacks %s:\n%s", want, x)
+		}
+	}
+}

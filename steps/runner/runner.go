@@ -43,6 +43,8 @@ type Config struct {
 	Concurrency int
 	// Format is godog's format list ("progress", "pretty,junit:out.xml").
 	// A cucumber report is always written as well, for the rule summary.
+	// JUnit is written by the harness, not godog, so that a scenario that
+	// was not applicable is a skipped testcase with its reason.
 	Format string
 	// Output receives the formatters' console output (default os.Stdout).
 	Output io.Writer
@@ -115,11 +117,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer os.RemoveAll(dir)
 	cucumber := filepath.Join(dir, "cucumber.json")
-	format := cfg.Format
 	if strings.ContainsAny(cucumber, ",:") {
 		return nil, fmt.Errorf("temporary directory %q cannot be named in a godog format", dir)
 	}
-	format += ",cucumber:" + cucumber
+	formats, junit := splitJUnit(cfg.Format)
+	format := strings.Join(append(formats, "cucumber:"+cucumber), ",")
 
 	start := time.Now()
 	status := godog.TestSuite{
@@ -148,7 +150,46 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
+	for _, file := range junit {
+		if err := writeJUnit(res.Report, file, cfg.Output); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
+}
+
+// splitJUnit takes the junit formats out of a godog format list and
+// returns the rest and the JUnit files ("" for the console).
+func splitJUnit(format string) (rest, junit []string) {
+	for _, f := range strings.Split(format, ",") {
+		name, file, _ := strings.Cut(f, ":")
+		switch {
+		case strings.TrimSpace(f) == "":
+		case name == "junit":
+			junit = append(junit, file)
+		default:
+			rest = append(rest, f)
+		}
+	}
+	if len(rest) == 0 {
+		rest = []string{"progress"}
+	}
+	return rest, junit
+}
+
+func writeJUnit(rep *report.Report, file string, console io.Writer) error {
+	if file == "" {
+		return rep.WriteJUnit(console, "consentry")
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return fmt.Errorf("junit report: %w", err)
+	}
+	if err := rep.WriteJUnit(f, "consentry"); err != nil {
+		f.Close()
+		return fmt.Errorf("junit report: %w", err)
+	}
+	return f.Close()
 }
 
 // driverFactory returns how to make a user agent for a scenario, and what
