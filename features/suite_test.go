@@ -9,13 +9,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/consentry/consentry/steps/report"
 	"github.com/consentry/consentry/steps/runner"
 )
 
 // TestSuiteHTTP runs every scenario against the embedded mock with the HTTP
 // user agent, several at once.
 func TestSuiteHTTP(t *testing.T) {
-	runSuite(t, runner.Config{Driver: runner.DriverHTTP, Concurrency: 4})
+	res := runSuite(t, runner.Config{Driver: runner.DriverHTTP, Concurrency: 4})
+	// The embedded mock has every capability and the HTTP driver can do
+	// everything a scenario asks: nothing may be left unchecked.
+	for _, r := range res.Report.Results {
+		if r.Outcome == report.NotApplicable {
+			t.Errorf("not applicable on the embedded mock: %s: %s", r.Name, r.Reason)
+		}
+	}
 }
 
 func runSuite(t *testing.T, cfg runner.Config) *runner.Result {
@@ -48,7 +56,14 @@ func TestSuiteBrowser(t *testing.T) {
 	if os.Getenv("CONSENTRY_BROWSER") == "off" {
 		t.Skip("CONSENTRY_BROWSER=off: the browser suite did NOT run; only the HTTP driver was checked")
 	}
-	runSuite(t, runner.Config{Driver: runner.DriverBrowser, Concurrency: 3})
+	res := runSuite(t, runner.Config{Driver: runner.DriverBrowser, Concurrency: 3})
+	// Only what a browser cannot do (post crafted forms, report the status
+	// of a captured redirect) may be left to the HTTP run.
+	for _, r := range res.Report.Results {
+		if r.Outcome == report.NotApplicable && !strings.Contains(r.Reason, "the browser user agent") {
+			t.Errorf("not applicable on the embedded mock: %s: %s", r.Name, r.Reason)
+		}
+	}
 }
 
 // Without Chromium the browser run fails, with one line that says how to
