@@ -57,6 +57,30 @@ func TestMutationC2_GrantIgnored(t *testing.T) {
 	expectFailure(t, "@rule:C2", "C2", target.StartOptions{Decide: broken})
 }
 
+func TestMutationC3_FirstPartySkipsWithoutTheAPISetting(t *testing.T) {
+	broken := func(f consent.Facts) consent.Screen {
+		f.APISkipsConsent = f.APISkipsConsent || f.FirstParty // the bug: first party always skips
+		return consent.Decide(f)
+	}
+	expectFailure(t, "@rule:C3", "C3", target.StartOptions{Decide: broken})
+}
+
+func TestMutationC5_PromptConsentIgnored(t *testing.T) {
+	broken := func(f consent.Facts) consent.Screen {
+		f.PromptConsent = false
+		return consent.Decide(f)
+	}
+	expectFailure(t, "@rule:C5", "C5", target.StartOptions{Decide: broken})
+}
+
+func TestMutationK6_ConfirmationSettingIgnored(t *testing.T) {
+	broken := func(f consent.Facts) consent.Screen {
+		f.SkipConfirmation = false
+		return consent.Decide(f)
+	}
+	expectFailure(t, "@rule:K6", "K6", target.StartOptions{Decide: broken})
+}
+
 func TestMutationD1_DeclineIsTakenAsAccept(t *testing.T) {
 	expectFailure(t, "@denial", "D1", target.StartOptions{Wrap: rewriteForm(func(r *http.Request, form url.Values) {
 		if form.Get("action") == "deny" {
