@@ -79,6 +79,14 @@ func describe(p driver.Page) string {
 	return fmt.Sprintf("the %s page (HTTP %d)", p.Kind, p.Status)
 }
 
+// expectPage fails unless the user agent is on a page of kind.
+func (st *state) expectPage(kind driver.Kind) error {
+	if st.page.Kind != kind {
+		return fmt.Errorf("expected the %s page, but the user agent is at %s", kind, describe(st.page))
+	}
+	return nil
+}
+
 func (st *state) arrive(p driver.Page) {
 	st.page = p
 	switch p.Kind {
@@ -178,8 +186,8 @@ func (s *Suite) asksFor(ctx context.Context, scopes, withoutPKCE, params string)
 
 func (s *Suite) logsIn(ctx context.Context) error {
 	st := getState(ctx)
-	if st.page.Kind != driver.KindLogin {
-		return fmt.Errorf("expected the login page, but the user agent is at %s", describe(st.page))
+	if err := st.expectPage(driver.KindLogin); err != nil {
+		return err
 	}
 	return st.login(ctx)
 }
@@ -205,8 +213,8 @@ func (st *state) login(ctx context.Context) error {
 func (s *Suite) press(kind driver.Kind, accept bool) func(context.Context) error {
 	return func(ctx context.Context) error {
 		st := getState(ctx)
-		if st.page.Kind != kind {
-			return fmt.Errorf("expected the %s page, but the user agent is at %s", kind, describe(st.page))
+		if err := st.expectPage(kind); err != nil {
+			return err
 		}
 		return st.pressButton(ctx, accept)
 	}
@@ -302,13 +310,7 @@ func (s *Suite) opensNewBrowser(ctx context.Context) error {
 }
 
 func (s *Suite) pageIs(kind driver.Kind) func(context.Context) error {
-	return func(ctx context.Context) error {
-		st := getState(ctx)
-		if st.page.Kind != kind {
-			return fmt.Errorf("expected the %s page, but the user agent is at %s", kind, describe(st.page))
-		}
-		return nil
-	}
+	return func(ctx context.Context) error { return getState(ctx).expectPage(kind) }
 }
 
 func (s *Suite) consentLists(ctx context.Context, line string) error {
@@ -324,8 +326,8 @@ func (s *Suite) consentListsTable(ctx context.Context, table *godog.Table) error
 }
 
 func (st *state) checkLines(want []string) error {
-	if st.page.Kind != driver.KindConsent {
-		return fmt.Errorf("expected the consent page, but the user agent is at %s", describe(st.page))
+	if err := st.expectPage(driver.KindConsent); err != nil {
+		return err
 	}
 	if !slices.Equal(st.page.ScopeLines, want) {
 		return fmt.Errorf("the consent page lists %q, want %q", st.page.ScopeLines, want)
@@ -346,8 +348,8 @@ func (s *Suite) listsNoScopes(ctx context.Context) error {
 
 func (s *Suite) namesAppUserTenant(ctx context.Context) error {
 	st := getState(ctx)
-	if st.page.Kind != driver.KindConsent {
-		return fmt.Errorf("expected the consent page, but the user agent is at %s", describe(st.page))
+	if err := st.expectPage(driver.KindConsent); err != nil {
+		return err
 	}
 	app, err := st.app()
 	if err != nil {
@@ -543,16 +545,22 @@ func (st *state) formUserOf(d driver.Driver) (formUser, error) {
 	return fu, nil
 }
 
+// consentForm returns the accept form of the consent page the user agent
+// shows, as pressing Accept would submit it.
+func (st *state) consentForm() (fu formUser, action string, fields url.Values, err error) {
+	if fu, err = st.formUserOf(st.ua); err != nil {
+		return nil, "", nil, err
+	}
+	if err = st.expectPage(driver.KindConsent); err != nil {
+		return nil, "", nil, err
+	}
+	action, fields, err = fu.Form("accept")
+	return fu, action, fields, err
+}
+
 func (s *Suite) otherBrowserSubmits(ctx context.Context) error {
 	st := getState(ctx)
-	fu, err := st.formUserOf(st.ua)
-	if err != nil {
-		return err
-	}
-	if st.page.Kind != driver.KindConsent {
-		return fmt.Errorf("expected the consent page, but the user agent is at %s", describe(st.page))
-	}
-	action, fields, err := fu.Form("accept")
+	_, action, fields, err := st.consentForm()
 	if err != nil {
 		return err
 	}
@@ -595,14 +603,7 @@ func (s *Suite) replaysConsentForm(ctx context.Context) error {
 
 func (s *Suite) submitsWithAddedScope(ctx context.Context, scope string) error {
 	st := getState(ctx)
-	fu, err := st.formUserOf(st.ua)
-	if err != nil {
-		return err
-	}
-	if st.page.Kind != driver.KindConsent {
-		return fmt.Errorf("expected the consent page, but the user agent is at %s", describe(st.page))
-	}
-	action, fields, err := fu.Form("accept")
+	fu, action, fields, err := st.consentForm()
 	if err != nil {
 		return err
 	}
