@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -50,7 +51,7 @@ type state struct {
 type stateKey struct{}
 
 func newState(s *Suite, scn *godog.Scenario) *state {
-	return &state{suite: s, scenario: scn, suffix: randomHex(4), secrets: s.Target.Secrets(), forms: map[string]savedForm{}}
+	return &state{suite: s, scenario: scn, suffix: randomHex(4), secrets: slices.Clone(s.Target.Secrets()), forms: map[string]savedForm{}}
 }
 
 func withState(ctx context.Context, st *state) context.Context {
