@@ -46,6 +46,9 @@ func runSuite(t *testing.T, cfg runner.Config) *runner.Result {
 	if !res.OK() {
 		t.Errorf("the suite failed (godog status %d)", res.Status)
 	}
+	if len(res.Leftovers) > 0 {
+		t.Errorf("scenarios left %d fixtures behind:\n%s", len(res.Leftovers), strings.Join(res.Leftovers, "\n"))
+	}
 	return res
 }
 

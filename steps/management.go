@@ -208,7 +208,7 @@ func (s *Suite) adminCreatesAPI(ctx context.Context, doc *godog.DocString) error
 		return err
 	}
 	if n, ok := body["name"].(string); ok {
-		body["name"] = n + " " + st.suffix
+		body["name"] = "consentry " + n + " " + st.suffix
 	}
 	id, _, err := st.suite.Target.Mgmt.CreateResourceServer(ctx, body)
 	if err != nil {

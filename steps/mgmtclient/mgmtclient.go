@@ -254,6 +254,28 @@ func (c *Client) DeleteResourceServer(ctx context.Context, id string) error {
 	return c.Do(ctx, http.MethodDelete, "/resource-servers/"+url.PathEscape(id), nil, nil)
 }
 
+// Names lists the "name" (or, for users, "email") of every object under a
+// collection path ("/clients", "/resource-servers", "/users"), page by page.
+func (c *Client) Names(ctx context.Context, path string) ([]string, error) {
+	var names []string
+	for page := 0; ; page++ {
+		var items []map[string]any
+		if err := c.Do(ctx, http.MethodGet, fmt.Sprintf("%s?per_page=100&page=%d", path, page), nil, &items); err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			name, _ := it["name"].(string)
+			if email, ok := it["email"].(string); ok && email != "" {
+				name = email
+			}
+			names = append(names, name)
+		}
+		if len(items) < 100 {
+			return names, nil
+		}
+	}
+}
+
 // ClientGrant lets a client get tokens for an API.
 type ClientGrant struct {
 	ID          string   `json:"id,omitempty"`

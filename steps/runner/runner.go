@@ -72,6 +72,9 @@ type Result struct {
 	Status int
 	// Duration is how long the scenarios took.
 	Duration time.Duration
+	// Leftovers are fixtures still on an embedded target after the run
+	// (every scenario must delete what it created); nil for other targets.
+	Leftovers []string
 }
 
 // OK reports whether the run passed: every applicable scenario passed.
@@ -141,6 +144,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		},
 	}.Run()
 	res := &Result{Target: tgt.Describe(), Status: status, Duration: time.Since(start)}
+	if cfg.Profile.Kind == target.KindEmbedded && tgt.Mgmt != nil {
+		if res.Leftovers, err = leftovers(ctx, tgt); err != nil {
+			return res, err
+		}
+	}
 	f, err := os.Open(cucumber)
 	if err != nil {
 		return res, fmt.Errorf("the run wrote no cucumber report (godog status %d): %w", status, err)
@@ -156,6 +164,24 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// leftovers lists the harness's fixtures still on the target: clients and
+// APIs named "consentry ...", users at consentry.test.
+func leftovers(ctx context.Context, tgt *target.Target) ([]string, error) {
+	var out []string
+	for _, path := range []string{"/clients", "/resource-servers", "/users"} {
+		names, err := tgt.Mgmt.Names(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("listing leftovers: %w", err)
+		}
+		for _, n := range names {
+			if strings.HasPrefix(n, "consentry ") || strings.HasSuffix(n, "@consentry.test") {
+				out = append(out, path+": "+n)
+			}
+		}
+	}
+	return out, nil
 }
 
 // splitJUnit takes the junit formats out of a godog format list and
