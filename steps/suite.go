@@ -60,6 +60,8 @@ func NewSuite(ctx context.Context, t *target.Target, driverName string, newDrive
 // settings, every grant of a shared test user); they run alone.
 const TagExclusive = "@exclusive"
 
+// stepScope is one step's timeout: the context the step ran in, derived
+// from base, is cancelled after the step and base goes on to the next.
 type stepScope struct {
 	base   context.Context
 	cancel context.CancelFunc
@@ -99,9 +101,9 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	})
 	sc.StepContext().After(func(ctx context.Context, step *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 		out := ctx
-		if sc, ok := ctx.Value(stepScopeKey{}).(*stepScope); ok {
-			defer sc.cancel()
-			out = sc.base
+		if scope, ok := ctx.Value(stepScopeKey{}).(*stepScope); ok {
+			defer scope.cancel()
+			out = scope.base
 		}
 		st := getState(ctx)
 		switch {
