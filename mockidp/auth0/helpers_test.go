@@ -22,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
@@ -77,6 +78,37 @@ var testKeys = sync.OnceValues(func() ([]tenant.SigningKey, error) {
 // a friendly name. Clients are added by each test.
 func newIDP(t testing.TB) *idp {
 	t.Helper()
+	return startIDP(t, nil)
+}
+
+// clock is a test clock for server.Options.Now.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// newClockedIDP is newIDP on a clock the test moves, so codes, sessions and
+// tokens expire without waiting.
+func newClockedIDP(t testing.TB) (*idp, *clock) {
+	t.Helper()
+	clk := &clock{now: time.Now().Truncate(time.Second)}
+	return startIDP(t, clk.Now), clk
+}
+
+func startIDP(t testing.TB, now func() time.Time) *idp {
+	t.Helper()
 	ctx := context.Background()
 	st := memstore.New()
 	ts := httptest.NewUnstartedServer(nil)
@@ -99,7 +131,7 @@ func newIDP(t testing.TB) *idp {
 		must(t, st.AddSigningKey(ctx, k))
 	}
 	srv, err := server.New(ctx, server.Options{Issuer: p.issuer, Store: st, PasswordCost: credentials.MinCost,
-		MgmtClientID: mgmtClientID, MgmtClientSecret: mgmtClientSecret})
+		MgmtClientID: mgmtClientID, MgmtClientSecret: mgmtClientSecret, Now: now})
 	must(t, err)
 	p.srv = srv
 	ts.Config.Handler = srv

@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/consentry/consentry/mockidp/session"
 )
 
 func TestA1_UnknownClientOrCallbackIsAnErrorPage(t *testing.T) {
@@ -86,6 +89,21 @@ func TestA3_LoginPageUnlessSession(t *testing.T) {
 	r = b.authorize(q)
 	r.wantPrompt("login")
 	b.login(r).code(q)
+}
+
+func TestA3_SessionEndsAfterItsLifetime(t *testing.T) {
+	p, clk := newClockedIDP(t)
+	c := p.addClient(firstParty)
+	b := p.browser()
+	q := authReq(c, "audience", apiNotes, "scope", "read:notes")
+	b.signIn(q).code(q)
+	clk.Advance(session.SessionTTL - time.Minute)
+	q = authReq(c, "audience", apiNotes, "scope", "read:notes")
+	b.authorize(q).code(q)
+	clk.Advance(2 * time.Minute)
+	b.authorize(q).wantPrompt("login")
+	q.Set("prompt", "none")
+	b.authorize(q).wantCallbackError(q, "query", "login_required", "")
 }
 
 func TestA4_PromptNoneNeverShowsAPage(t *testing.T) {

@@ -161,6 +161,28 @@ func TestJ1_KeysSurviveARestartOverTheSameStore(t *testing.T) {
 	}
 }
 
+func TestJ1_ExpiredAccessTokenIsRefused(t *testing.T) {
+	p, clk := newClockedIDP(t)
+	c := p.addClient(firstParty)
+	_, code := p.codeFor(c)
+	tr := p.redeem(c, code, callbackWeb).wantOK(t)
+	if tr.body["expires_in"] != 7200.0 {
+		t.Errorf("expires_in = %v, want apiNotes' token_lifetime 7200", tr.body["expires_in"])
+	}
+	at := tr.str("access_token")
+	clk.Advance(7200*time.Second - time.Second) // apiNotes' token_lifetime
+	if status, _ := p.userinfo(at); status != http.StatusOK {
+		t.Fatalf("/userinfo before exp = %d", status)
+	}
+	clk.Advance(2 * time.Second)
+	if status, _ := p.userinfo(at); status != http.StatusUnauthorized {
+		t.Errorf("/userinfo after exp = %d, want 401", status)
+	}
+	if _, err := p.srv.Issuer().VerifyAccess(at, apiNotes); err == nil {
+		t.Errorf("expired token verifies")
+	}
+}
+
 func TestJ2_UserinfoNeedsOpenID(t *testing.T) {
 	p := newIDP(t)
 	c := p.addClient(firstParty)
