@@ -282,22 +282,22 @@ func (f *Face) refreshGrant(ctx context.Context, c *tenant.Client, form url.Valu
 	}
 	rec, err := f.store.GetRefreshToken(ctx, tokens.Digest(raw))
 	if err != nil || rec.ClientID != c.ClientID {
-		return tokenResponse{}, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidGrant, "Unknown or invalid refresh token.")
+		return tokenResponse{}, oautherr.InvalidGrant("Unknown or invalid refresh token.")
 	}
 	if rec.GrantID != "" {
 		if g, err := f.store.GetUserGrant(ctx, rec.GrantID); err != nil || !g.Covers(rec.Scope) {
 			_ = f.store.DeleteRefreshToken(ctx, rec.ID)
-			return tokenResponse{}, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidGrant, "The grant this refresh token was issued under was revoked.")
+			return tokenResponse{}, oautherr.InvalidGrant("The grant this refresh token was issued under was revoked.")
 		}
 	}
 	user, err := f.store.GetUser(ctx, rec.UserID)
 	if err != nil {
-		return tokenResponse{}, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidGrant, "Unknown or invalid refresh token.")
+		return tokenResponse{}, oautherr.InvalidGrant("Unknown or invalid refresh token.")
 	}
 	scopes := rec.Scope
 	if requested := splitScopes(form.Get("scope")); len(requested) > 0 {
 		if !subset(requested, rec.Scope) {
-			return tokenResponse{}, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidScope, "The requested scope exceeds the scope granted to the refresh token.")
+			return tokenResponse{}, oautherr.New(http.StatusBadRequest, oautherr.CodeInvalidScope, "The requested scope exceeds the scope granted to the refresh token.")
 		}
 		scopes = requested
 	}
