@@ -90,7 +90,7 @@ func (f *Face) exchangeGrant(ctx context.Context, c *tenant.Client, form url.Val
 	}
 	f.log.Info("token exchanged", "client", c.ClientID, "from", acting.Identifier, "to", target.Identifier, "depth", act.Depth())
 	return tokenResponse{AccessToken: at.Token, IssuedTokenType: tenant.TokenTypeAccessToken, TokenType: "Bearer",
-		ExpiresIn: f.expiresIn(at), Scope: strings.Join(scopes, " ")}, nil
+		ExpiresIn: at.ExpiresIn, Scope: strings.Join(scopes, " ")}, nil
 }
 
 // exchangeScopes are the scopes of the exchanged token: the requested

@@ -190,7 +190,14 @@ func (f *Face) codeGrant(ctx context.Context, c *tenant.Client, form url.Values)
 	if e != nil {
 		return tokenResponse{}, e
 	}
-	f.sessions.RecordIssued(digest, issued.accessID, issued.refreshID)
+	if f.sessions.RecordIssued(digest, issued.accessID, issued.refreshID) {
+		// Replayed while we issued: the replay found nothing to revoke yet.
+		f.sessions.Revoke(issued.accessID, f.now().Add(30*24*time.Hour))
+		if issued.refreshID != "" {
+			_ = f.store.DeleteRefreshToken(ctx, issued.refreshID)
+		}
+		return tokenResponse{}, oautherr.InvalidGrant("Authorization code has already been used; the tokens issued with it are revoked.")
+	}
 	return res, nil
 }
 
@@ -232,7 +239,7 @@ func (f *Face) clientCredentialsGrant(ctx context.Context, c *tenant.Client, for
 	if err != nil {
 		return tokenResponse{}, f.internal(err)
 	}
-	return tokenResponse{AccessToken: at.Token, TokenType: "Bearer", ExpiresIn: f.expiresIn(at), Scope: strings.Join(scopes, " ")}, nil
+	return tokenResponse{AccessToken: at.Token, TokenType: "Bearer", ExpiresIn: at.ExpiresIn, Scope: strings.Join(scopes, " ")}, nil
 }
 
 // passwordGrant is the resource owner password flow (rule T3): no consent
@@ -348,7 +355,7 @@ func (f *Face) userTokens(ctx context.Context, q userTokenRequest) (tokenRespons
 		if err != nil {
 			return res, ids, f.internal(err)
 		}
-		res.AccessToken, res.ExpiresIn, ids.accessID = at.Token, f.expiresIn(at), at.ID
+		res.AccessToken, res.ExpiresIn, ids.accessID = at.Token, at.ExpiresIn, at.ID
 	}
 	if q.idToken && openid && !q.client.IsStrictThirdParty() {
 		it, err := f.iss.IDToken(tokens.Identity{Subject: q.user.UserID, ClientID: q.client.ClientID, Nonce: q.nonce,
@@ -386,8 +393,4 @@ func lifetime(api *tenant.API) time.Duration {
 		return 24 * time.Hour
 	}
 	return time.Duration(api.TokenLifetime) * time.Second
-}
-
-func (f *Face) expiresIn(t tokens.Issued) int {
-	return int(t.ExpiresAt.Sub(f.now()).Round(time.Second).Seconds())
 }

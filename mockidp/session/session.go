@@ -67,6 +67,8 @@ type Code struct {
 	ExpiresAt       time.Time
 	// Redeemed is set on first use; a second use revokes what the first issued.
 	Redeemed bool
+	// Replayed is set on a second use.
+	Replayed bool
 	// Issued are the token IDs (access token jti, refresh token digest)
 	// issued from this code, revoked when the code is replayed.
 	IssuedAccess  []string
@@ -176,22 +178,28 @@ func (s *Store) RedeemCode(digest string) (c Code, first bool, ok bool) {
 		return Code{}, false, false
 	}
 	first = !p.Redeemed
+	p.Replayed = p.Redeemed
 	p.Redeemed = true
 	return *p, first, true
 }
 
 // RecordIssued notes tokens issued from a code, for revocation on replay.
-func (s *Store) RecordIssued(digest, accessID, refreshID string) {
+// It reports whether the code was replayed while those tokens were being
+// issued: the replay could not revoke them, so the caller must.
+func (s *Store) RecordIssued(digest, accessID, refreshID string) (replayed bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p, ok := s.codes[digest]; ok {
-		if accessID != "" {
-			p.IssuedAccess = append(p.IssuedAccess, accessID)
-		}
-		if refreshID != "" {
-			p.IssuedRefresh = append(p.IssuedRefresh, refreshID)
-		}
+	p, ok := s.codes[digest]
+	if !ok {
+		return false
 	}
+	if accessID != "" {
+		p.IssuedAccess = append(p.IssuedAccess, accessID)
+	}
+	if refreshID != "" {
+		p.IssuedRefresh = append(p.IssuedRefresh, refreshID)
+	}
+	return p.Replayed
 }
 
 // Revoke marks an access token ID revoked until its expiry.

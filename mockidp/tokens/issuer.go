@@ -90,6 +90,9 @@ type Issued struct {
 	Token     string
 	ID        string
 	ExpiresAt time.Time
+	// ExpiresIn is the lifetime in whole seconds, measured from the same
+	// instant as the token's iat (the expires_in of a token response).
+	ExpiresIn int
 }
 
 // AccessToken signs an access token.
@@ -116,7 +119,7 @@ func (i *Issuer) AccessToken(a Access) (Issued, error) {
 	if err != nil {
 		return Issued{}, err
 	}
-	return Issued{Token: tok, ID: c.ID, ExpiresAt: c.ExpiresAt.Time}, nil
+	return Issued{Token: tok, ID: c.ID, ExpiresAt: c.ExpiresAt.Time, ExpiresIn: int(a.Lifetime / time.Second)}, nil
 }
 
 // Identity is what an ID token says.
