@@ -3,13 +3,17 @@
 // process) serves a whole test run; each scenario gets its own Driver, a fresh
 // browser context with its own cookies, that implements driver.Driver.
 //
-// The driver reads pages from the DOM (the data-prompt contract of the IdP's
-// pages) and captures navigations to the client's redirect_uri with the Fetch
-// domain, so a callback is never loaded: not for a host that does not exist,
+// The driver reads pages from the DOM with CSS selectors (by default the
+// data-prompt contract of the mock's pages; see driver.Selectors) and
+// captures navigations to the client's redirect_uri with the Fetch domain,
+// so a callback is never loaded: not for a host that does not exist,
 // not for a loopback port with nothing listening, and not for a custom scheme
 // such as com.example.app://callback, which Chromium would never request.
-// A captured callback is reported with Status 0 (it was never loaded), and
-// the tab shows a small stand-in page instead.
+// A captured callback is never loaded, so its Status is that of the response
+// that led there: the 3xx whose Location was the callback, the 200 of the
+// page whose form posted to it (response_mode=form_post), or 0 when it was
+// reached otherwise (opened directly, or by a script). The tab shows a small
+// stand-in page instead.
 package browser
 
 import (
@@ -23,6 +27,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/consentry/consentry/steps/driver"
 )
 
 // DefaultExecPath is where Debian's chromium lives. CHROME_PATH overrides it.
@@ -44,6 +50,9 @@ type Options struct {
 	// Headless runs Chromium without a window. Nil means true; a visible
 	// window (new(false)) needs a display and is only for local debugging.
 	Headless *bool
+	// Selectors read the IdP's pages in every driver of this browser
+	// (NewDriverWith overrides them); empty fields mean the mock's markup.
+	Selectors driver.Selectors
 }
 
 func (o Options) withDefaults() Options {

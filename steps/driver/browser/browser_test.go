@@ -126,6 +126,7 @@ func TestLoginConsentAndQueryCallback(t *testing.T) {
 	p = ok(t)(d.Accept(ctx))
 	want := driver.Page{
 		Kind:        driver.KindCallback,
+		Status:      302,
 		URL:         partnerCallback + "?code=c0de%2B%2F%3D&state=st+1",
 		Callback:    url.Values{"code": {"c0de+/="}, "state": {"st 1"}},
 		CallbackVia: "query",
@@ -142,8 +143,9 @@ func TestLoginConsentAndQueryCallback(t *testing.T) {
 	}
 	p = ok(t)(d.Decline(ctx))
 	checkPage(t, p, driver.Page{
-		Kind: driver.KindCallback,
-		URL:  partnerCallback + "?error=access_denied&error_description=User+did+not+authorize+the+request&state=st2",
+		Kind:   driver.KindCallback,
+		Status: 302,
+		URL:    partnerCallback + "?error=access_denied&error_description=User+did+not+authorize+the+request&state=st2",
 		Callback: url.Values{
 			"error": {"access_denied"}, "error_description": {"User did not authorize the request"}, "state": {"st2"},
 		},
@@ -196,6 +198,7 @@ func TestCustomSchemeCallbackFromRedirect(t *testing.T) {
 	p := ok(t)(d.Open(ctx, authorize(idp, cb, "pn", "prompt", "none")))
 	checkPage(t, p, driver.Page{
 		Kind:        driver.KindCallback,
+		Status:      302,
 		URL:         cb + "?error=login_required&state=pn",
 		Callback:    url.Values{"error": {"login_required"}, "state": {"pn"}},
 		CallbackVia: "query",
@@ -206,10 +209,37 @@ func TestCustomSchemeCallbackFromRedirect(t *testing.T) {
 	p = ok(t)(d.Accept(ctx))
 	checkPage(t, p, driver.Page{
 		Kind:        driver.KindCallback,
+		Status:      302,
 		URL:         cb + "?code=c0de%2B%2F%3D&state=xyz",
 		Callback:    url.Values{"code": {"c0de+/="}, "state": {"xyz"}},
 		CallbackVia: "query",
 	})
+}
+
+// D2: a callback reached by a redirect reports that redirect's status, as
+// the IdP sent it (not a constant 302).
+func TestCallbackReportsTheRedirectStatus(t *testing.T) {
+	t.Parallel()
+	idp := newTestIdP(t)
+	for _, status := range []int{302, 303, 307} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			d := newDriver(t)
+			d.WatchCallback(partnerCallback)
+			ctx := t.Context()
+			// No session and prompt=none: the IdP answers at once.
+			p := ok(t)(d.Open(ctx, authorize(idp, partnerCallback, "r", "prompt", "none", "redirect_status", fmt.Sprint(status))))
+			if p.Kind != driver.KindCallback || p.Status != status || p.Callback.Get("error") != "login_required" {
+				t.Errorf("prompt=none: got %#v, want the callback with Status %d", p, status)
+			}
+			// The decline after a login: the status of the last hop.
+			ok(t)(d.Open(ctx, authorize(idp, partnerCallback, "r2", "redirect_status", fmt.Sprint(status))))
+			ok(t)(d.Login(ctx, "hank", "pw"))
+			p = ok(t)(d.Decline(ctx))
+			if p.Kind != driver.KindCallback || p.Status != status || p.Callback.Get("error") != "access_denied" {
+				t.Errorf("decline: got %#v, want the callback with Status %d", p, status)
+			}
+		})
+	}
 }
 
 // Implicit-style responses: parameters in the fragment of the Location.
@@ -225,6 +255,7 @@ func TestFragmentCallbackFromRedirect(t *testing.T) {
 	p := ok(t)(d.Accept(ctx))
 	checkPage(t, p, driver.Page{
 		Kind:        driver.KindCallback,
+		Status:      302,
 		URL:         partnerCallback + "#code=c0de%2B%2F%3D&state=frag",
 		Callback:    url.Values{"code": {"c0de+/="}, "state": {"frag"}},
 		CallbackVia: "fragment",
@@ -232,7 +263,8 @@ func TestFragmentCallbackFromRedirect(t *testing.T) {
 }
 
 // response_mode=form_post: the relay page (data-prompt="form-post") posts
-// itself with JavaScript; the POST is caught with its body.
+// itself with JavaScript; the POST is caught with its body, and its status is
+// the relay page's (200): no redirect led there.
 func TestFormPostCallback(t *testing.T) {
 	t.Parallel()
 	idp := newTestIdP(t)
@@ -247,6 +279,7 @@ func TestFormPostCallback(t *testing.T) {
 			p := ok(t)(d.Accept(ctx))
 			checkPage(t, p, driver.Page{
 				Kind:        driver.KindCallback,
+				Status:      200,
 				URL:         cb,
 				Callback:    url.Values{"code": {"c0de+/="}, "state": {"fp"}},
 				CallbackVia: "form_post",
@@ -273,12 +306,14 @@ func TestLoopbackCallbacks(t *testing.T) {
 			p := ok(t)(d.Accept(ctx))
 			checkPage(t, p, driver.Page{
 				Kind:        driver.KindCallback,
+				Status:      302,
 				URL:         cb + "?code=c0de%2B%2F%3D&state=lb",
 				Callback:    url.Values{"code": {"c0de+/="}, "state": {"lb"}},
 				CallbackVia: "query",
 			})
 
-			// A navigation straight to a watched URL is caught too.
+			// A navigation straight to a watched URL is caught too, with
+			// Status 0: no response led there.
 			p = ok(t)(d.Open(ctx, cb+"?code=direct&state=d#x=1"))
 			checkPage(t, p, driver.Page{
 				Kind:        driver.KindCallback,
@@ -365,7 +400,7 @@ func TestTimeoutSaysWhatAndWhere(t *testing.T) {
 	if err == nil {
 		t.Fatal("open a page without data-prompt: no error")
 	}
-	for _, s := range []string{"expected an IdP page (an element with data-prompt) or a callback", partnerCallback, "current URL " + idp.URL + "/plain"} {
+	for _, s := range []string{"expected an IdP page (one the login, consent, confirmation or error page selectors identify) or a callback", partnerCallback, "current URL " + idp.URL + "/plain"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("error %q lacks %q", err, s)
 		}

@@ -20,19 +20,6 @@ import (
 
 var _ driver.Driver = (*Driver)(nil)
 
-// Selectors of the IdP page contract.
-const (
-	selUsername = `input[name="username"]`
-	selPassword = `input[name="password"]`
-	selLogin    = `button[name="action"][value="default"]`
-	selAccept   = `button[name="action"][value="accept"]`
-	selDeny     = `button[name="action"][value="deny"]`
-)
-
-// promptFormPost is the data-prompt of the IdP's auto-submitting form_post
-// page: a page on the way to the callback, not one to stop at.
-const promptFormPost = "form-post"
-
 // pollInterval is how often a step looks at the page while it waits.
 const pollInterval = 20 * time.Millisecond
 
@@ -45,6 +32,8 @@ type Driver struct {
 	cancel  context.CancelFunc
 	timeout time.Duration
 	wg      sync.WaitGroup // the interception goroutine
+	sel     driver.Selectors
+	config  string // sel as a JavaScript object literal
 
 	mu        sync.Mutex
 	prefixes  []string
@@ -65,16 +54,27 @@ type Driver struct {
 }
 
 // NewDriver opens a tab in a fresh browser context (own cookies, own
-// storage). It is safe to call from several goroutines at once. ctx bounds
-// the setup only; the driver lives until Close.
+// storage) that reads pages with the browser's Options.Selectors. It is safe
+// to call from several goroutines at once. ctx bounds the setup only; the
+// driver lives until Close.
 func (b *Browser) NewDriver(ctx context.Context) (*Driver, error) {
+	return b.NewDriverWith(ctx, b.opts.Selectors)
+}
+
+// NewDriverWith is NewDriver with its own selectors (empty fields: the
+// mock's markup). A selector that is not valid CSS is an error that names
+// its profile key.
+func (b *Browser) NewDriverWith(ctx context.Context, sel driver.Selectors) (*Driver, error) {
 	if err := b.ctx.Err(); err != nil {
 		return nil, fmt.Errorf("new driver: browser is closed: %w", err)
 	}
+	sel = sel.WithDefaults()
 	dctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	d := &Driver{
 		ctx:     dctx,
 		cancel:  cancel,
+		sel:     sel,
+		config:  configJS(sel),
 		timeout: b.opts.StepTimeout,
 		cbWake:  make(chan struct{}),
 		status:  make(map[cdp.LoaderID]int),
@@ -138,8 +138,20 @@ func (d *Driver) setup() error {
 	if err != nil {
 		return fmt.Errorf("enable request interception: %w", err)
 	}
+	problem, err := chromedp.Run(d.ctx, chromedp.Evaluate[string](fmt.Sprintf(validateJS, d.config)))
+	if err != nil {
+		return fmt.Errorf("check the selectors: %w", err)
+	}
+	if problem != "" {
+		return &SelectorError{msg: problem}
+	}
 	return nil
 }
+
+// SelectorError says which selector is not valid CSS.
+type SelectorError struct{ msg string }
+
+func (e *SelectorError) Error() string { return e.msg }
 
 // onEvent runs on the tab's event loop, in the browser's order: it must
 // not block or send commands.
@@ -229,7 +241,7 @@ func (d *Driver) Login(ctx context.Context, username, password string) (driver.P
 	if err := d.expect("login", driver.KindLogin); err != nil {
 		return driver.Page{}, err
 	}
-	fill := fmt.Sprintf(loginJS, jsString(username), jsString(password))
+	fill := fmt.Sprintf(loginJS, d.config, jsString(username), jsString(password))
 	return d.step(ctx, "login", func(sctx context.Context) error {
 		problem, err := chromedp.Run(sctx, chromedp.Evaluate[string](fill))
 		if err != nil {
@@ -238,18 +250,23 @@ func (d *Driver) Login(ctx context.Context, username, password string) (driver.P
 		if problem != "" {
 			return errors.New(problem)
 		}
-		return chromedp.Do(sctx, chromedp.Click(chromedp.CSS(selLogin)))
+		return chromedp.Do(sctx, chromedp.Click(chromedp.CSS(d.sel.Login)))
 	})
 }
 
-// loginJS fills the login form and checks it. A browser refuses to submit a
-// form with an empty required field; the step says so instead of waiting
-// for a navigation that never comes. It returns "" when the form is ready.
-const loginJS = `((user, pass) => {
-	const f = document.querySelector('` + selLogin + `')?.form;
-	if (!f) return 'no login form with a button name="action" value="default"';
-	const u = f.querySelector('` + selUsername + `'), p = f.querySelector('` + selPassword + `');
-	if (!u || !p) return 'the login form lacks an input name="username" or name="password"';
+// loginJS fills the login form and checks it (%s: configJS; then the
+// username and the password). A browser refuses to submit a form with an
+// empty required field; the step says so instead of waiting for a
+// navigation that never comes. It returns "" when the form is ready.
+const loginJS = `((c, user, pass) => {
+	const b = document.querySelector(c.login);
+	if (!b) return 'no login button on the page (selector ' + c.login + ')';
+	const f = b.form;
+	if (!f) return 'the login button (selector ' + c.login + ') is in no form';
+	const u = f.querySelector(c.username) || document.querySelector(c.username);
+	const p = f.querySelector(c.password) || document.querySelector(c.password);
+	if (!u) return 'the login form has no username input (selector ' + c.username + ')';
+	if (!p) return 'the login form has no password input (selector ' + c.password + ')';
 	for (const [el, v] of [[u, user], [p, pass]]) {
 		el.value = v;
 		el.dispatchEvent(new Event('input', {bubbles: true}));
@@ -259,7 +276,7 @@ const loginJS = `((user, pass) => {
 	const bad = f.querySelector(':invalid');
 	return 'the browser refuses to submit the login form (' +
 		(bad ? bad.name + ': ' + bad.validationMessage : 'invalid form') + ')';
-})(%s, %s)`
+})(%s, %s, %s)`
 
 // jsString quotes s as a JavaScript string literal.
 func jsString(s string) string {
@@ -269,12 +286,12 @@ func jsString(s string) string {
 
 // Accept presses Accept on a consent or confirmation page.
 func (d *Driver) Accept(ctx context.Context) (driver.Page, error) {
-	return d.press(ctx, "accept", selAccept)
+	return d.press(ctx, "accept", d.sel.Accept)
 }
 
 // Decline presses Decline on a consent or confirmation page.
 func (d *Driver) Decline(ctx context.Context) (driver.Page, error) {
-	return d.press(ctx, "decline", selDeny)
+	return d.press(ctx, "decline", d.sel.Decline)
 }
 
 func (d *Driver) press(ctx context.Context, what, sel string) (driver.Page, error) {
@@ -282,6 +299,13 @@ func (d *Driver) press(ctx context.Context, what, sel string) (driver.Page, erro
 		return driver.Page{}, err
 	}
 	return d.step(ctx, what, func(sctx context.Context) error {
+		found, err := chromedp.Run(sctx, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector(%s)`, jsString(sel))))
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("no %s button on the page (selector %s)", what, sel)
+		}
 		return chromedp.Do(sctx, chromedp.Click(chromedp.CSS(sel)))
 	})
 }
@@ -311,8 +335,8 @@ func (d *Driver) stepContext(ctx context.Context) (context.Context, context.Canc
 }
 
 // step marks the current document as old, runs act, and waits until the
-// tab settles on a new IdP page (an element with data-prompt) or a watched
-// callback is captured.
+// tab settles on a new IdP page (one that the page-kind selectors identify)
+// or a watched callback is captured.
 func (d *Driver) step(ctx context.Context, what string, act func(context.Context) error) (driver.Page, error) {
 	if err := ctx.Err(); err != nil {
 		return driver.Page{}, fmt.Errorf("%s: %w", what, err)
@@ -348,13 +372,15 @@ func (d *Driver) callbackSince(seq int) (driver.Page, bool) {
 	return d.cb, true
 }
 
-// settle polls the tab until a callback is captured or a new document with
-// a data-prompt element (other than the form_post relay) is ready.
+// settle polls the tab until a callback is captured or a new document that
+// the page-kind selectors identify is ready (the mock's form_post relay page
+// is none of the kinds: the step waits past it).
 func (d *Driver) settle(ctx, sctx context.Context, what string, seq int) (driver.Page, error) {
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	var last *snapshot
 	statusWaits := 0
+	snapJS := fmt.Sprintf(snapshotJS, d.config)
 	for {
 		if p, ok := d.callbackSince(seq); ok {
 			return d.landed(sctx, p), nil
@@ -367,12 +393,12 @@ func (d *Driver) settle(ctx, sctx context.Context, what string, seq int) (driver
 		// callback ends the wait at once.
 		ectx, ecancel := context.WithCancel(sctx)
 		stopWake := afterClose(wake, ecancel)
-		snap, err := chromedp.Run(ectx, chromedp.Evaluate[snapshot](snapshotJS))
+		snap, err := chromedp.Run(ectx, chromedp.Evaluate[snapshot](snapJS))
 		stopWake()
 		ecancel()
 		if err == nil && !snap.Old {
 			last = &snap
-			if snap.Ready != "loading" && snap.Prompt != "" && snap.Prompt != promptFormPost {
+			if snap.Ready != "loading" && kindOf(snap.Kind) != driver.KindOther {
 				p, known := d.pageOf(snap)
 				// The status event precedes the document in practice;
 				// give it a few polls before settling for 0.
@@ -461,7 +487,7 @@ func (d *Driver) stepError(ctx, sctx context.Context, what string, cause error) 
 	case cause != nil:
 		fmt.Fprintf(&b, "%v", cause)
 	default:
-		fmt.Fprintf(&b, "expected an IdP page (an element with data-prompt) or a callback to a watched prefix (%s), got neither within %s", prefixes, d.timeout)
+		fmt.Fprintf(&b, "expected an IdP page (one the login, consent, confirmation or error page selectors identify) or a callback to a watched prefix (%s), got neither within %s", prefixes, d.timeout)
 	}
 	fmt.Fprintf(&b, "; current URL %s", url)
 	if redirect != "" && !strings.HasPrefix(redirect, "http") {

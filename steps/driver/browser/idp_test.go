@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"sync/atomic"
 	"testing"
 )
@@ -19,6 +20,7 @@ import (
 // Query parameters of /authorize: redirect_uri, state, response_mode
 // (query|fragment|form_post), deny=page (a decline shows the 403 error page),
 // confirm=1 (a logged-in user gets the confirmation page, not consent),
+// redirect_status=303 (the status of the redirects to the callback),
 // prompt=none (without a session: straight back with login_required).
 func newTestIdP(t *testing.T) *httptest.Server {
 	t.Helper()
@@ -110,11 +112,19 @@ func respond(w http.ResponseWriter, r *http.Request, q, params url.Values) {
 		render(w, http.StatusOK, formPostTmpl, map[string]any{"Action": cb, "Fields": params})
 	case "fragment":
 		w.Header().Set("Location", cb+"#"+params.Encode())
-		w.WriteHeader(http.StatusFound)
+		w.WriteHeader(redirectStatus(q))
 	default:
 		w.Header().Set("Location", cb+"?"+params.Encode())
-		w.WriteHeader(http.StatusFound)
+		w.WriteHeader(redirectStatus(q))
 	}
+}
+
+// redirectStatus is the authorize request's redirect_status, default 302.
+func redirectStatus(q url.Values) int {
+	if s, err := strconv.Atoi(q.Get("redirect_status")); err == nil {
+		return s
+	}
+	return http.StatusFound
 }
 
 func render(w http.ResponseWriter, status int, t *template.Template, data any) {

@@ -45,9 +45,11 @@ func (d *Driver) dispatchPaused(msg jsonv2.Value) {
 //
 //   - Request stage, URL under a watched prefix (a form_post POST, or a
 //     direct navigation): capture it, with its body, and answer it ourselves.
+//     A POST gets the status of the page that posted it; anything else 0.
 //   - Response stage, a 3xx whose Location is under a watched prefix: capture
-//     the Location (query or fragment) and replace the redirect with a small
-//     200 page, so the browser never follows it. This is the only way to see
+//     the Location (query or fragment), with the 3xx as its status, and
+//     replace the redirect with a small 200 page, so the browser never
+//     follows it. This is the only way to see
 //     a custom-scheme callback, which Chromium never requests.
 //   - Anything else continues untouched.
 func (d *Driver) handlePaused(ev *fetch.EventRequestPaused) {
@@ -64,7 +66,12 @@ func (d *Driver) handlePaused(ev *fetch.EventRequestPaused) {
 			if post {
 				body = d.postData(ev)
 			}
-			d.capture(parseCallback(full, body, post))
+			cb := parseCallback(full, body, post)
+			if post {
+				// A form_post: the status of the page whose form posted.
+				cb.Status = d.currentStatus()
+			}
+			d.capture(cb)
 			d.fulfill(ev.RequestID, full)
 			return
 		}
@@ -87,7 +94,9 @@ func (d *Driver) handlePaused(ev *fetch.EventRequestPaused) {
 				d.lastRedirect = target
 				d.mu.Unlock()
 				if d.watched(target) {
-					d.capture(parseCallback(target, nil, false))
+					cb := parseCallback(target, nil, false)
+					cb.Status = int(ev.ResponseStatusCode)
+					d.capture(cb)
 					d.fulfill(ev.RequestID, target)
 					return
 				}
@@ -106,6 +115,13 @@ func (d *Driver) handlePaused(ev *fetch.EventRequestPaused) {
 			return err
 		})
 	}
+}
+
+// currentStatus is the status of the main frame's current document, or 0.
+func (d *Driver) currentStatus() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.status[d.loader]
 }
 
 // answer sends one reply to a paused request, bounded by the step timeout,

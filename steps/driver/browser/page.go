@@ -1,7 +1,7 @@
 package browser
 
 import (
-	"strings"
+	"encoding/json"
 
 	"github.com/consentry/consentry/steps/driver"
 )
@@ -13,35 +13,82 @@ type snapshot struct {
 	Ready            string   `json:"ready"`
 	URL              string   `json:"url"`
 	Title            string   `json:"title"`
-	Prompt           string   `json:"prompt"`
+	Kind             string   `json:"kind"`
 	Text             string   `json:"text"`
 	ScopeLines       []string `json:"scopeLines"`
 	Error            string   `json:"error"`
 	ErrorDescription string   `json:"errorDescription"`
 }
 
-// snapshotJS reads the page per the IdP contract: data-prompt marks the
-// kind, data-scope-line the consent lines, data-error and
-// data-error-description the error page.
-const snapshotJS = `(() => {
+// pageConfig is the selectors as the page scripts take them.
+type pageConfig struct {
+	Kinds            [][2]any    `json:"kinds"` // [kind, [selectors, all of which must match]]
+	Username         string      `json:"username"`
+	Password         string      `json:"password"`
+	Login            string      `json:"login"`
+	ScopeLine        string      `json:"scopeLine"`
+	Error            string      `json:"error"`
+	ErrorDescription string      `json:"errorDescription"`
+	All              [][2]string `json:"all"` // [profile key, selector], for validation
+}
+
+// configJS is the selectors as a JavaScript object literal.
+func configJS(s driver.Selectors) string {
+	c := pageConfig{
+		Username: s.Username, Password: s.Password, Login: s.Login,
+		ScopeLine: s.ScopeLine, Error: s.Error, ErrorDescription: s.ErrorDescription,
+	}
+	for _, k := range s.PageKinds() {
+		c.Kinds = append(c.Kinds, [2]any{string(k.Kind), k.AllOf})
+	}
+	for _, n := range s.All() {
+		c.All = append(c.All, [2]string{n.Name, n.Selector})
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic(err) // strings only
+	}
+	return string(b)
+}
+
+// snapshotJS reads the page with the selectors (%s: configJS): the first
+// kind whose selectors all match names the page (none: ""), ScopeLine the
+// consent lines, Error and ErrorDescription the error page. By default
+// these are the mock's data-prompt, data-scope-line, data-error and
+// data-error-description; the mock's form_post relay page
+// (data-prompt="form-post") matches no kind, so a step waits past it.
+const snapshotJS = `((c) => {
 	const text = el => el ? (el.innerText ?? el.textContent ?? '').trim() : '';
-	const p = document.querySelector('[data-prompt]');
+	const q = s => document.querySelector(s);
+	const k = c.kinds.find(([, all]) => all.length > 0 && all.every(s => q(s)));
 	return {
 		old: !!document.__consentryOld,
 		ready: document.readyState,
 		url: location.href,
 		title: document.title,
-		prompt: p ? (p.getAttribute('data-prompt') || '') : '',
+		kind: k ? k[0] : '',
 		text: document.body ? document.body.innerText : '',
-		scopeLines: Array.from(document.querySelectorAll('[data-scope-line]'), text),
-		error: text(document.querySelector('[data-error]')),
-		errorDescription: text(document.querySelector('[data-error-description]')),
+		scopeLines: Array.from(document.querySelectorAll(c.scopeLine), text),
+		error: text(q(c.error)),
+		errorDescription: text(q(c.errorDescription)),
 	};
-})()`
+})(%s)`
 
-// kindOf maps a data-prompt value to a Kind.
-func kindOf(prompt string) driver.Kind {
-	switch k := driver.Kind(strings.TrimSpace(prompt)); k {
+// validateJS returns "" when every selector (%s: configJS) is valid CSS,
+// else what is wrong with the first that is not.
+const validateJS = `((c) => {
+	const frag = document.createDocumentFragment();
+	for (const [name, sel] of c.all) {
+		try { frag.querySelector(sel); } catch (e) {
+			return 'selectors.' + name + ': ' + JSON.stringify(sel) + ' is not a valid CSS selector (' + e.message + ')';
+		}
+	}
+	return '';
+})(%s)`
+
+// kindOf maps a snapshot's kind to a Kind.
+func kindOf(kind string) driver.Kind {
+	switch k := driver.Kind(kind); k {
 	case driver.KindLogin, driver.KindConsent, driver.KindConfirmation, driver.KindError:
 		return k
 	}
@@ -58,7 +105,7 @@ func (d *Driver) pageOf(s snapshot) (p driver.Page, known bool) {
 		s.ScopeLines = nil
 	}
 	return driver.Page{
-		Kind:             kindOf(s.Prompt),
+		Kind:             kindOf(s.Kind),
 		URL:              s.URL,
 		Status:           status,
 		Title:            s.Title,

@@ -12,6 +12,7 @@ type node struct {
 	tag      string // lower case; "" for text
 	attrs    map[string]string
 	children []*node
+	parent   *node // nil for the document
 	text     string
 }
 
@@ -82,6 +83,7 @@ func parseHTML(src string) *node {
 				continue
 			}
 			i = next
+			n.parent = top()
 			top().children = append(top().children, n)
 			if rawTextElements[n.tag] {
 				end := strings.Index(strings.ToLower(src[i:]), "</"+n.tag)
@@ -208,10 +210,6 @@ func (n *node) find(match func(*node) bool) *node {
 		return all[0]
 	}
 	return nil
-}
-
-func hasAttr(name string) func(*node) bool {
-	return func(n *node) bool { _, ok := n.attrs[name]; return ok }
 }
 
 func isTag(tag string) func(*node) bool {

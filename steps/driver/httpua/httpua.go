@@ -1,9 +1,11 @@
 // Package httpua is the HTTP user agent of the conformance harness: it drives
 // an IdP's login, consent and confirmation pages with a plain HTTP client and
-// a cookie jar, reading the pages by their markup contract (data-prompt,
-// data-scope-line, data-error) and submitting their forms with every hidden
-// input, as a browser without JavaScript would. It is fast and needs no
-// browser; it implements driver.Driver like the Chromium driver does.
+// a cookie jar, reading the pages with CSS selectors (by default the mock's
+// markup contract: data-prompt, data-scope-line, data-error; a target
+// profile may give others, see driver.Selectors) and submitting their forms
+// with every hidden input, as a browser without JavaScript would. It is fast
+// and needs no browser; it implements driver.Driver like the Chromium driver
+// does.
 //
 // Redirects are followed by hand so that a redirect to a watched callback
 // (https, loopback or a custom scheme such as com.example.app://cb) is
@@ -33,6 +35,10 @@ type Options struct {
 	Transport http.RoundTripper
 	// MaxRedirects bounds one navigation (default 20).
 	MaxRedirects int
+	// Selectors read the pages; empty fields mean the mock's markup.
+	// They must be in the CSS subset the driver understands (see
+	// driver.Selectors); New says which one is not.
+	Selectors driver.Selectors
 }
 
 // Driver is one HTTP user agent with its own cookies. It is not safe for
@@ -43,6 +49,62 @@ type Driver struct {
 	watched      []string
 	cur          driver.Page
 	doc          *node // the current page, parsed; nil at a callback
+	sel          *compiled
+}
+
+// compiled are the Selectors, parsed.
+type compiled struct {
+	username, password, login, accept, decline *selector
+	scopeLine, errorSel, errorDescription      *selector
+	kinds                                      []compiledKind
+}
+
+type compiledKind struct {
+	kind  driver.Kind
+	allOf []*selector
+}
+
+// CompileSelectors checks that every selector is in the subset the driver
+// understands, naming the profile key of the first that is not.
+func CompileSelectors(s driver.Selectors) error {
+	_, err := compileSelectors(s)
+	return err
+}
+
+func compileSelectors(s driver.Selectors) (*compiled, error) {
+	s = s.WithDefaults()
+	c := &compiled{}
+	var err error
+	one := func(dst **selector, key, src string) {
+		if err != nil {
+			return
+		}
+		var e error
+		if *dst, e = compileSelector(src); e != nil {
+			err = fmt.Errorf("selectors.%s: %w", key, e)
+		}
+	}
+	one(&c.username, "username", s.Username)
+	one(&c.password, "password", s.Password)
+	one(&c.login, "login", s.Login)
+	one(&c.accept, "accept", s.Accept)
+	one(&c.decline, "decline", s.Decline)
+	one(&c.scopeLine, "scope_line", s.ScopeLine)
+	one(&c.errorSel, "error", s.Error)
+	one(&c.errorDescription, "error_description", s.ErrorDescription)
+	for _, k := range s.PageKinds() {
+		ck := compiledKind{kind: k.Kind}
+		for _, src := range k.AllOf {
+			var x *selector
+			one(&x, string(k.Kind)+"_page", src)
+			ck.allOf = append(ck.allOf, x)
+		}
+		c.kinds = append(c.kinds, ck)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 var _ driver.Driver = (*Driver)(nil)
@@ -56,7 +118,12 @@ func New(opts Options) (*Driver, error) {
 	if opts.MaxRedirects <= 0 {
 		opts.MaxRedirects = 20
 	}
+	sel, err := compileSelectors(opts.Selectors)
+	if err != nil {
+		return nil, err
+	}
 	return &Driver{
+		sel: sel,
 		client: &http.Client{
 			Transport: opts.Transport,
 			Jar:       jar,
@@ -95,50 +162,138 @@ func (d *Driver) Open(ctx context.Context, authorizeURL string) (driver.Page, er
 }
 
 // Login fills username and password on the login page and presses the
-// button name="action" value="default".
+// login button (the Selectors' Username, Password and Login).
 func (d *Driver) Login(ctx context.Context, username, password string) (driver.Page, error) {
-	form := d.formWith(func(n *node) bool {
-		name, _ := n.attr("name")
-		return n.tag == "input" && name == "password"
-	})
-	if form == nil {
+	if d.doc == nil {
 		return d.cur, fmt.Errorf("no login form on the page (%s page at %s)", d.cur.Kind, d.cur.URL)
 	}
-	fields := formFields(form)
-	fields.Set("username", username)
-	fields.Set("password", password)
-	if b := form.find(buttonWithValue("default")); b != nil {
-		fields.Set("action", "default")
-	}
-	return d.submit(ctx, form, fields)
-}
-
-// Accept presses name="action" value="accept".
-func (d *Driver) Accept(ctx context.Context) (driver.Page, error) { return d.press(ctx, "accept") }
-
-// Decline presses name="action" value="deny".
-func (d *Driver) Decline(ctx context.Context) (driver.Page, error) { return d.press(ctx, "deny") }
-
-func (d *Driver) press(ctx context.Context, value string) (driver.Page, error) {
-	form := d.formWith(buttonWithValue(value))
+	// The form of the login button, else the form holding the password.
+	button := d.doc.find(d.sel.login.match())
+	form := formOf(d.doc, button)
 	if form == nil {
-		return d.cur, fmt.Errorf("no button action=%q on the page (%s page at %s)", value, d.cur.Kind, d.cur.URL)
+		if pw := d.doc.find(d.sel.password.match()); pw != nil {
+			form = formOf(d.doc, pw)
+		}
+	}
+	if form == nil {
+		return d.cur, fmt.Errorf("no login form on the page: nothing matches login '%s' or password '%s' in a form (%s page at %s)",
+			d.sel.login.src, d.sel.password.src, d.cur.Kind, d.cur.URL)
 	}
 	fields := formFields(form)
-	fields.Set("action", value)
+	for _, in := range []struct {
+		what  string
+		sel   *selector
+		value string
+	}{{"username", d.sel.username, username}, {"password", d.sel.password, password}} {
+		n := form.find(in.sel.match())
+		if n == nil {
+			n = d.doc.find(in.sel.match())
+		}
+		if n == nil {
+			return d.cur, fmt.Errorf("the login form has no %s input (selector '%s') at %s", in.what, in.sel.src, d.cur.URL)
+		}
+		name, _ := n.attr("name")
+		if name == "" {
+			return d.cur, fmt.Errorf("the %s input (selector '%s') has no name: it would not be submitted", in.what, in.sel.src)
+		}
+		fields.Set(name, in.value)
+	}
+	if button == nil || formOf(d.doc, button) != form {
+		button = form.find(d.sel.login.match())
+	}
+	setButton(fields, button)
 	return d.submit(ctx, form, fields)
 }
 
-// Form returns the action URL and the fields the form holding the button
-// name="action" value=button would submit, as pressing it would. Scenarios
-// about forged and replayed forms (rule C8) use it with PostForm.
+// Accept presses the Accept button (default name="action" value="accept").
+func (d *Driver) Accept(ctx context.Context) (driver.Page, error) {
+	return d.press(ctx, "accept", d.sel.accept)
+}
+
+// Decline presses the Decline button (default name="action" value="deny").
+func (d *Driver) Decline(ctx context.Context) (driver.Page, error) {
+	return d.press(ctx, "decline", d.sel.decline)
+}
+
+func (d *Driver) press(ctx context.Context, what string, sel *selector) (driver.Page, error) {
+	form, fields, err := d.buttonForm(what, sel)
+	if err != nil {
+		return d.cur, err
+	}
+	return d.submit(ctx, form, fields)
+}
+
+// buttonForm finds the button and returns its form and the fields pressing
+// it would submit.
+func (d *Driver) buttonForm(what string, sel *selector) (*node, url.Values, error) {
+	var button, form *node
+	if d.doc != nil {
+		// The first matching button that belongs to a form.
+		for _, b := range d.doc.findAll(sel.match()) {
+			if f := formOf(d.doc, b); f != nil {
+				button, form = b, f
+				break
+			}
+		}
+	}
+	if form == nil {
+		return nil, nil, fmt.Errorf("no %s button in a form on the page (selector '%s'; %s page at %s)", what, sel.src, d.cur.Kind, d.cur.URL)
+	}
+	fields := formFields(form)
+	setButton(fields, button)
+	return form, fields, nil
+}
+
+// setButton adds what a pressed submit button sends: its name and value.
+func setButton(fields url.Values, button *node) {
+	if button == nil {
+		return
+	}
+	if name, _ := button.attr("name"); name != "" {
+		v, _ := button.attr("value")
+		fields.Set(name, v)
+	}
+}
+
+// formOf returns the form an element belongs to: the one its form
+// attribute names, else its nearest form ancestor.
+func formOf(doc, n *node) *node {
+	if n == nil {
+		return nil
+	}
+	if id, ok := n.attr("form"); ok && id != "" {
+		return doc.find(func(f *node) bool { v, _ := f.attr("id"); return f.tag == "form" && v == id })
+	}
+	for a := n.parent; a != nil; a = a.parent {
+		if a.tag == "form" {
+			return a
+		}
+	}
+	return nil
+}
+
+// Form returns the action URL and the fields the form holding a button
+// would submit, as pressing it would: "accept" and "deny" are the
+// Selectors' Accept and Decline buttons, any other value the button
+// name="action" with that value. Scenarios about forged and replayed forms
+// (rule C8) use it with PostForm.
 func (d *Driver) Form(button string) (action string, fields url.Values, err error) {
-	form := d.formWith(buttonWithValue(button))
-	if form == nil {
-		return "", nil, fmt.Errorf("no button action=%q on the page (%s page at %s)", button, d.cur.Kind, d.cur.URL)
+	var sel *selector
+	switch button {
+	case "accept":
+		sel = d.sel.accept
+	case "deny":
+		sel = d.sel.decline
+	default:
+		sel = &selector{src: fmt.Sprintf("button[name=action][value=%q]", button)}
+		sel.alts = []complexSel{{parts: []compound{{tag: "button", attrs: []attrSel{
+			{name: "name", value: "action", hasValue: true}, {name: "value", value: button, hasValue: true},
+		}}}}}
 	}
-	fields = formFields(form)
-	fields.Set("action", button)
+	form, fields, err := d.buttonForm(button, sel)
+	if err != nil {
+		return "", nil, err
+	}
 	action, err = d.formAction(form)
 	return action, fields, err
 }
@@ -147,29 +302,6 @@ func (d *Driver) Form(button string) (action string, fields url.Values, err erro
 // submitting a form would, and follows the answer like Open.
 func (d *Driver) PostForm(ctx context.Context, action string, fields url.Values) (driver.Page, error) {
 	return d.navigate(ctx, http.MethodPost, action, fields)
-}
-
-func buttonWithValue(value string) func(*node) bool {
-	return func(n *node) bool {
-		name, _ := n.attr("name")
-		v, _ := n.attr("value")
-		typ, _ := n.attr("type")
-		isButton := n.tag == "button" || (n.tag == "input" && (typ == "submit" || typ == "image"))
-		return isButton && name == "action" && v == value
-	}
-}
-
-// formWith returns the first form of the page holding an element that matches.
-func (d *Driver) formWith(match func(*node) bool) *node {
-	if d.doc == nil {
-		return nil
-	}
-	for _, f := range d.doc.findAll(isTag("form")) {
-		if f.find(match) != nil {
-			return f
-		}
-	}
-	return nil
 }
 
 // formFields collects what the form submits without its buttons: every
@@ -346,7 +478,7 @@ func callbackPage(target string, status int, body url.Values) (driver.Page, *nod
 	return p, nil
 }
 
-// pageFrom reads a page by its markup. A page holding a form that posts to
+// pageFrom reads a page with the Selectors (by default the mock's markup). A page holding a form that posts to
 // a watched callback is a response_mode=form_post answer: a browser would
 // submit it at once, so it is reported as the callback with the form's
 // fields.
@@ -373,23 +505,34 @@ func (d *Driver) pageFrom(target string, status int, data []byte) (driver.Page, 
 		body = doc
 	}
 	p.Text = body.textContent()
-	if marked := doc.find(hasAttr("data-prompt")); marked != nil {
-		v, _ := marked.attr("data-prompt")
-		switch k := driver.Kind(v); k {
-		case driver.KindLogin, driver.KindConsent, driver.KindConfirmation, driver.KindError:
-			p.Kind = k
-		}
-	}
-	for _, l := range doc.findAll(hasAttr("data-scope-line")) {
+	p.Kind = d.kindOf(doc)
+	for _, l := range doc.findAll(d.sel.scopeLine.match()) {
 		p.ScopeLines = append(p.ScopeLines, l.textContent())
 	}
-	if e := doc.find(hasAttr("data-error")); e != nil {
+	if e := doc.find(d.sel.errorSel.match()); e != nil {
 		p.Error = e.textContent()
 	}
-	if e := doc.find(hasAttr("data-error-description")); e != nil {
+	if e := doc.find(d.sel.errorDescription.match()); e != nil {
 		p.ErrorDescription = e.textContent()
 	}
 	return p, doc
+}
+
+// kindOf identifies the page: the first kind whose selectors all match.
+func (d *Driver) kindOf(doc *node) driver.Kind {
+	for _, k := range d.sel.kinds {
+		all := len(k.allOf) > 0
+		for _, s := range k.allOf {
+			if doc.find(s.match()) == nil {
+				all = false
+				break
+			}
+		}
+		if all {
+			return k.kind
+		}
+	}
+	return driver.KindOther
 }
 
 // redact drops the query and fragment of a URL for error messages: they
