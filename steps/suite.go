@@ -122,6 +122,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	s.registerBrowseSteps(sc)
 	s.registerTokenSteps(sc)
 	s.registerManagementSteps(sc)
+	s.registerExchangeSteps(sc)
 }
 
 func (s *Suite) stepTimeout() time.Duration {
