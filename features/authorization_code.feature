@@ -186,6 +186,17 @@ Feature: Authorization requests, responses and the code exchange
     Then the token request fails with the status 400 and the error "invalid_grant"
     And the refresh token no longer works
 
+  # Moving the clock moves it for the whole target: the scenario runs alone
+  # (@exclusive) and the clock is set back when it ends. Only the embedded
+  # mock's clock can be moved (capability clock); elsewhere not applicable.
+  @rule:T1 @exclusive @clock
+  Scenario: a code expires: redeemed 10 minutes later it is refused
+    Given a first-party regular web application
+    And the user has signed in to the application with "read:posts"
+    When 10 minutes pass
+    And the application exchanges the code for tokens
+    Then the token request fails with the status 400 and the error "invalid_grant"
+
   @rule:T4
   Scenario: a refresh token is issued for offline_access and gives new access tokens
     Given a first-party regular web application

@@ -123,6 +123,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	s.registerTokenSteps(sc)
 	s.registerManagementSteps(sc)
 	s.registerExchangeSteps(sc)
+	s.registerClockSteps(sc)
 }
 
 func (s *Suite) stepTimeout() time.Duration {

@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/consentry/consentry/mockidp/consent"
@@ -25,6 +27,22 @@ const DefaultConnection = "Username-Password-Authentication"
 
 // EmbeddedTenantName is the friendly name the embedded mock's tenant gets.
 const EmbeddedTenantName = "Consentry Test Tenant"
+
+// CapClock: the harness can move the target's clock (rule T1's code
+// expiry without waiting). Only the embedded mock has it: the harness owns
+// its process and gives it Target.Clock. It is not a profile capability.
+const CapClock = "clock"
+
+// Clock is the embedded mock's time: real time plus an offset the harness
+// moves forward. Every scenario on the target shares it, so only scenarios
+// that run alone may move it.
+type Clock struct{ offset atomic.Int64 }
+
+// Now is the mock's current time.
+func (c *Clock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// Advance moves the clock forward by d (backward when d is negative).
+func (c *Clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // StartOptions tune how an embedded target starts; other kinds ignore them.
 type StartOptions struct {
@@ -45,9 +63,12 @@ type Target struct {
 	Mgmt *mgmtclient.Client
 	// Connection is the database connection of users.
 	Connection string
-	caps       map[string]bool
-	secrets    []string
-	stop       func()
+	// Clock is the target's clock when the harness can move it
+	// (CapClock); nil otherwise.
+	Clock   *Clock
+	caps    map[string]bool
+	secrets []string
+	stop    func()
 }
 
 // Has reports whether the target has a capability.
@@ -114,6 +135,8 @@ func (t *Target) startEmbedded(ctx context.Context, opts StartOptions) (Manageme
 		m = *t.Profile.Management // the profile names the mock's management client
 	}
 	t.secrets = cleanSecrets(append(t.secrets, m.ClientSecret))
+	t.Clock = &Clock{}
+	t.caps[CapClock] = true
 	store := memstore.New()
 	if err := store.UpdateSettings(ctx, tenant.Settings{FriendlyName: EmbeddedTenantName}); err != nil {
 		ln.Close()
@@ -122,7 +145,7 @@ func (t *Target) startEmbedded(ctx context.Context, opts StartOptions) (Manageme
 	srv, err := server.New(ctx, server.Options{
 		Issuer: t.Issuer, Store: store, Logger: opts.Logger,
 		MgmtClientID: m.ClientID, MgmtClientSecret: m.ClientSecret,
-		PasswordCost: 4, Decide: opts.Decide,
+		PasswordCost: 4, Decide: opts.Decide, Now: t.Clock.Now,
 	})
 	if err != nil {
 		ln.Close()
@@ -173,7 +196,7 @@ func randomHex(n int) string {
 // Describe is a one-line, secret-free description of the target.
 func (t *Target) Describe() string {
 	var caps []string
-	for _, c := range AllCapabilities {
+	for _, c := range append(slices.Clone(AllCapabilities), CapClock) {
 		if t.caps[c] {
 			caps = append(caps, c)
 		}
