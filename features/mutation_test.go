@@ -3,6 +3,7 @@ package features_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -132,6 +133,35 @@ func TestMutationC8_AddedScopesIgnored(t *testing.T) {
 	})})
 }
 
+func TestMutationX2_ExchangeEnabledByDefault(t *testing.T) {
+	// The bug: every new API has token exchange enabled, so an API's client
+	// exchanges tokens nobody allowed it to.
+	expectFailure(t, "@exchange", "X2", target.StartOptions{Wrap: rewriteJSON(func(r *http.Request, body map[string]any) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/api/v2/resource-servers") {
+			body["token_exchange"] = map[string]any{"enabled_subject_token_types": []string{"urn:ietf:params:oauth:token-type:access_token"}}
+		}
+	})})
+}
+
+func TestMutationX2_TargetConsentSettingIgnored(t *testing.T) {
+	// The bug: every new API allows skipping consent, so a token is
+	// exchanged for an API that wants the user to consent.
+	expectFailure(t, "@exchange", "X2", target.StartOptions{Wrap: rewriteJSON(func(r *http.Request, body map[string]any) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/api/v2/resource-servers") {
+			body["skip_consent_for_verifiable_first_party_clients"] = true
+		}
+	})})
+}
+
+func TestMutationX4_SubjectTokenTypeIgnored(t *testing.T) {
+	// The bug: any subject_token_type is taken as an access token.
+	expectFailure(t, "@exchange", "X4", target.StartOptions{Wrap: rewriteForm(func(r *http.Request, form url.Values) {
+		if form.Get("grant_type") == "urn:ietf:params:oauth:grant-type:token-exchange" && form.Has("subject_token_type") {
+			form.Set("subject_token_type", "urn:ietf:params:oauth:token-type:access_token")
+		}
+	})})
+}
+
 // expectFailure runs the scenarios matching tags against the broken mock
 // with the HTTP driver and requires at least one scenario checking rule to
 // fail.
@@ -179,6 +209,26 @@ func rewriteForm(edit func(*http.Request, url.Values)) func(http.Handler) http.H
 				if err == nil {
 					edit(r, form)
 					body = []byte(form.Encode())
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				r.ContentLength = int64(len(body))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// rewriteJSON lets edit change the JSON object body of requests before
+// the mock sees them.
+func rewriteJSON(edit func(*http.Request, map[string]any)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				body, _ := io.ReadAll(r.Body)
+				var obj map[string]any
+				if json.Unmarshal(body, &obj) == nil && obj != nil {
+					edit(r, obj)
+					body, _ = json.Marshal(obj)
 				}
 				r.Body = io.NopCloser(bytes.NewReader(body))
 				r.ContentLength = int64(len(body))
