@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/consentry/consentry/steps/driver"
 	"github.com/consentry/consentry/steps/driver/browser"
@@ -12,12 +13,21 @@ import (
 var ErrNoBrowser = browser.ErrNotFound
 
 // launchBrowser starts one Chromium for the run; every scenario gets a
-// fresh isolated browser context from it. A missing Chromium is an error
-// (ErrNoBrowser) whose message says how to install it.
-func launchBrowser(ctx context.Context, cfg Config) (func(context.Context) (driver.Driver, error), func(), error) {
-	b, err := browser.Launch(ctx, browser.Options{ExecPath: cfg.ChromePath, StepTimeout: cfg.StepTimeout})
+// fresh isolated browser context from it, reading pages with sel. A missing
+// Chromium is an error (ErrNoBrowser) whose message says how to install it;
+// so is a selector that is not valid CSS, before any scenario runs.
+func launchBrowser(ctx context.Context, cfg Config, sel driver.Selectors) (func(context.Context) (driver.Driver, error), func(), error) {
+	b, err := browser.Launch(ctx, browser.Options{ExecPath: cfg.ChromePath, StepTimeout: cfg.StepTimeout, Selectors: sel})
 	if err != nil {
 		return nil, nil, err
+	}
+	if cfg.Profile != nil && cfg.Profile.Selectors != nil {
+		d, err := b.NewDriver(ctx)
+		if err != nil {
+			_ = b.Close()
+			return nil, nil, fmt.Errorf("target profile %q: %w", cfg.Profile.Name, err)
+		}
+		_ = d.Close()
 	}
 	newDriver := func(ctx context.Context) (driver.Driver, error) {
 		d, err := b.NewDriver(ctx)

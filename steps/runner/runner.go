@@ -221,11 +221,17 @@ func writeJUnit(rep *report.Report, file string, console io.Writer) error {
 // driverFactory returns how to make a user agent for a scenario, and what
 // to close at the end of the run.
 func driverFactory(ctx context.Context, cfg Config) (func(context.Context) (driver.Driver, error), func(), error) {
+	// The profile's selectors read the pages (the mock's markup for keys
+	// it leaves out); a selector a driver cannot use fails the run at once.
+	sel := cfg.Profile.Selectors.Driver()
 	switch cfg.Driver {
 	case DriverHTTP, "":
-		return func(context.Context) (driver.Driver, error) { return httpua.New(httpua.Options{}) }, func() {}, nil
+		if err := httpua.CompileSelectors(sel); err != nil {
+			return nil, nil, fmt.Errorf("target profile %q: %w (the HTTP driver knows a subset of CSS; the browser driver all of it)", cfg.Profile.Name, err)
+		}
+		return func(context.Context) (driver.Driver, error) { return httpua.New(httpua.Options{Selectors: sel}) }, func() {}, nil
 	case DriverBrowser:
-		return launchBrowser(ctx, cfg)
+		return launchBrowser(ctx, cfg, sel)
 	default:
 		return nil, nil, fmt.Errorf("unknown driver %q (want %s or %s)", cfg.Driver, DriverHTTP, DriverBrowser)
 	}

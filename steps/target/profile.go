@@ -12,6 +12,7 @@
 package target
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -21,6 +22,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/consentry/consentry/steps/driver"
 )
 
 // Kinds of target.
@@ -76,8 +79,9 @@ type Profile struct {
 	// allow_always").
 	APIs    map[string]PreAPI    `json:"apis,omitempty"`
 	Clients map[string]PreClient `json:"clients,omitempty"`
-	// Selectors locate the page elements for the browser driver on pages
-	// that do not follow the mock's data-* markup (Universal Login).
+	// Selectors locate the page elements and identify the pages for both
+	// user agents on pages that do not follow the mock's data-* markup
+	// (Universal Login, a vendor's own IdP).
 	Selectors *Selectors `json:"selectors,omitempty"`
 	// Capabilities the target has; empty means the kind's default.
 	Capabilities []string `json:"capabilities,omitempty"`
@@ -117,15 +121,72 @@ type PreClient struct {
 	Callback string `json:"callback"`
 }
 
-// Selectors are CSS selectors of the pages' parts.
+// Selectors are CSS selectors of the pages' parts, for IdPs whose pages do
+// not follow the mock's data-* markup. Every key left out keeps the mock's
+// markup (driver.DefaultSelectors). The HTTP driver understands a subset of
+// CSS (tag, #id, .class, [attr], [attr=value], descendant and > combinators,
+// comma lists); the browser all of it.
 type Selectors struct {
-	Username  string `json:"username,omitempty"`
-	Password  string `json:"password,omitempty"`
-	Login     string `json:"login,omitempty"`
-	Accept    string `json:"accept,omitempty"`
-	Decline   string `json:"decline,omitempty"`
+	// The login form: its inputs and the button that submits it.
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
+	Login    string `json:"login,omitempty"`
+	// The consent (and confirmation) page's buttons.
+	Accept  string `json:"accept,omitempty"`
+	Decline string `json:"decline,omitempty"`
+	// ScopeLine matches each line of the consent page's scope list.
 	ScopeLine string `json:"scope_line,omitempty"`
-	Error     string `json:"error,omitempty"`
+	// Error and ErrorDescription are read from the error page.
+	Error            string `json:"error,omitempty"`
+	ErrorDescription string `json:"error_description,omitempty"`
+	// Page kinds: a page is of the kind when every selector given (one, or
+	// a list) matches an element. They are tried in the order login,
+	// consent, confirmation, error; the first that matches wins.
+	LoginPage        AllOf `json:"login_page,omitempty"`
+	ConsentPage      AllOf `json:"consent_page,omitempty"`
+	ConfirmationPage AllOf `json:"confirmation_page,omitempty"`
+	ErrorPage        AllOf `json:"error_page,omitempty"`
+}
+
+// AllOf is one selector, or a list of selectors that must all match. In
+// YAML it is a string or a list of strings.
+type AllOf []string
+
+// UnmarshalJSON accepts a string or a list of strings.
+func (a *AllOf) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*a = AllOf{one}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return errors.New("a page selector is a string or a list of strings")
+	}
+	*a = list
+	return nil
+}
+
+// Driver returns the selectors for the user agents, with the mock's markup
+// for every key left out; a nil s is the mock's markup.
+func (s *Selectors) Driver() driver.Selectors {
+	if s == nil {
+		return driver.DefaultSelectors()
+	}
+	return driver.Selectors{
+		Username:         s.Username,
+		Password:         s.Password,
+		Login:            s.Login,
+		Accept:           s.Accept,
+		Decline:          s.Decline,
+		ScopeLine:        s.ScopeLine,
+		Error:            s.Error,
+		ErrorDescription: s.ErrorDescription,
+		LoginPage:        s.LoginPage,
+		ConsentPage:      s.ConsentPage,
+		ConfirmationPage: s.ConfirmationPage,
+		ErrorPage:        s.ErrorPage,
+	}.WithDefaults()
 }
 
 // Embedded is the default profile: the bundled mock, started in-process.

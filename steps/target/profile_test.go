@@ -3,8 +3,12 @@ package target
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/consentry/consentry/steps/driver"
+	"github.com/consentry/consentry/steps/driver/httpua"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -76,5 +80,61 @@ func TestShippedProfilesParse(t *testing.T) {
 	}
 	if p, err := Load("embedded"); err != nil || p.Kind != KindEmbedded {
 		t.Errorf("Load(embedded): %v %v", p, err)
+	}
+}
+
+func TestSelectorsParseAndFallBackToTheMockMarkup(t *testing.T) {
+	src := []byte(`kind: generic
+issuer: https://idp.example.com/
+selectors:
+  password: "input#password"
+  error_description: ".error-description"
+  login_page: "input#password, input#username"
+  consent_page: ["button[name=action][value=accept]", "ul.scopes li"]
+`)
+	p, err := Parse(src, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := p.Selectors.Driver()
+	want := driver.DefaultSelectors()
+	want.Password = "input#password"
+	want.ErrorDescription = ".error-description"
+	want.LoginPage = []string{"input#password, input#username"}
+	want.ConsentPage = []string{"button[name=action][value=accept]", "ul.scopes li"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("selectors:\n got  %#v\n want %#v", got, want)
+	}
+	if got := (*Selectors)(nil).Driver(); !reflect.DeepEqual(got, driver.DefaultSelectors()) {
+		t.Errorf("no selectors: %#v, want the mock's markup", got)
+	}
+	for _, bad := range []string{
+		"kind: embedded\nselectors:\n  consent: x\n",
+		"kind: embedded\nselectors:\n  error_page: {a: b}\n",
+	} {
+		if _, err := Parse([]byte(bad), env(nil)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
+// The selectors of the shipped profiles are in the CSS subset the HTTP
+// driver understands, so both user agents can run them.
+func TestShippedSelectorsSuitTheHTTPDriver(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/targets/*.yaml")
+	anything := func(k string) (string, bool) { return "value-of-" + strings.ToLower(k), true }
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = []byte(strings.ReplaceAll(string(data), "${CONSENTRY_MOCK_ISSUER}", "http://127.0.0.1:8080/"))
+		p, err := Parse(data, anything)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if err := httpua.CompileSelectors(p.Selectors.Driver()); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }
