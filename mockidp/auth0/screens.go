@@ -168,15 +168,25 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	f.advance(w, r, tx, &sess)
 }
 
+// consentTx loads the transaction of a consent or confirmation request
+// and the login session it was shown for; a posted form must also carry the
+// transaction's anti-forgery value (rule C8).
+func (f *Face) consentTx(r *http.Request, posted bool) (*session.Transaction, session.Session, *tenant.User, *oautherr.Error) {
+	tx, e := f.screenTx(r, consent.Consent.String(), consent.Confirmation.String())
+	if e == nil && posted {
+		e = checkCSRF(r, tx)
+	}
+	if e != nil {
+		return nil, session.Session{}, nil, e
+	}
+	sess, user, e := f.screenSession(r, tx)
+	return tx, sess, user, e
+}
+
 // consentPage shows the consent or the login confirmation page.
 func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	tx, e := f.screenTx(r, consent.Consent.String(), consent.Confirmation.String())
-	if e != nil {
-		f.errorPage(w, r, e)
-		return
-	}
-	_, user, e := f.screenSession(r, tx)
+	tx, _, user, e := f.consentTx(r, false)
 	if e != nil {
 		f.errorPage(w, r, e)
 		return
@@ -200,14 +210,7 @@ func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 		describe := func(string) string { return "" }
 		if api != nil {
 			p.APIName = api.Name
-			describe = func(s string) string {
-				for _, sc := range api.Scopes {
-					if sc.Value == s {
-						return sc.Description
-					}
-				}
-				return ""
-			}
+			describe = api.Describe
 		}
 		for _, l := range consent.Lines(tx.Offered, describe, settings.Flags.UseScopeDescriptionsForConsent) {
 			p.Lines = append(p.Lines, pages.ScopeLine{Title: l.Title, Text: l.Text, Scopes: l.Scopes})
@@ -224,15 +227,7 @@ func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		f.errorPage(w, r, oautherr.InvalidRequest("The form could not be parsed."))
 		return
 	}
-	tx, e := f.screenTx(r, consent.Consent.String(), consent.Confirmation.String())
-	if e == nil {
-		e = checkCSRF(r, tx)
-	}
-	if e != nil {
-		f.errorPage(w, r, e)
-		return
-	}
-	sess, user, e := f.screenSession(r, tx)
+	tx, sess, user, e := f.consentTx(r, true)
 	if e != nil {
 		f.errorPage(w, r, e)
 		return

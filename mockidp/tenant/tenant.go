@@ -196,6 +196,16 @@ func (a *API) HasScope(scope string) bool {
 	return slices.ContainsFunc(a.Scopes, func(s Scope) bool { return s.Value == scope })
 }
 
+// Describe returns a scope's description ("" when the API has none for it).
+func (a *API) Describe(scope string) string {
+	for _, s := range a.Scopes {
+		if s.Value == scope {
+			return s.Description
+		}
+	}
+	return ""
+}
+
 // ExchangeEnabled reports whether the API's own configuration enables
 // exchanging access tokens (rule X2, resource-server form).
 func (a *API) ExchangeEnabled() bool {
