@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/consentry/consentry/steps/driver"
+	"github.com/consentry/consentry/steps/driver/drivertest"
 )
 
 // One Chromium serves every test of the package; TestMain closes it.
@@ -71,31 +72,12 @@ func newDriver(t *testing.T) *Driver {
 	return d
 }
 
-// ok fails the test on a step error: ok(t)(d.Open(ctx, u)).
-func ok(t *testing.T) func(driver.Page, error) driver.Page {
-	return func(p driver.Page, err error) driver.Page {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-}
-
-// checkPage compares every field of a Page; Text is checked by substrings.
-func checkPage(t *testing.T, got, want driver.Page, textHas ...string) {
-	t.Helper()
-	text := got.Text
-	got.Text = ""
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("page:\n got  %#v\n want %#v", got, want)
-	}
-	for _, s := range textHas {
-		if !strings.Contains(text, s) {
-			t.Errorf("page text lacks %q:\n%s", s, text)
-		}
-	}
-}
+// The page-check helpers are the driver conformance suite's.
+var (
+	ok        = drivertest.OK
+	checkPage = drivertest.CheckPage
+	mustURL   = drivertest.MustURL
+)
 
 const partnerCallback = "https://partner.example.com/callback"
 
@@ -525,13 +507,4 @@ func TestParseCallback(t *testing.T) {
 			t.Errorf("parseCallback(%q, %q) = %#v", c.url, c.body, p)
 		}
 	}
-}
-
-func mustURL(t *testing.T, s string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }

@@ -70,19 +70,19 @@ func testBySelectors(t *testing.T, d driver.Driver) {
 	ctx := t.Context()
 
 	authz := ULAuthorize(idp, Callback, "s1")
-	rawQuery := mustURL(t, authz).RawQuery
-	p := ok(t)(d.Open(ctx, authz))
+	rawQuery := MustURL(t, authz).RawQuery
+	p := OK(t)(d.Open(ctx, authz))
 	loginURL := idp.URL + "/u/login?" + rawQuery
-	checkPage(t, p, driver.Page{Kind: driver.KindLogin, URL: loginURL, Status: 200, Title: "Log in | Acme"},
+	CheckPage(t, p, driver.Page{Kind: driver.KindLogin, URL: loginURL, Status: 200, Title: "Log in | Acme"},
 		"Log in to Acme to continue to Test App.")
 
-	p = ok(t)(d.Login(ctx, "ann", "wrong"))
-	checkPage(t, p, driver.Page{Kind: driver.KindLogin, URL: loginURL, Status: 200, Title: "Log in | Acme"},
+	p = OK(t)(d.Login(ctx, "ann", "wrong"))
+	CheckPage(t, p, driver.Page{Kind: driver.KindLogin, URL: loginURL, Status: 200, Title: "Log in | Acme"},
 		"Wrong email or password")
 
 	consentURL := idp.URL + "/u/consent?" + rawQuery
-	p = ok(t)(d.Login(ctx, "ann", "pw"))
-	checkPage(t, p, driver.Page{
+	p = OK(t)(d.Login(ctx, "ann", "pw"))
+	CheckPage(t, p, driver.Page{
 		Kind: driver.KindConsent, URL: consentURL, Status: 200,
 		Title: "Authorize Test App | Acme", ScopeLines: ULScopeLines,
 	}, "Hi ann")
@@ -94,8 +94,8 @@ func testBySelectors(t *testing.T, d driver.Driver) {
 		}
 	}
 
-	p = ok(t)(d.Accept(ctx))
-	checkPage(t, p, driver.Page{
+	p = OK(t)(d.Accept(ctx))
+	CheckPage(t, p, driver.Page{
 		Kind:        driver.KindCallback,
 		Status:      302,
 		URL:         Callback + "?code=ul-code&state=s1",
@@ -105,23 +105,23 @@ func testBySelectors(t *testing.T, d driver.Driver) {
 
 	// Signed in (the session kept): a confirmation page (no scope list),
 	// then a decline.
-	p = ok(t)(d.Open(ctx, ULAuthorize(idp, Callback, "s2", "confirm", "1")))
+	p = OK(t)(d.Open(ctx, ULAuthorize(idp, Callback, "s2", "confirm", "1")))
 	if p.Kind != driver.KindConfirmation || p.ScopeLines != nil || p.Title != "Confirm | Acme" {
 		t.Fatalf("confirmation page: got %#v", p)
 	}
-	p = ok(t)(d.Decline(ctx))
-	checkPage(t, p, driver.Page{
+	p = OK(t)(d.Decline(ctx))
+	CheckPage(t, p, driver.Page{
 		Kind: driver.KindError, URL: p.URL, Status: 403, Title: "Error | Acme",
 		Error: "access_denied", ErrorDescription: "User did not authorize the request",
 	}, "Oops!, something went wrong")
-	if u := mustURL(t, p.URL); u.Path != "/u/consent" {
+	if u := MustURL(t, p.URL); u.Path != "/u/consent" {
 		t.Errorf("error page URL %s, want the consent POST's URL", p.URL)
 	}
 
 	// form_post: the relay page is none of the kinds; the POST is caught.
-	ok(t)(d.Open(ctx, ULAuthorize(idp, Callback, "s3", "response_mode", "form_post")))
-	p = ok(t)(d.Accept(ctx))
-	checkPage(t, p, driver.Page{
+	OK(t)(d.Open(ctx, ULAuthorize(idp, Callback, "s3", "response_mode", "form_post")))
+	p = OK(t)(d.Accept(ctx))
+	CheckPage(t, p, driver.Page{
 		Kind:        driver.KindCallback,
 		Status:      200,
 		URL:         Callback,
@@ -155,8 +155,8 @@ func testNeedTheirSelectors(t *testing.T, d driver.Driver, cfg runConfig) {
 	}
 }
 
-// ok fails the test on a step error: ok(t)(d.Open(ctx, u)).
-func ok(t *testing.T) func(driver.Page, error) driver.Page {
+// OK fails the test on a step error: OK(t)(d.Open(ctx, u)).
+func OK(t *testing.T) func(driver.Page, error) driver.Page {
 	return func(p driver.Page, err error) driver.Page {
 		t.Helper()
 		if err != nil {
@@ -166,8 +166,8 @@ func ok(t *testing.T) func(driver.Page, error) driver.Page {
 	}
 }
 
-// checkPage compares every field of a Page; Text is checked by substrings.
-func checkPage(t *testing.T, got, want driver.Page, textHas ...string) {
+// CheckPage compares every field of a Page; Text is checked by substrings.
+func CheckPage(t *testing.T, got, want driver.Page, textHas ...string) {
 	t.Helper()
 	text := got.Text
 	got.Text = ""
@@ -181,7 +181,8 @@ func checkPage(t *testing.T, got, want driver.Page, textHas ...string) {
 	}
 }
 
-func mustURL(t *testing.T, s string) *url.URL {
+// MustURL parses s or fails the test.
+func MustURL(t *testing.T, s string) *url.URL {
 	t.Helper()
 	u, err := url.Parse(s)
 	if err != nil {
