@@ -24,18 +24,6 @@ const (
 )
 
 var (
-	appTypes = []string{
-		tenant.AppRegularWeb, tenant.AppSPA, tenant.AppNative, tenant.AppNonInteractive, tenant.AppResourceServer,
-	}
-	grantTypes = []string{
-		tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken,
-		tenant.GrantClientCredentials, tenant.GrantPassword, tenant.GrantPasswordRealm,
-		tenant.GrantTokenExchange,
-	}
-	authMethods   = []string{tenant.AuthNone, tenant.AuthSecretPost, tenant.AuthSecretBasic}
-	signingAlgs   = []string{"RS256", "ES256"}
-	exchangeTypes = []string{"custom_authentication", tenant.ProfileOnBehalfOf}
-	subjectTypes  = []string{tenant.SubjectClient, tenant.SubjectUser}
 	// oidcScopes may appear in a user grant besides the API's own scopes.
 	oidcScopes = []string{"openid", "profile", "email"}
 )
@@ -218,8 +206,8 @@ func (p *parser) api(item string, raw json.RawMessage, ids map[string]string) *t
 	}
 	if a.SigningAlg == "" {
 		a.SigningAlg = DefaultSigningAlg
-	} else if !slices.Contains(signingAlgs, a.SigningAlg) {
-		p.fail(item, "signing_alg", "must be one of %s, not %q", strings.Join(signingAlgs, ", "), a.SigningAlg)
+	} else if !slices.Contains(tenant.SigningAlgs, a.SigningAlg) {
+		p.fail(item, "signing_alg", "must be one of %s, not %q", strings.Join(tenant.SigningAlgs, ", "), a.SigningAlg)
 	}
 	if a.TokenLifetime == 0 {
 		a.TokenLifetime = DefaultTokenLifetime
@@ -251,9 +239,9 @@ func (p *parser) client(item string, raw json.RawMessage) *tenant.Client {
 	}
 	if c.AppType == "" {
 		c.AppType = tenant.AppRegularWeb
-	} else if !slices.Contains(appTypes, c.AppType) {
+	} else if !slices.Contains(tenant.AppTypes, c.AppType) {
 		// Go on with the other checks; the defaults are regular_web's.
-		p.fail(item, "app_type", "must be one of %s, not %q", strings.Join(appTypes, ", "), c.AppType)
+		p.fail(item, "app_type", "must be one of %s, not %q", strings.Join(tenant.AppTypes, ", "), c.AppType)
 	}
 
 	// Ownership and the third-party controls (K1 to K3).
@@ -294,8 +282,8 @@ func (p *parser) client(item string, raw json.RawMessage) *tenant.Client {
 	// Authentication.
 	if c.TokenEndpointAuthMethod == "" {
 		c.TokenEndpointAuthMethod = tenant.DefaultAuthMethod(c.AppType)
-	} else if !slices.Contains(authMethods, c.TokenEndpointAuthMethod) {
-		p.fail(item, "token_endpoint_auth_method", "must be one of %s, not %q", strings.Join(authMethods, ", "), c.TokenEndpointAuthMethod)
+	} else if !slices.Contains(tenant.AuthMethods, c.TokenEndpointAuthMethod) {
+		p.fail(item, "token_endpoint_auth_method", "must be one of %s, not %q", strings.Join(tenant.AuthMethods, ", "), c.TokenEndpointAuthMethod)
 	}
 	if !c.IsPublic() && c.ClientSecret == "" {
 		p.fail(item, "client_secret", "is required: the client is confidential (token_endpoint_auth_method %s), so write its secret in the file or make it public with token_endpoint_auth_method: none", c.TokenEndpointAuthMethod)
@@ -308,8 +296,8 @@ func (p *parser) client(item string, raw json.RawMessage) *tenant.Client {
 	for i, g := range c.GrantTypes {
 		field := fmt.Sprintf("grant_types[%d]", i)
 		switch {
-		case !slices.Contains(grantTypes, g):
-			p.fail(item, field, "unknown grant type %q (known: %s)", g, strings.Join(grantTypes, ", "))
+		case !slices.Contains(tenant.GrantTypes, g):
+			p.fail(item, field, "unknown grant type %q (known: %s)", g, strings.Join(tenant.GrantTypes, ", "))
 		default:
 			if msg := tenant.GrantTypeProblem(c, g); msg != "" {
 				p.fail(item, field, "%s", msg)
@@ -350,8 +338,8 @@ func (p *parser) client(item string, raw json.RawMessage) *tenant.Client {
 	}
 	if c.TokenExchange != nil {
 		for i, t := range c.TokenExchange.AllowAnyProfileOfType {
-			if !slices.Contains(exchangeTypes, t) {
-				p.fail(item, fmt.Sprintf("token_exchange.allow_any_profile_of_type[%d]", i), "must be one of %s, not %q", strings.Join(exchangeTypes, ", "), t)
+			if !slices.Contains(tenant.ExchangeProfiles, t) {
+				p.fail(item, fmt.Sprintf("token_exchange.allow_any_profile_of_type[%d]", i), "must be one of %s, not %q", strings.Join(tenant.ExchangeProfiles, ", "), t)
 			}
 		}
 	}
@@ -444,7 +432,7 @@ func (p *parser) clientGrant(item string, raw json.RawMessage, keys map[string]b
 	}
 	if g.SubjectType == "" {
 		g.SubjectType = tenant.SubjectClient
-	} else if !slices.Contains(subjectTypes, g.SubjectType) {
+	} else if !slices.Contains(tenant.SubjectTypes, g.SubjectType) {
 		p.fail(item, "subject_type", "must be %s or %s, not %q", tenant.SubjectClient, tenant.SubjectUser, g.SubjectType)
 	}
 	p.checkClientRef(item, g.ClientID)

@@ -6,8 +6,6 @@ import (
 	"github.com/consentry/consentry/mockidp/tenant"
 )
 
-var subjectTypes = []string{tenant.SubjectClient, tenant.SubjectUser}
-
 // cgView is a client grant as the API shows it: the subject type is always
 // named (a grant without one is for the client itself) and scope is never null.
 func cgView(g *tenant.ClientGrant) *tenant.ClientGrant {
@@ -73,7 +71,7 @@ func (a *API) createClientGrant(w http.ResponseWriter, r *http.Request) error {
 	p.nonEmptyStr("client_id", &g.ClientID)
 	p.nonEmptyStr("audience", &g.Audience)
 	p.strs("scope", &g.Scope)
-	p.enum("subject_type", &g.SubjectType, subjectTypes...)
+	p.enum("subject_type", &g.SubjectType, tenant.SubjectTypes...)
 	if p.err != nil {
 		return p.err
 	}

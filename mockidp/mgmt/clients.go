@@ -13,20 +13,14 @@ import (
 )
 
 var (
-	appTypes = []string{
-		tenant.AppSPA, tenant.AppNative, tenant.AppRegularWeb, tenant.AppNonInteractive, tenant.AppResourceServer,
-	}
-	grantTypes = []string{
-		tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken,
-		tenant.GrantClientCredentials, tenant.GrantPassword, tenant.GrantPasswordRealm,
-		tenant.GrantTokenExchange,
+	// grantTypes are those a client may list: the ones the mock implements
+	// and Auth0's others, accepted and never granted.
+	grantTypes = append(slices.Clone(tenant.GrantTypes),
 		"http://auth0.com/oauth/grant-type/mfa-oob",
 		"http://auth0.com/oauth/grant-type/mfa-otp",
 		"http://auth0.com/oauth/grant-type/mfa-recovery-code",
 		"urn:ietf:params:oauth:grant-type:device_code",
-	}
-	authMethods   = []string{tenant.AuthNone, tenant.AuthSecretPost, tenant.AuthSecretBasic}
-	exchangeTypes = []string{"custom_authentication", tenant.ProfileOnBehalfOf}
+	)
 )
 
 // clientProps are the client properties both create and update take.
@@ -48,7 +42,7 @@ func applyClient(p *payload, c *tenant.Client) {
 	p.nonEmptyStr("name", &c.Name)
 	p.str("description", &c.Description)
 	p.str("logo_uri", &c.LogoURI)
-	p.enum("app_type", &c.AppType, appTypes...)
+	p.enum("app_type", &c.AppType, tenant.AppTypes...)
 	p.enum("redirection_policy", &c.RedirectionPolicy, tenant.PolicyOpenRedirectProtection, tenant.PolicyAllowAlways)
 	p.strs("callbacks", &c.Callbacks)
 	p.strs("allowed_logout_urls", &c.AllowedLogoutURLs)
@@ -59,7 +53,7 @@ func applyClient(p *payload, c *tenant.Client) {
 		}
 		return v, err
 	})
-	p.enum("token_endpoint_auth_method", &c.TokenEndpointAuthMethod, authMethods...)
+	p.enum("token_endpoint_auth_method", &c.TokenEndpointAuthMethod, tenant.AuthMethods...)
 	p.optBool("skip_non_verifiable_callback_uri_confirmation_prompt", &c.SkipNonVerifiableCallbackURIConfirmationPrompt)
 	p.str("resource_server_identifier", &c.ResourceServerIdentifier)
 	decodeProp(p, "token_exchange", &c.TokenExchange, decodeClientTokenExchange)
@@ -79,7 +73,7 @@ func decodeClientTokenExchange(prop string, raw json.RawMessage) (*tenant.Client
 		if te.AllowAnyProfileOfType, err = decodeStrings(sub, v); err != nil {
 			return nil, err
 		}
-		if err := checkEnum(sub, te.AllowAnyProfileOfType, exchangeTypes...); err != nil {
+		if err := checkEnum(sub, te.AllowAnyProfileOfType, tenant.ExchangeProfiles...); err != nil {
 			return nil, err
 		}
 	}

@@ -24,8 +24,7 @@ const (
 )
 
 var (
-	signingAlgs = []string{"RS256", "ES256"}
-	rsProps     = []string{
+	rsProps = []string{
 		"name", "scopes", "signing_alg", "token_lifetime", "allow_offline_access",
 		propSkipConsent, propSkipConsentAlias, propTokenExchange,
 	}
@@ -40,7 +39,7 @@ var errSystemAPI = newError(http.StatusForbidden, codeOperationNotAllowed, "The 
 func applyResourceServer(p *payload, api *tenant.API) {
 	p.nonEmptyStr("name", &api.Name)
 	decodeProp(p, "scopes", &api.Scopes, decodeScopes)
-	p.enum("signing_alg", &api.SigningAlg, signingAlgs...)
+	p.enum("signing_alg", &api.SigningAlg, tenant.SigningAlgs...)
 	p.integer("token_lifetime", &api.TokenLifetime, 1, maxTokenLifetime)
 	p.boolean("allow_offline_access", &api.AllowOfflineAccess)
 

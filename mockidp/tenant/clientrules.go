@@ -10,6 +10,23 @@ import (
 // file and through the Management API. Both edges call these, so the two
 // never drift apart.
 
+// The values the tenant's fields may take, for the edges that validate
+// input (the tenant file, the Management API).
+var (
+	AppTypes     = []string{AppRegularWeb, AppSPA, AppNative, AppNonInteractive, AppResourceServer}
+	AuthMethods  = []string{AuthNone, AuthSecretPost, AuthSecretBasic}
+	SubjectTypes = []string{SubjectClient, SubjectUser}
+	SigningAlgs  = []string{"RS256", "ES256"}
+	// ExchangeProfiles are the token-exchange profile types a client may
+	// allow; the mock acts on ProfileOnBehalfOf.
+	ExchangeProfiles = []string{"custom_authentication", ProfileOnBehalfOf}
+	// GrantTypes are the grant types the mock implements.
+	GrantTypes = []string{
+		GrantAuthorizationCode, GrantImplicit, GrantRefreshToken, GrantClientCredentials,
+		GrantPassword, GrantPasswordRealm, GrantTokenExchange,
+	}
+)
+
 // DefaultAuthMethod is the token endpoint auth method Auth0 gives a new
 // client of appType: public for browser and native apps.
 func DefaultAuthMethod(appType string) string {
