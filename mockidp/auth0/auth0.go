@@ -46,6 +46,7 @@ type Face struct {
 	decide   func(consent.Facts) consent.Screen
 	now      func() time.Time
 	secure   bool // cookies are Secure when the issuer is https
+	grants   map[string]grantFunc
 }
 
 // New returns the face for cfg.
@@ -61,6 +62,7 @@ func New(cfg Config) *Face {
 		f.decide = consent.Decide
 	}
 	f.secure = strings.HasPrefix(cfg.Issuer.URL, "https://")
+	f.grants = f.grantHandlers()
 	return f
 }
 

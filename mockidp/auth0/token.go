@@ -23,6 +23,22 @@ import (
 // maxFormBytes bounds a token request body.
 const maxFormBytes = 64 << 10
 
+// grantFunc answers a token request of one grant type for an
+// authenticated client.
+type grantFunc func(context.Context, *tenant.Client, url.Values) (tokenResponse, *oautherr.Error)
+
+// grantHandlers maps each grant type the face implements to its handler.
+func (f *Face) grantHandlers() map[string]grantFunc {
+	return map[string]grantFunc{
+		tenant.GrantAuthorizationCode: f.codeGrant,
+		tenant.GrantClientCredentials: f.clientCredentialsGrant,
+		tenant.GrantPassword:          f.passwordGrant,
+		tenant.GrantPasswordRealm:     f.passwordGrant,
+		tenant.GrantRefreshToken:      f.refreshGrant,
+		tenant.GrantTokenExchange:     f.exchangeGrant,
+	}
+}
+
 // tokenResponse is the token endpoint's success body.
 type tokenResponse struct {
 	AccessToken     string `json:"access_token"`
@@ -63,14 +79,7 @@ func (f *Face) token(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, oautherr.InvalidRequest("Missing required parameter: grant_type"))
 		return
 	}
-	handler, known := map[string]func(context.Context, *tenant.Client, url.Values) (tokenResponse, *oautherr.Error){
-		tenant.GrantAuthorizationCode: f.codeGrant,
-		tenant.GrantClientCredentials: f.clientCredentialsGrant,
-		tenant.GrantPassword:          f.passwordGrant,
-		tenant.GrantPasswordRealm:     f.passwordGrant,
-		tenant.GrantRefreshToken:      f.refreshGrant,
-		tenant.GrantTokenExchange:     f.exchangeGrant,
-	}[grantType]
+	handler, known := f.grants[grantType]
 	if !known {
 		oautherr.WriteJSON(w, oautherr.UnsupportedGrantType("Unsupported grant type: "+grantType))
 		return
