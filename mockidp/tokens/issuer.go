@@ -97,23 +97,15 @@ type Issued struct {
 
 // AccessToken signs an access token.
 func (i *Issuer) AccessToken(a Access) (Issued, error) {
-	now := i.now().Truncate(time.Second)
 	if a.Lifetime <= 0 {
 		a.Lifetime = 24 * time.Hour
 	}
 	c := AccessClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    i.URL,
-			Subject:   a.Subject,
-			Audience:  a.Audience,
-			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(a.Lifetime)),
-			ID:        RandomID(),
-		},
-		AZP:   a.ClientID,
-		Scope: strings.Join(a.Scope, " "),
-		GTY:   a.GTY,
-		Act:   a.Act,
+		RegisteredClaims: i.registered(a.Subject, a.Audience, a.Lifetime),
+		AZP:              a.ClientID,
+		Scope:            strings.Join(a.Scope, " "),
+		GTY:              a.GTY,
+		Act:              a.Act,
 	}
 	tok, err := i.sign(a.Alg, c)
 	if err != nil {
@@ -139,21 +131,13 @@ type Identity struct {
 
 // IDToken signs an ID token (RS256: its audience is a client, not an API).
 func (i *Issuer) IDToken(id Identity) (Issued, error) {
-	now := i.now().Truncate(time.Second)
 	if id.Lifetime <= 0 {
 		id.Lifetime = 10 * time.Hour
 	}
 	c := IDClaims{
-		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    i.URL,
-			Subject:   id.Subject,
-			Audience:  jwt.ClaimStrings{id.ClientID},
-			IssuedAt:  jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(id.Lifetime)),
-			ID:        RandomID(),
-		},
-		AZP:   id.ClientID,
-		Nonce: id.Nonce,
+		RegisteredClaims: i.registered(id.Subject, []string{id.ClientID}, id.Lifetime),
+		AZP:              id.ClientID,
+		Nonce:            id.Nonce,
 	}
 	if !id.AuthTime.IsZero() {
 		c.AuthTime = id.AuthTime.Unix()
@@ -177,6 +161,20 @@ func (i *Issuer) IDToken(id Identity) (Issued, error) {
 		return Issued{}, err
 	}
 	return Issued{Token: tok, ID: c.ID, ExpiresAt: c.ExpiresAt.Time}, nil
+}
+
+// registered are the claims every token has: issued now (whole seconds),
+// expiring after lifetime, with a fresh jti.
+func (i *Issuer) registered(sub string, aud []string, lifetime time.Duration) jwt.RegisteredClaims {
+	now := i.now().Truncate(time.Second)
+	return jwt.RegisteredClaims{
+		Issuer:    i.URL,
+		Subject:   sub,
+		Audience:  aud,
+		IssuedAt:  jwt.NewNumericDate(now),
+		ExpiresAt: jwt.NewNumericDate(now.Add(lifetime)),
+		ID:        RandomID(),
+	}
 }
 
 // halfHash is the OIDC at_hash/c_hash: the left half of SHA-256, base64url.
