@@ -20,6 +20,13 @@ import (
 // the reason a scenario was not applicable (set by package steps).
 const NotApplicableMediaType = "text/x-consentry-not-applicable"
 
+// DialectMismatchMediaType is the media type of the attachment a step adds
+// when the vendor-neutral part of a rule held but a vendor-specific detail
+// (wording, status code, naming: a check marked with a dialect such as
+// auth0 or okta) differed; the step itself passes. The body is one line:
+// "<dialect>: <what differed>". Reports show it apart from rule failures.
+const DialectMismatchMediaType = "text/x-consentry-dialect-mismatch"
+
 // Outcome of one scenario.
 type Outcome string
 
