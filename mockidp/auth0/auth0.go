@@ -28,7 +28,7 @@ import (
 type Config struct {
 	Issuer   *tokens.Issuer
 	Store    tenant.Store
-	Sessions *session.Store
+	Sessions session.Store
 	Logger   *slog.Logger
 	// Decide is the consent decision; consent.Decide when nil.
 	Decide func(consent.Facts) consent.Screen
@@ -41,7 +41,7 @@ type Config struct {
 type Face struct {
 	iss      *tokens.Issuer
 	store    tenant.Store
-	sessions *session.Store
+	sessions session.Store
 	log      *slog.Logger
 	decide   func(consent.Facts) consent.Screen
 	now      func() time.Time
@@ -108,6 +108,25 @@ func (f *Face) errorPage(w http.ResponseWriter, r *http.Request, err *oautherr.E
 func (f *Face) internal(err error) *oautherr.Error {
 	f.log.Error("internal error", "err", err)
 	return oautherr.ServerError("The server encountered an internal error.")
+}
+
+// endTx ends a transaction whose outcome is already decided; a failure is
+// only logged, the transaction expires anyway.
+func (f *Face) endTx(ctx context.Context, id string) {
+	if _, err := f.sessions.EndTransaction(ctx, id); err != nil {
+		f.log.Error("end transaction", "tx", id, "err", err)
+	}
+}
+
+// revoked reports whether an access token ID was revoked; a store failure
+// counts as revoked (fail closed).
+func (f *Face) revoked(ctx context.Context, jti string) bool {
+	r, err := f.sessions.AccessRevoked(ctx, jti)
+	if err != nil {
+		f.log.Error("read revoked tokens", "err", err)
+		return true
+	}
+	return r
 }
 
 // apiFor returns the API an audience names, nil for no audience.

@@ -225,18 +225,21 @@ func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Trans
 	}
 	if !ok || (tx.Prompt["login"] && !tx.LoggedIn) {
 		if tx.Prompt["none"] {
-			f.sessions.EndTransaction(tx.ID)
+			f.endTx(ctx, tx.ID)
 			respondError(w, r, tx, oautherr.LoginRequired("Login required"))
 			return
 		}
 		tx.Pending = "login"
-		f.sessions.PutTransaction(*tx)
+		if err := f.sessions.PutTransaction(ctx, *tx); err != nil {
+			f.errorPage(w, r, f.internal(err))
+			return
+		}
 		redirect(w, r, f.url("u/login?state="+url.QueryEscape(tx.ID)))
 		return
 	}
 	client, api, e := f.txParties(ctx, tx)
 	if e != nil {
-		f.sessions.EndTransaction(tx.ID)
+		f.endTx(ctx, tx.ID)
 		respondError(w, r, tx, e)
 		return
 	}
@@ -251,18 +254,26 @@ func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Trans
 		"prompt_consent", facts.PromptConsent, "screen_shown", facts.ScreenShown, "screen", screen.String())
 	if screen != consent.None {
 		if tx.Prompt["none"] {
-			f.sessions.EndTransaction(tx.ID)
+			f.endTx(ctx, tx.ID)
 			respondError(w, r, tx, oautherr.ConsentRequired("Consent required"))
 			return
 		}
 		tx.Pending = screen.String()
 		tx.Offered = tx.Scopes
 		tx.SessionID = sess.ID
-		f.sessions.PutTransaction(*tx)
+		if err := f.sessions.PutTransaction(ctx, *tx); err != nil {
+			f.errorPage(w, r, f.internal(err))
+			return
+		}
 		redirect(w, r, f.url("u/consent?state="+url.QueryEscape(tx.ID)))
 		return
 	}
-	if !f.sessions.EndTransaction(tx.ID) && tx.Pending != "" {
+	ended, err := f.sessions.EndTransaction(ctx, tx.ID)
+	if err != nil {
+		f.errorPage(w, r, f.internal(err))
+		return
+	}
+	if !ended && tx.Pending != "" {
 		// The transaction was stored and someone finished it first.
 		f.errorPage(w, r, oautherr.InvalidRequest("This login transaction was already completed."))
 		return
@@ -331,11 +342,15 @@ func (f *Face) finish(w http.ResponseWriter, r *http.Request, tx *session.Transa
 	params := url.Values{}
 	if tx.ResponseType == rtCode {
 		code := tokens.RandomToken()
-		f.sessions.PutCode(tokens.Digest(code), session.Code{
+		err := f.sessions.PutCode(r.Context(), tokens.Digest(code), session.Code{
 			ClientID: c.ClientID, RedirectURI: tx.RedirectURI, UserID: u.UserID, Audience: tx.Audience,
 			Scopes: tx.Scopes, Nonce: tx.Nonce, AuthTime: sess.AuthTime, CodeChallenge: tx.CodeChallenge,
 			ChallengeMethod: tx.ChallengeMethod, GrantID: grantID, ExpiresAt: f.now().Add(session.CodeTTL),
 		})
+		if err != nil {
+			f.errorPage(w, r, f.internal(err))
+			return
+		}
 		params.Set("code", code)
 	} else {
 		res, _, e := f.userTokens(r.Context(), userTokenRequest{

@@ -57,7 +57,7 @@ func (f *Face) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	claims, err := f.iss.VerifyAccess(bearer, f.userinfoAudience())
-	if err != nil || f.sessions.Revoked(claims.ID) {
+	if err != nil || f.revoked(r.Context(), claims.ID) {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		oautherr.WriteJSON(w, oautherr.New(http.StatusUnauthorized, oautherr.CodeInvalidToken, "The access token is invalid, expired, revoked, or not meant for /userinfo."))
 		return
@@ -111,7 +111,10 @@ func (f *Face) revoke(w http.ResponseWriter, r *http.Request) {
 // allows it (Auth0's /v2/logout).
 func (f *Face) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(cookieSession); err == nil {
-		f.sessions.DeleteSession(c.Value)
+		if err := f.sessions.DeleteSession(r.Context(), c.Value); err != nil {
+			f.errorPage(w, r, f.internal(err))
+			return
+		}
 	}
 	f.clearCookie(w, cookieSession)
 	returnTo := r.URL.Query().Get("returnTo")

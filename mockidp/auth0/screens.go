@@ -50,8 +50,11 @@ func (f *Face) currentUser(r *http.Request) (session.Session, *tenant.User, bool
 	if err != nil {
 		return session.Session{}, nil, false
 	}
-	sess, ok := f.sessions.Session(c.Value)
-	if !ok {
+	sess, err := f.sessions.GetSession(r.Context(), c.Value)
+	if err != nil {
+		if !errors.Is(err, session.ErrNotFound) {
+			f.log.Error("read session", "err", err)
+		}
 		return session.Session{}, nil, false
 	}
 	u, ok := f.sessionUser(r, sess)
@@ -71,8 +74,11 @@ func (f *Face) sessionUser(r *http.Request, sess session.Session) (*tenant.User,
 // belongs to this browser and waits on one of the given screens (rule C8).
 func (f *Face) screenTx(r *http.Request, pending ...string) (*session.Transaction, *oautherr.Error) {
 	id := r.FormValue("state")
-	tx, ok := f.sessions.Transaction(id)
-	if !ok {
+	tx, err := f.sessions.GetTransaction(r.Context(), id)
+	if err != nil && !errors.Is(err, session.ErrNotFound) {
+		return nil, f.internal(err)
+	}
+	if err != nil {
 		return nil, oautherr.InvalidRequest("This login transaction is unknown, expired or already completed. Start again from the application.")
 	}
 	c, err := r.Cookie(cookieBrowser)
@@ -161,7 +167,10 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := session.Session{ID: tokens.RandomToken(), UserID: u.UserID, AuthTime: f.now()}
-	f.sessions.PutSession(sess)
+	if err := f.sessions.PutSession(r.Context(), sess); err != nil {
+		f.errorPage(w, r, f.internal(err))
+		return
+	}
 	f.setCookie(w, cookieSession, sess.ID, session.SessionTTL)
 	f.log.Info("login", "tx", tx.ID, "user", u.UserID)
 	tx.LoggedIn, tx.ScreenShown = true, true
@@ -239,13 +248,18 @@ func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	// C8: the form may not ask for more than the page offered.
 	if posted := r.PostForm["scope"]; !subset(posted, tx.Offered) {
-		f.sessions.EndTransaction(tx.ID)
+		f.endTx(ctx, tx.ID)
 		f.log.Warn("consent form tampered", "tx", tx.ID)
 		f.errorPage(w, r, oautherr.InvalidRequest("The consent form asks for scopes that were not offered."))
 		return
 	}
 	// Only one submission of the form counts (replays are refused).
-	if !f.sessions.EndTransaction(tx.ID) {
+	ended, err := f.sessions.EndTransaction(ctx, tx.ID)
+	if err != nil {
+		f.errorPage(w, r, f.internal(err))
+		return
+	}
+	if !ended {
 		f.errorPage(w, r, oautherr.InvalidRequest("This login transaction was already completed."))
 		return
 	}

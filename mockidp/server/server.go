@@ -47,6 +47,12 @@ type Options struct {
 	// Now is the clock (time.Now when nil): tests move it to expire codes,
 	// sessions and tokens without waiting.
 	Now func() time.Time
+	// Sessions keeps the short-lived state (login sessions, transactions,
+	// codes, revoked access tokens); session.NewMemory(Now, SessionLimits)
+	// when nil. A backend shared by replicas goes here, on the same clock.
+	Sessions session.Store
+	// SessionLimits bound the in-memory Sessions (zero fields: defaults).
+	SessionLimits session.Limits
 }
 
 // Server is a running mock IdP: an http.Handler for one tenant.
@@ -98,17 +104,20 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err := bootstrapSettings(ctx, opts.Store); err != nil {
 		return nil, err
 	}
-	sessions := session.New(opts.Now)
+	sessions := opts.Sessions
+	if sessions == nil {
+		sessions = session.NewMemory(opts.Now, opts.SessionLimits)
+	}
 	face := auth0.New(auth0.Config{Issuer: iss, Store: opts.Store, Sessions: sessions, Logger: log, Decide: opts.Decide, Now: opts.Now})
 	mgmtAudience := ManagementAudience(opts.Issuer)
 	api := mgmt.New(mgmt.Config{
 		Store: opts.Store,
-		Verify: func(_ context.Context, bearer string) ([]string, error) {
+		Verify: func(ctx context.Context, bearer string) ([]string, error) {
 			c, err := iss.VerifyAccess(bearer, mgmtAudience)
 			if err != nil {
 				return nil, err
 			}
-			if sessions.Revoked(c.ID) {
+			if revoked, err := sessions.AccessRevoked(ctx, c.ID); err != nil || revoked {
 				return nil, errors.New("token revoked")
 			}
 			return c.Scopes(), nil
