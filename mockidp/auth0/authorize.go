@@ -30,13 +30,22 @@ var pkceChallenge = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 // authorize starts a transaction (rules A1 to A5, K2 to K5).
 func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := r.ParseForm(); err != nil {
-		f.errorPage(w, r, oautherr.InvalidRequest("The request could not be parsed."))
+	if e := parseForm(w, r); e != nil {
+		f.errorPage(w, r, e)
 		return
 	}
 	q := r.Form
+	// Bounds first: an oversized value is never stored nor sent back.
+	if e := tooLong(q); e != nil {
+		f.errorPage(w, r, e)
+		return
+	}
 
-	// A1: problems with the client or the callback never redirect.
+	// A1, A7: problems with the client or the callback never redirect.
+	if name := repeated(q, "client_id", "redirect_uri"); name != "" {
+		f.errorPage(w, r, repeatedError(name))
+		return
+	}
 	clientID := q.Get("client_id")
 	if clientID == "" {
 		f.errorPage(w, r, oautherr.InvalidRequest("Missing required parameter: client_id"))
@@ -55,6 +64,10 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 		f.errorPage(w, r, oautherr.InvalidRequest("Missing required parameter: redirect_uri"))
 		return
 	}
+	if strings.Contains(redirectURI, "#") {
+		f.errorPage(w, r, oautherr.InvalidRequest(`The redirect_uri "`+redirectURI+`" has a fragment (#...), which a redirect URI must not have.`))
+		return
+	}
 	if !client.MatchCallback(redirectURI) {
 		f.errorPage(w, r, oautherr.InvalidRequest(`The redirect_uri "`+redirectURI+`" is not in the list of allowed callback URLs of the client.`))
 		return
@@ -71,10 +84,20 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 		ResponseMode: modeQuery,
 	}
 	// From here on, errors go back to the callback (A2). Pick the mode
-	// first, so the error itself is sent the right way.
+	// first, so the error itself is sent the right way; a repeated state
+	// or response_mode is not used for it.
+	dup := repeated(q)
+	if dup == "state" {
+		tx.State = ""
+	}
 	rt := strings.Join(sortedFields(q.Get("response_type")), " ")
 	if rt != rtCode && rt != "" {
 		tx.ResponseMode = modeFragment
+	}
+	if dup != "" {
+		f.log.Info("authorize refused", "client", client.ClientID, "error", "invalid_request", "repeated", dup)
+		respondError(w, r, &tx, repeatedError(dup))
+		return
 	}
 	if m := q.Get("response_mode"); m != "" {
 		switch m {

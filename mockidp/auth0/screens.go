@@ -123,6 +123,10 @@ func (f *Face) form(path string, tx *session.Transaction) pages.Form {
 
 // loginPage shows the login form (rule A3).
 func (f *Face) loginPage(w http.ResponseWriter, r *http.Request) {
+	if e := parseForm(w, r); e != nil {
+		f.errorPage(w, r, e)
+		return
+	}
 	tx, e := f.screenTx(r, "login")
 	if e != nil {
 		f.errorPage(w, r, e)
@@ -143,8 +147,8 @@ func (f *Face) renderLogin(w http.ResponseWriter, r *http.Request, tx *session.T
 
 // loginSubmit checks the credentials, starts the session and moves on.
 func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		f.errorPage(w, r, oautherr.InvalidRequest("The form could not be parsed."))
+	if e := parseForm(w, r); e != nil {
+		f.errorPage(w, r, e)
 		return
 	}
 	tx, e := f.screenTx(r, "login")
@@ -195,6 +199,10 @@ func (f *Face) consentTx(r *http.Request, posted bool) (*session.Transaction, se
 // consentPage shows the consent or the login confirmation page.
 func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if e := parseForm(w, r); e != nil {
+		f.errorPage(w, r, e)
+		return
+	}
 	tx, _, user, e := f.consentTx(r, false)
 	if e != nil {
 		f.errorPage(w, r, e)
@@ -232,8 +240,8 @@ func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 // consentSubmit handles Accept and Decline (rules C2, C8, D1 to D3).
 func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := r.ParseForm(); err != nil {
-		f.errorPage(w, r, oautherr.InvalidRequest("The form could not be parsed."))
+	if e := parseForm(w, r); e != nil {
+		f.errorPage(w, r, e)
 		return
 	}
 	tx, sess, user, e := f.consentTx(r, true)

@@ -21,8 +21,6 @@ import (
 	"github.com/consentry/consentry/mockidp/tokens"
 )
 
-// maxFormBytes bounds a token request body.
-const maxFormBytes = 64 << 10
 
 // grantFunc answers a token request of one grant type for an
 // authenticated client.
@@ -70,9 +68,17 @@ func (t tokenResponse) values() url.Values {
 
 // token is POST /oauth/token (rules T1 to T5, K5).
 func (f *Face) token(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		oautherr.WriteJSON(w, oautherr.InvalidRequest("The request body must be application/x-www-form-urlencoded (at most 64 KiB)."))
+	if e := parseForm(w, r); e != nil {
+		oautherr.WriteJSON(w, e)
+		return
+	}
+	// A7 holds here too (RFC 6749 section 3.2).
+	if name := repeated(r.PostForm); name != "" {
+		oautherr.WriteJSON(w, repeatedError(name))
+		return
+	}
+	if e := tooManyScopes(r.PostForm.Get("scope")); e != nil {
+		oautherr.WriteJSON(w, e)
 		return
 	}
 	grantType := r.PostForm.Get("grant_type")
