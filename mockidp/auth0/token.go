@@ -21,7 +21,6 @@ import (
 	"github.com/consentry/consentry/mockidp/tokens"
 )
 
-
 // grantFunc answers a token request of one grant type for an
 // authenticated client.
 type grantFunc func(context.Context, *tenant.Client, url.Values) (tokenResponse, *oautherr.Error)
