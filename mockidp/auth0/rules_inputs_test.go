@@ -211,3 +211,41 @@ func TestLimits_PendingTransactionsPerBrowser(t *testing.T) {
 	q := authReq(c, "audience", apiNotes)
 	other.signIn(q).code(q)
 }
+
+func TestT5_WrongMethodsGetAllowAndAnOAuthError(t *testing.T) {
+	p := newIDP(t)
+	for _, tc := range []struct {
+		method, path, allow string
+	}{
+		{"GET", "oauth/token", "POST"},
+		{"PUT", "oauth/token", "POST"},
+		{"DELETE", "oauth/token", "POST"},
+		{"PATCH", "oauth/token", "POST"},
+		{"OPTIONS", "oauth/token", "POST"},
+		{"GET", "oauth/revoke", "POST"},
+		{"DELETE", "userinfo", "GET, POST"},
+		{"POST", ".well-known/jwks.json", "GET"},
+	} {
+		req, err := http.NewRequest(tc.method, p.issuer+tc.path, nil)
+		must(t, err)
+		res, err := p.ts.Client().Do(req)
+		must(t, err)
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		tr := tokenReply{status: res.StatusCode, header: res.Header, raw: string(raw)}
+		_ = json.Unmarshal(raw, &tr.body)
+		tr.wantError(t, http.StatusMethodNotAllowed, "invalid_request", "")
+		if got := res.Header.Get("Allow"); got != tc.allow {
+			t.Errorf("%s /%s: Allow = %q, want %q", tc.method, tc.path, got, tc.allow)
+		}
+	}
+	// Browser endpoints answer with the error page.
+	b := p.browser()
+	req, err := http.NewRequest(http.MethodPut, p.issuer+"authorize", nil)
+	must(t, err)
+	r := b.do(req)
+	r.wantErrorPage(http.StatusMethodNotAllowed, "invalid_request", "PUT")
+	if got := r.header.Get("Allow"); got != "GET, POST" {
+		t.Errorf("PUT /authorize: Allow = %q, want GET, POST", got)
+	}
+}
