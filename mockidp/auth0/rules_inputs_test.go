@@ -249,3 +249,46 @@ func TestT5_WrongMethodsGetAllowAndAnOAuthError(t *testing.T) {
 		t.Errorf("PUT /authorize: Allow = %q, want GET, POST", got)
 	}
 }
+
+// A re-login (prompt=login) replaces the browser's session: the old
+// session ID stops working, so a stolen or fixed one dies with it.
+func TestA3_ReloginReplacesTheSession(t *testing.T) {
+	p := newIDP(t)
+	c := p.addClient(firstParty)
+	b := p.browser()
+	q := authReq(c, "audience", apiNotes)
+	b.signIn(q).code(q)
+	old := b.cookie("mockidp_session")
+	if old == "" {
+		t.Fatal("no session cookie after login")
+	}
+
+	q = authReq(c, "audience", apiNotes, "prompt", "login")
+	b.login(b.authorize(q)).code(q)
+	fresh := b.cookie("mockidp_session")
+	if fresh == "" || fresh == old {
+		t.Fatalf("session cookie after the re-login = %q, want a new one (old %q)", fresh, old)
+	}
+	// The new session gives SSO; the old one no longer does.
+	q = authReq(c, "audience", apiNotes)
+	b.authorize(q).code(q)
+	thief := p.browser()
+	thief.setCookie("mockidp_session", old)
+	q = authReq(c, "audience", apiNotes, "prompt", "none")
+	thief.authorize(q).wantCallbackError(q, "query", "login_required", "")
+}
+
+func (b *browser) cookie(name string) string {
+	u, _ := url.Parse(b.p.issuer)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func (b *browser) setCookie(name, value string) {
+	u, _ := url.Parse(b.p.issuer)
+	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+}

@@ -170,6 +170,15 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		f.renderLogin(w, r, tx, http.StatusUnauthorized, username, "Wrong email or password.")
 		return
 	}
+	// A login always starts a new session and ends the browser's old one
+	// (a prompt=login re-login, another user): no session ID outlives the
+	// login that replaced it.
+	if old, err := r.Cookie(cookieSession); err == nil && old.Value != "" {
+		if err := f.sessions.DeleteSession(r.Context(), old.Value); err != nil {
+			f.errorPage(w, r, f.internal(err))
+			return
+		}
+	}
 	sess := session.Session{ID: tokens.RandomToken(), UserID: u.UserID, AuthTime: f.now()}
 	if err := f.sessions.PutSession(r.Context(), sess); err != nil {
 		f.errorPage(w, r, f.internal(err))
