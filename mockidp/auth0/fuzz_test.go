@@ -31,7 +31,9 @@ type fuzzTenant struct {
 
 func newFuzzTenant(f *testing.F) *fuzzTenant {
 	p := newIDP(f)
-	id := func(s string) func(*tenant.Client) { return func(c *tenant.Client) { c.ClientID = s; c.ClientSecret = s + "-secret" } }
+	id := func(s string) func(*tenant.Client) {
+		return func(c *tenant.Client) { c.ClientID = s; c.ClientSecret = s + "-secret" }
+	}
 	ft := &fuzzTenant{idp: p}
 	ft.web = p.addClient(firstParty, id("web"), callbacks(callbackWeb, "http://127.0.0.1/cb", "com.example.app://cb"))
 	p.addClient(strictThirdParty, id("tpc_partner"), callbacks("https://partner.example.com/cb"))
