@@ -152,6 +152,19 @@ func TestT1_OtherClientCannotBurnCode(t *testing.T) {
 		// The code is untouched: its owner redeems it.
 		p.redeem(owner, code, callbackWeb).wantOK(t)
 	})
+	t.Run("wrong redirect_uri or verifier", func(t *testing.T) {
+		verifier, challenge := pkce()
+		_, code := p.codeFor(owner, "code_challenge", challenge, "code_challenge_method", "S256")
+		p.redeem(owner, code, callbackWeb+"/x", "code_verifier", verifier).wantError(t, http.StatusBadRequest, "invalid_grant", "")
+		p.redeem(owner, code, callbackWeb, "code_verifier", verifier+"x").wantError(t, http.StatusBadRequest, "invalid_grant", "")
+		p.redeem(owner, code, callbackWeb).wantError(t, http.StatusBadRequest, "invalid_request", "")
+		res := p.redeem(owner, code, callbackWeb, "code_verifier", verifier).wantOK(t)
+		// After the redemption, a replay without the verifier revokes nothing.
+		p.redeem(owner, code, callbackWeb, "code_verifier", verifier+"x").wantError(t, http.StatusBadRequest, "invalid_grant", "")
+		if status, _ := p.userinfo(res.str("access_token")); status != http.StatusOK {
+			t.Errorf("/userinfo after a replay with a wrong verifier = %d, want 200", status)
+		}
+	})
 	t.Run("after the owner redeemed", func(t *testing.T) {
 		_, code := p.codeFor(owner)
 		res := p.redeem(owner, code, callbackWeb).wantOK(t)
