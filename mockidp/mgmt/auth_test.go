@@ -39,6 +39,13 @@ var endpoints = []struct {
 	{"DELETE", "/api/v2/grants?user_id=x", "delete:grants"},
 	{"GET", "/api/v2/tenants/settings", "read:tenant_settings"},
 	{"PATCH", "/api/v2/tenants/settings", "update:tenant_settings"},
+	{"GET", "/api/v2/connections", "read:connections"},
+	{"POST", "/api/v2/connections", "create:connections"},
+	{"GET", "/api/v2/connections/x", "read:connections"},
+	{"PATCH", "/api/v2/connections/x", "update:connections"},
+	{"DELETE", "/api/v2/connections/x", "delete:connections"},
+	{"GET", "/api/v2/connections/x/clients", "read:connections"},
+	{"PATCH", "/api/v2/connections/x/clients", "update:connections"},
 }
 
 func TestM1_ScopesListsEveryCheckedScope(t *testing.T) {

@@ -90,13 +90,13 @@ type Client struct {
 	SSODisabled                        *bool               `json:"sso_disabled,omitempty"`
 	CustomLoginPageOn                  *bool               `json:"custom_login_page_on,omitempty"`
 	InitiateLoginURI                   string              `json:"initiate_login_uri,omitempty"`
-	AllowedClients                     []string            `json:"allowed_clients,omitempty"`
-	ClientAliases                      []string            `json:"client_aliases,omitempty"`
+	AllowedClients                     []string            `json:"allowed_clients"`
+	ClientAliases                      []string            `json:"client_aliases"`
 	ClientMetadata                     map[string]string   `json:"client_metadata,omitempty"`
 	OrganizationUsage                  string              `json:"organization_usage,omitempty"`
 	OrganizationRequireBehavior        string              `json:"organization_require_behavior,omitempty"`
-	IsTokenEndpointIPHeaderTrusted     bool                `json:"is_token_endpoint_ip_header_trusted,omitempty"`
-	RequirePushedAuthorizationRequests bool                `json:"require_pushed_authorization_requests,omitempty"`
+	IsTokenEndpointIPHeaderTrusted     bool                `json:"is_token_endpoint_ip_header_trusted"`
+	RequirePushedAuthorizationRequests bool                `json:"require_pushed_authorization_requests"`
 }
 
 // ClientTokenExchange is a client's token-exchange configuration.
