@@ -94,6 +94,7 @@ type API struct {
 	newSecret   func() string
 	log         *slog.Logger
 	now         func() time.Time
+	docs        documents // the settings documents of absent features
 }
 
 // New returns the API for cfg, filling in defaults for nil functions.
@@ -198,6 +199,8 @@ func (a *API) Mount(r chi.Router) {
 
 		r.Get("/tenants/settings", a.handle(ScopeReadTenantSettings, a.getSettings))
 		r.Patch("/tenants/settings", a.handle(ScopeUpdateTenantSettings, a.updateSettings))
+
+		a.mountAbsent(r)
 	})
 }
 

@@ -98,6 +98,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err := bootstrapSettings(ctx, opts.Store); err != nil {
 		return nil, err
 	}
+	// A tenant with no connection gets Auth0's default database connection.
+	if _, err := tenant.EnsureDefaultConnection(ctx, opts.Store); err != nil {
+		return nil, fmt.Errorf("server: create the default connection: %w", err)
+	}
 	sessions := session.New(opts.Now)
 	face := auth0.New(auth0.Config{Issuer: iss, Store: opts.Store, Sessions: sessions, Logger: log, Decide: opts.Decide, Now: opts.Now})
 	mgmtAudience := ManagementAudience(opts.Issuer)

@@ -243,3 +243,25 @@ func TestConnectionDefault(t *testing.T) {
 		}
 	}
 }
+
+func TestConnectionEnsureDefault(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	if err := st.CreateClient(ctx, &tenant.Client{ClientID: "a", IsFirstParty: true}); err != nil {
+		t.Fatal(err)
+	}
+	made, err := tenant.EnsureDefaultConnection(ctx, st)
+	if err != nil || !made {
+		t.Fatalf("first call: %v %v", made, err)
+	}
+	c, err := st.GetConnectionByName(ctx, tenant.DefaultConnectionName)
+	if err != nil || len(c.EnabledClients) != 1 || c.EnabledClients[0] != "a" {
+		t.Fatalf("default connection %+v %v", c, err)
+	}
+	if made, err := tenant.EnsureDefaultConnection(ctx, st); err != nil || made {
+		t.Fatalf("second call: %v %v", made, err)
+	}
+	if all, _ := st.ListConnections(ctx); len(all) != 1 {
+		t.Fatalf("%d connections", len(all))
+	}
+}

@@ -131,3 +131,25 @@ func DefaultConnection(clientIDs []string) *Connection {
 		IsDomainConnection: true,
 	}
 }
+
+// EnsureDefaultConnection gives a tenant that has no connection at all
+// Auth0's default one, enabled for every client it has, as a new Auth0
+// tenant has it. It reports whether it created it.
+func EnsureDefaultConnection(ctx context.Context, st Store) (bool, error) {
+	conns, err := st.ListConnections(ctx)
+	if err != nil || len(conns) > 0 {
+		return false, err
+	}
+	clients, err := st.ListClients(ctx)
+	if err != nil {
+		return false, err
+	}
+	ids := make([]string, len(clients))
+	for i, c := range clients {
+		ids[i] = c.ClientID
+	}
+	if err := st.CreateConnection(ctx, DefaultConnection(ids)); err != nil && !errors.Is(err, ErrConflict) {
+		return false, err
+	}
+	return true, nil
+}
