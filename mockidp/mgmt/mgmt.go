@@ -48,6 +48,10 @@ const (
 	ScopeDeleteGrants         = "delete:grants"
 	ScopeReadTenantSettings   = "read:tenant_settings"
 	ScopeUpdateTenantSettings = "update:tenant_settings"
+	ScopeReadConnections      = "read:connections"
+	ScopeCreateConnections    = "create:connections"
+	ScopeUpdateConnections    = "update:connections"
+	ScopeDeleteConnections    = "delete:connections"
 )
 
 // Scopes lists every scope the API checks. The server gives its bootstrap
@@ -59,6 +63,7 @@ var Scopes = []string{
 	ScopeReadUsers, ScopeCreateUsers, ScopeDeleteUsers,
 	ScopeReadGrants, ScopeDeleteGrants,
 	ScopeReadTenantSettings, ScopeUpdateTenantSettings,
+	ScopeReadConnections, ScopeCreateConnections, ScopeUpdateConnections, ScopeDeleteConnections,
 }
 
 // Config configures the API.
@@ -89,6 +94,7 @@ type API struct {
 	newSecret   func() string
 	log         *slog.Logger
 	now         func() time.Time
+	docs        documents // the settings documents of absent features
 }
 
 // New returns the API for cfg, filling in defaults for nil functions.
@@ -183,8 +189,18 @@ func (a *API) Mount(r chi.Router) {
 		r.Delete("/grants/", a.handle(ScopeDeleteGrants, a.deleteGrantsByUser))
 		r.Delete("/grants/{id}", a.handle(ScopeDeleteGrants, a.deleteGrant))
 
+		r.Get("/connections", a.handle(ScopeReadConnections, a.listConnections))
+		r.Post("/connections", a.handle(ScopeCreateConnections, a.createConnection))
+		r.Get("/connections/{id}", a.handle(ScopeReadConnections, a.getConnection))
+		r.Patch("/connections/{id}", a.handle(ScopeUpdateConnections, a.updateConnection))
+		r.Delete("/connections/{id}", a.handle(ScopeDeleteConnections, a.deleteConnection))
+		r.Get("/connections/{id}/clients", a.handle(ScopeReadConnections, a.connectionClients))
+		r.Patch("/connections/{id}/clients", a.handle(ScopeUpdateConnections, a.updateConnectionClients))
+
 		r.Get("/tenants/settings", a.handle(ScopeReadTenantSettings, a.getSettings))
 		r.Patch("/tenants/settings", a.handle(ScopeUpdateTenantSettings, a.updateSettings))
+
+		a.mountAbsent(r)
 	})
 }
 
