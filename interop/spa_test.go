@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -109,8 +110,21 @@ func TestAuth0SPAJS(t *testing.T) {
 
 	// Chromium trusts exactly the two servers' keys; nothing is installed.
 	pins := []string{spkiPin(t, appCA.TLSConfig().Certificates[0].Certificate[0]), spkiPin(t, mockLeaf(t, m))}
+	// Headless Chromium blocks third-party cookies by default; the browsers
+	// most people run (Chrome, Edge) do not, and silent authentication in a
+	// cross-site iframe is what depends on them (W5). The profile's
+	// preferences say so, as a user's would.
+	profile := filepath.Join(tmp, "chromium-profile")
+	prefs := `{"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": false}}`
+	if err := os.MkdirAll(filepath.Join(profile, "Default"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(profile, "Default", "Preferences"), []byte(prefs), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	alloc, allocCancel := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(chromium),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),
@@ -137,6 +151,21 @@ func TestAuth0SPAJS(t *testing.T) {
 			consoleMu.Lock()
 			console = append(console, string(e.Type)+": "+strings.Join(parts, " "))
 			consoleMu.Unlock()
+		}
+		// Which cookies went to the mock, and why others did not: the
+		// diagnosis of a failed silent authentication.
+		if e, ok := ev.(*network.EventRequestWillBeSentExtraInfo); ok {
+			var parts []string
+			for _, c := range e.AssociatedCookies {
+				if c.Cookie != nil && strings.HasPrefix(c.Cookie.Name, "mockidp_") {
+					parts = append(parts, fmt.Sprintf("%s blocked=%v", c.Cookie.Name, c.BlockedReasons))
+				}
+			}
+			if len(parts) > 0 {
+				consoleMu.Lock()
+				console = append(console, "cookies: "+strings.Join(parts, ", "))
+				consoleMu.Unlock()
+			}
 		}
 		if e, ok := ev.(*runtime.EventExceptionThrown); ok && e.ExceptionDetails != nil {
 			msg := e.ExceptionDetails.Text
