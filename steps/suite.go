@@ -124,6 +124,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	s.registerManagementSteps(sc)
 	s.registerExchangeSteps(sc)
 	s.registerClockSteps(sc)
+	s.registerAuth0BrowserSteps(sc)
 }
 
 func (s *Suite) stepTimeout() time.Duration {

@@ -24,6 +24,7 @@ func Rules() []Rule {
 		{"A3", "login page without a session or with prompt=login; SSO otherwise", true},
 		{"A4", "prompt=none: login_required / consent_required, no page", true},
 		{"A5", "code in the query, tokens in the fragment, form_post; state unchanged", true},
+		{"A6", "max_age: an older login shows the login page again; auth_time is the login's", true},
 		{"C1", "third-party clients are always asked for consent", true},
 		{"C2", "accepting creates a grant; covered requests skip the page; merging", true},
 		{"C3", "first-party clients get consent unless the API allows skipping", true},
@@ -57,5 +58,11 @@ func Rules() []Rule {
 		{"M1", "Management API token", false},
 		{"M2", "Management API errors", false},
 		{"M3", "Management API endpoints", false},
+		{"W1", "CORS for the client's allowed origins on the endpoints browser apps call", false},
+		{"W2", "response_mode=web_message to a web origin; prompt=none in an iframe", false},
+		{"W3", "JSON bodies at the token and revocation endpoints", false},
+		{"W4", "refresh token rotation; reuse revokes the family", false},
+		{"W5", "SSO cookie SameSite=None; Secure over HTTPS, with a companion cookie", false},
+		{"L1", "RP-initiated logout at /oidc/logout; /v2/logout keeps returnTo", false},
 	}
 }
