@@ -304,21 +304,6 @@ func startTLSIDP(t *testing.T) *idp {
 func TestW5_SSOCookieSameSiteNone(t *testing.T) {
 	p := startTLSIDP(t)
 	c := p.addClient(firstParty)
-	jar, err := cookiejar.New(nil)
-	must(t, err)
-	hc := p.ts.Client()
-	hc.Jar = jar
-	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if req.URL.Host != p.host {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}
-	b := &browser{t: t, p: p, c: hc}
-	r := b.login(b.authorize(authReq(c, "audience", apiNotes, "scope", "read:notes")))
-	if r.status != http.StatusFound {
-		t.Fatalf("login: %s", r.summary())
-	}
 	var session, compat *http.Cookie
 	for _, ck := range setCookies(t, p, c) {
 		switch ck.Name {
@@ -335,10 +320,13 @@ func TestW5_SSOCookieSameSiteNone(t *testing.T) {
 		t.Fatalf("companion cookie %+v, want the same value, Secure, no SameSite", compat)
 	}
 
-	// A browser that sends only the companion cookie keeps its SSO session.
-	only := p.ts.Client()
-	only.CheckRedirect = hc.CheckRedirect
-	req, _ := http.NewRequest(http.MethodGet, p.issuer+"authorize?"+authReq(c, "audience", apiNotes, "scope", "read:notes", "prompt", "none").Encode(), nil)
+	// A browser that sends only the companion cookie (one that drops
+	// SameSite=None cookies) keeps its SSO session.
+	only := &http.Client{Transport: p.ts.Client().Transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	q := authReq(c, "audience", apiNotes, "scope", "read:notes", "prompt", "none")
+	req, err := http.NewRequest(http.MethodGet, p.issuer+"authorize?"+q.Encode(), nil)
+	must(t, err)
 	req.AddCookie(&http.Cookie{Name: "mockidp_session_compat", Value: compat.Value})
 	res, err := only.Do(req)
 	must(t, err)
@@ -347,17 +335,32 @@ func TestW5_SSOCookieSameSiteNone(t *testing.T) {
 	if loc == nil || loc.Query().Get("code") == "" {
 		t.Fatalf("prompt=none with only the companion cookie: HTTP %d Location %q, want a code", res.StatusCode, res.Header.Get("Location"))
 	}
+	// Without any cookie: login_required (the companion is what worked).
+	req, _ = http.NewRequest(http.MethodGet, p.issuer+"authorize?"+q.Encode(), nil)
+	res, err = only.Do(req)
+	must(t, err)
+	res.Body.Close()
+	if loc, _ := url.Parse(res.Header.Get("Location")); loc == nil || loc.Query().Get("error") != "login_required" {
+		t.Fatalf("prompt=none without cookies: Location %q, want login_required", res.Header.Get("Location"))
+	}
 
 	// Over plain HTTP SameSite=None is impossible (it needs Secure): Lax.
 	hp := newIDP(t)
-	hc2 := hp.addClient(firstParty)
-	for _, ck := range setCookies(t, hp, hc2) {
-		if ck.Name == "mockidp_session" && ck.SameSite != http.SameSiteLaxMode {
-			t.Errorf("over http the SSO cookie is SameSite %v, want Lax", ck.SameSite)
+	hc := hp.addClient(firstParty)
+	seen := false
+	for _, ck := range setCookies(t, hp, hc) {
+		if ck.Name == "mockidp_session" {
+			seen = true
+			if ck.SameSite != http.SameSiteLaxMode || ck.Secure {
+				t.Errorf("over http the SSO cookie is %s, want SameSite=Lax and not Secure", ck.Raw)
+			}
 		}
 		if strings.HasSuffix(ck.Name, "_compat") {
 			t.Errorf("over http no companion cookie is needed, got %s", ck.Name)
 		}
+	}
+	if !seen {
+		t.Error("no SSO cookie over http")
 	}
 }
 
@@ -365,18 +368,16 @@ func TestW5_SSOCookieSameSiteNone(t *testing.T) {
 // cookies the login answer set.
 func setCookies(t *testing.T, p *idp, c *tenant.Client) []*http.Cookie {
 	t.Helper()
-	b := p.browser()
-	if strings.HasPrefix(p.issuer, "https://") {
-		hc := p.ts.Client()
-		jar, _ := cookiejar.New(nil)
-		hc.Jar = jar
-		hc.CheckRedirect = func(req *http.Request, via []*http.Request) error { return http.ErrUseLastResponse }
-		b = &browser{t: t, p: p, c: hc}
-	}
-	page := b.get(p.issuer + "authorize?" + authReq(c, "audience", apiNotes, "scope", "read:notes").Encode())
-	if loc := page.header.Get("Location"); loc != "" && page.status == http.StatusFound {
-		page = b.get(resolve(p.issuer, loc))
-	}
+	jar, err := cookiejar.New(nil)
+	must(t, err)
+	b := &browser{t: t, p: p, c: &http.Client{Transport: p.ts.Client().Transport, Jar: jar,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if req.URL.Host != p.host {
+				return http.ErrUseLastResponse
+			}
+			return nil
+		}}}
+	page := b.authorize(authReq(c, "audience", apiNotes, "scope", "read:notes"))
 	page.wantPrompt("login")
 	form := page.hidden()
 	form.Set("username", p.alice.Email)
@@ -388,13 +389,10 @@ func setCookies(t *testing.T, p *idp, c *tenant.Client) []*http.Cookie {
 	res, err := b.c.Do(req)
 	must(t, err)
 	res.Body.Close()
+	if res.StatusCode != http.StatusFound {
+		t.Fatalf("login: HTTP %d, want a redirect to the callback", res.StatusCode)
+	}
 	return res.Cookies()
-}
-
-func resolve(base, ref string) string {
-	b, _ := url.Parse(base)
-	r, _ := url.Parse(ref)
-	return b.ResolveReference(r).String()
 }
 
 func TestL1_RPInitiatedLogout(t *testing.T) {
