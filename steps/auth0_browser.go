@@ -60,7 +60,7 @@ func (st *state) endSessionEndpoint(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("reading the discovery document: HTTP %d", res.StatusCode)
 	}
 	if doc.EndSession == "" {
-		return "", errors.New("the discovery document has no end_session_endpoint")
+		return "", notApplicable("target %q advertises no end_session_endpoint (RP-initiated logout)", st.suite.Target.Profile.Name)
 	}
 	return doc.EndSession, nil
 }
