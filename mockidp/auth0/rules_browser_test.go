@@ -654,3 +654,21 @@ func TestT3_PasswordRealmChecksTheConnection(t *testing.T) {
 	// No such connection.
 	pw("No-Such-DB").wantError(t, http.StatusForbidden, "invalid_grant", "Wrong email or password.")
 }
+
+// A replayed code revokes its refresh token's whole family, the tokens
+// rotation issued since included (T1 with W4).
+func TestW4_ReplayedCodeRevokesTheRotatedFamily(t *testing.T) {
+	p := newIDP(t)
+	c := p.addClient(firstParty, func(c *tenant.Client) {
+		c.RefreshToken = &tenant.RefreshTokenConfig{RotationType: tenant.RotationRotating, ExpirationType: tenant.ExpirationNon,
+			TokenLifetime: tenant.DefaultRefreshTokenLifetime, IdleTokenLifetime: tenant.DefaultRefreshTokenIdleLifetime}
+	})
+	_, code := p.codeFor(c)
+	rt1 := p.redeem(c, code, callbackWeb).wantOK(t).str("refresh_token")
+	refresh := func(rt string) tokenReply {
+		return p.token(form("grant_type", "refresh_token", "client_id", c.ClientID, "client_secret", c.ClientSecret, "refresh_token", rt))
+	}
+	rt2 := refresh(rt1).wantOK(t).str("refresh_token")
+	p.redeem(c, code, callbackWeb).wantError(t, http.StatusBadRequest, "invalid_grant", "")
+	refresh(rt2).wantError(t, http.StatusBadRequest, "invalid_grant", "")
+}

@@ -246,7 +246,11 @@ func (f *Face) revokeIssued(ctx context.Context, accessID, refreshID string) {
 		}
 	}
 	if refreshID != "" {
-		if err := f.store.DeleteRefreshToken(ctx, refreshID); err != nil && !errors.Is(err, tenant.ErrNotFound) {
+		// With rotation the token may have been replaced since: revoke
+		// the tokens that descend from it too (W4).
+		if rec, err := f.store.GetRefreshToken(ctx, refreshID); err == nil {
+			f.revokeFamily(ctx, rec)
+		} else if !errors.Is(err, tenant.ErrNotFound) {
 			f.log.Error("revoke refresh token", "err", err)
 		}
 	}
