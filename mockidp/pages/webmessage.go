@@ -58,7 +58,7 @@ func RenderWebMessage(w http.ResponseWriter, p WebMessage) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'sha256-"+webMessageScriptHash+"'; frame-ancestors "+p.TargetOrigin)
+	h.Set("Content-Security-Policy", "default-src 'none'; base-uri 'none'; script-src 'sha256-"+webMessageScriptHash+"'; frame-ancestors "+p.TargetOrigin)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 }
