@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"strings"
 )
 
 // WebMessage is the response_mode=web_message page (rule W2): it posts
@@ -55,10 +56,14 @@ func RenderWebMessage(w http.ResponseWriter, p WebMessage) {
 		http.Error(w, "page could not be rendered", http.StatusInternalServerError)
 		return
 	}
+	ancestors := p.TargetOrigin
+	if ancestors == "" || strings.ContainsAny(ancestors, " ;,'\"\r\n") {
+		ancestors = "'none'" // never a policy built from something that is no origin
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; base-uri 'none'; script-src 'sha256-"+webMessageScriptHash+"'; frame-ancestors "+p.TargetOrigin)
+	h.Set("Content-Security-Policy", "default-src 'none'; base-uri 'none'; script-src 'sha256-"+webMessageScriptHash+"'; frame-ancestors "+ancestors)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 }
