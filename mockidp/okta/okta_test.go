@@ -163,9 +163,9 @@ func TestO2_ScopeValidation(t *testing.T) {
 		"name":            {Name: "okta.users.read", Consent: ScopeImplicit, MetadataPublish: PublishNone},
 		"consent":         {Name: "a", Consent: "SOMETIMES", MetadataPublish: PublishNone},
 		"metadataPublish": {Name: "a", Consent: ScopeImplicit, MetadataPublish: "SOME"},
-		"optional":        {Name: "email", System: true, Optional: true, Consent: ScopeRequired, MetadataPublish: PublishAll},
+		"consent ":        {Name: "openid", System: true, Consent: ScopeRequired, MetadataPublish: PublishAll},
 	} {
-		if !hasCause(causes(t, ValidateScope(sc)), name) {
+		if !hasCause(causes(t, ValidateScope(sc)), strings.TrimSpace(name)) {
 			t.Errorf("%s: not refused", name)
 		}
 	}

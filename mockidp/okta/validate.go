@@ -297,9 +297,6 @@ func ValidateScope(sc *Scope) error {
 	if sc.System && (sc.Consent != ScopeImplicit && sc.Name == "openid") {
 		c.fail("consent", "the openid scope is always IMPLICIT")
 	}
-	if sc.System && sc.Optional {
-		c.fail("optional", "system scopes cannot be optional")
-	}
 	return c.err()
 }
 

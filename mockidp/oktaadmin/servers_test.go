@@ -160,9 +160,7 @@ func TestO2_SeedExample_PhoneRequiredThenFlexible(t *testing.T) {
 	e.expectError(e.do("PUT", u, body), 400, "E0000001", "Api validation failed: consent")
 	body["consent"] = "FLEXIBLE"
 	body["optional"] = true
-	e.expectError(e.do("PUT", u, body), 400, "E0000001", "Api validation failed: optional") // system scopes are never optional
-	body["optional"] = false
-	if got := e.expect(e.do("PUT", u, body), 200).obj(t); got["consent"] != "FLEXIBLE" {
+	if got := e.expect(e.do("PUT", u, body), 200).obj(t); got["consent"] != "FLEXIBLE" || got["optional"] != true {
 		t.Errorf("FLEXIBLE: %v", got)
 	}
 	body["name"] = "telephone"
