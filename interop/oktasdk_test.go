@@ -219,3 +219,96 @@ func TestOktaGoSDK(t *testing.T) {
 		t.Errorf("404 model %#v", gerr.Model())
 	}
 }
+
+// TestOktaGoSDK_Fixtures creates with the SDK what the harness's Okta
+// fixtures need: a user with a password (ACTIVE with activate=true), its
+// assignment to an app (200), a custom scope (201, IMPLICIT by default),
+// and removes the app again (deactivate, then delete: 204).
+func TestOktaGoSDK_Fixtures(t *testing.T) {
+	c, store, def, _ := oktaSDKClient(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+
+	profile := okta.NewUserProfile()
+	profile.SetLogin("fixture.user@example.com")
+	profile.SetEmail("fixture.user@example.com")
+	profile.SetFirstName("Fixture")
+	profile.SetLastName("User")
+	req := okta.NewCreateUserRequest(*profile)
+	req.Credentials = &okta.UserCredentials{Password: &okta.PasswordCredential{Value: okta.PtrString("Fixture-Passw0rd-123")}}
+	user, resp, err := c.UserAPI.CreateUser(ctx).Body(*req).Activate(true).Execute()
+	if err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK || user.GetStatus() != "ACTIVE" || !strings.HasPrefix(user.GetId(), "00u") {
+		t.Errorf("CreateUser: status %d, user status %q id %q", resp.StatusCode, user.GetStatus(), user.GetId())
+	}
+	if u, err := store.FindUser(ctx, "fixture.user@example.com"); err != nil || u.PasswordHash == "" {
+		t.Errorf("stored user %+v %v", u, err)
+	}
+	got, _, err := c.UserAPI.GetUser(ctx, "fixture.user@example.com").Execute()
+	if err != nil || got.GetId() != user.GetId() {
+		t.Errorf("GetUser by login: %+v %v", got, err)
+	}
+
+	creds := okta.NewOAuthApplicationCredentials()
+	settings := okta.NewOpenIdConnectApplicationSettings()
+	settings.OauthClient = &okta.OpenIdConnectApplicationSettingsClient{
+		ApplicationType: okta.PtrString("browser"),
+		RedirectUris:    []string{"http://localhost:3000/login/callback"},
+		ConsentMethod:   okta.PtrString("REQUIRED"),
+	}
+	created, _, err := c.ApplicationAPI.CreateApplication(ctx).
+		Application(okta.OpenIdConnectApplicationAsListApplications200ResponseInner(okta.NewOpenIdConnectApplication(*creds, "oidc_client", *settings, "Fixture SPA", "OPENID_CONNECT"))).Execute()
+	if err != nil {
+		t.Fatalf("CreateApplication: %v", err)
+	}
+	app := created.OpenIdConnectApplication
+	if app.Credentials.OauthClient.GetTokenEndpointAuthMethod() != "none" || app.Credentials.OauthClient.ClientSecret != nil {
+		t.Errorf("browser app credentials %+v", app.Credentials.OauthClient)
+	}
+
+	assign := okta.NewAppUserAssignRequest(user.GetId())
+	assign.Scope = okta.PtrString("USER")
+	assign.Credentials = &okta.AppUserCredentials{UserName: okta.PtrString("fixture.user@example.com")}
+	au, resp, err := c.ApplicationUsersAPI.AssignUserToApplication(ctx, app.GetId()).AppUser(*assign).Execute()
+	if err != nil {
+		t.Fatalf("AssignUserToApplication: %v", err)
+	}
+	if resp.StatusCode != http.StatusOK || au.GetId() != user.GetId() || au.GetScope() != "USER" {
+		t.Errorf("AssignUserToApplication: status %d %+v", resp.StatusCode, au)
+	}
+	if _, err := store.GetAppUser(ctx, app.GetId(), user.GetId()); err != nil {
+		t.Errorf("assignment not stored: %v", err)
+	}
+
+	sc := okta.NewOAuth2Scope()
+	sc.SetName("fixture:read")
+	sc.SetDisplayName("Read fixtures")
+	out, resp, err := c.AuthorizationServerScopesAPI.CreateOAuth2Scope(ctx, "default").OAuth2Scope(*sc).Execute()
+	if err != nil {
+		t.Fatalf("CreateOAuth2Scope: %v", err)
+	}
+	if resp.StatusCode != http.StatusCreated || out.GetConsent() != "IMPLICIT" || out.GetSystem() {
+		t.Errorf("CreateOAuth2Scope: status %d consent %q system %v", resp.StatusCode, out.GetConsent(), out.GetSystem())
+	}
+	if _, err := store.FindScope(ctx, def.ID, "fixture:read"); err != nil {
+		t.Errorf("scope not stored: %v", err)
+	}
+	if resp, err := c.AuthorizationServerScopesAPI.DeleteOAuth2Scope(ctx, "default", out.GetId()).Execute(); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Errorf("DeleteOAuth2Scope: %v", err)
+	}
+
+	if _, err := c.ApplicationAPI.DeleteApplication(ctx, app.GetId()).Execute(); err == nil {
+		t.Error("an ACTIVE app was deleted")
+	}
+	if _, err := c.ApplicationAPI.DeactivateApplication(ctx, app.GetId()).Execute(); err != nil {
+		t.Fatalf("DeactivateApplication: %v", err)
+	}
+	if resp, err := c.ApplicationAPI.DeleteApplication(ctx, app.GetId()).Execute(); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Errorf("DeleteApplication: %v", err)
+	}
+	if _, err := store.GetApp(ctx, app.GetId()); err == nil {
+		t.Error("the app is still stored")
+	}
+}
