@@ -101,7 +101,8 @@ type Store interface {
 	SaveGrant(ctx context.Context, g *Grant) (*Grant, error)
 	GetGrant(ctx context.Context, id string) (*Grant, error)
 	ListGrants(ctx context.Context, f GrantFilter) ([]*Grant, error)
-	// DeleteGrants removes the grants f selects and returns how many.
+	// DeleteGrants removes the grants f selects and returns how many (an
+	// empty filter selects every grant of the org).
 	DeleteGrants(ctx context.Context, f GrantFilter) (int, error)
 	DeleteGrant(ctx context.Context, id string) error
 
