@@ -1,0 +1,131 @@
+package browser
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/consentry/consentry/steps/driver"
+)
+
+// The forged-form scenarios of rule C8 need a user agent that can show what
+// a form would submit and submit a form of its own making: Form reads the
+// form of a button from the DOM (with the button's own name and value, as
+// pressing it would send them), PostForm builds a form in the current
+// document and submits it, as a script or a DOM edit would, and Back goes
+// back in the tab's history. Together they forge in a real browser what the
+// HTTP driver forges with its client: a form captured in another browser
+// context, a used form resubmitted after going back, a form with a field
+// added.
+
+// formData is a form as the page script reads it.
+type formData struct {
+	Problem string      `json:"problem"`
+	Action  string      `json:"action"`
+	Fields  [][2]string `json:"fields"`
+}
+
+// formJS reads the form of the first element matching the selector (%s):
+// its absolute action and the fields a press of that button submits.
+const formJS = `((sel) => {
+	const b = document.querySelector(sel);
+	if (!b) return {problem: 'nothing matches ' + sel, action: '', fields: []};
+	const f = b.form;
+	if (!f) return {problem: sel + ' is in no form', action: '', fields: []};
+	let data;
+	try { data = new FormData(f, b); } catch (e) { data = new FormData(f); if (b.name) data.append(b.name, b.value); }
+	const fields = [];
+	for (const [k, v] of data) if (typeof v === 'string') fields.push([k, v]);
+	return {problem: '', action: f.action, fields};
+})(%s)`
+
+// Form returns the action URL and the fields the form holding a button
+// would submit: "accept" and "deny" are the Selectors' Accept and Decline,
+// any other value the button name="action" with that value.
+func (d *Driver) Form(button string) (string, url.Values, error) {
+	sel := fmt.Sprintf("button[name=action][value=%q]", button)
+	switch button {
+	case "accept":
+		sel = d.sel.Accept
+	case "deny":
+		sel = d.sel.Decline
+	}
+	sctx, cancel := context.WithTimeout(d.ctx, d.timeout)
+	defer cancel()
+	f, err := chromedp.Run(sctx, chromedp.Evaluate[formData](fmt.Sprintf(formJS, jsString(sel))))
+	if err != nil {
+		return "", nil, fmt.Errorf("reading the %s form: %w", button, err)
+	}
+	if f.Problem != "" {
+		return "", nil, fmt.Errorf("no %s button in a form on the page: %s", button, f.Problem)
+	}
+	fields := url.Values{}
+	for _, kv := range f.Fields {
+		fields.Add(kv[0], kv[1])
+	}
+	return f.Action, fields, nil
+}
+
+// postJS builds a POST form (%s: the action, then [name, value] pairs) in
+// the current document and submits it.
+const postJS = `((action, fields) => {
+	const f = document.createElement('form');
+	f.method = 'POST';
+	f.action = action;
+	f.setAttribute('data-consentry-forged', '');
+	for (const [k, v] of fields) {
+		const i = document.createElement('input');
+		i.type = 'hidden';
+		i.name = k;
+		i.value = v;
+		f.appendChild(i);
+	}
+	(document.body || document.documentElement).appendChild(f);
+	f.submit();
+})(%s, %s)`
+
+// PostForm submits a form of the given fields to action from the current
+// document, with this browser context's cookies as the browser sends them
+// (a cross-site document does not send SameSite=Lax cookies: go Back to
+// the IdP's page first to resubmit from it), and waits like Open.
+func (d *Driver) PostForm(ctx context.Context, action string, fields url.Values) (driver.Page, error) {
+	var pairs [][2]string
+	for k, vs := range fields {
+		for _, v := range vs {
+			pairs = append(pairs, [2]string{k, v})
+		}
+	}
+	js := fmt.Sprintf(postJS, jsString(action), jsValue(pairs))
+	return d.step(ctx, "submit a form", func(sctx context.Context) error {
+		_, err := chromedp.Run(sctx, chromedp.Evaluate[chromedp.Void](js))
+		return err
+	})
+}
+
+// Back goes back one entry in the tab's history, as the browser's back
+// button does, and waits for the IdP page that shows.
+func (d *Driver) Back(ctx context.Context) (driver.Page, error) {
+	return d.step(ctx, "back", func(sctx context.Context) error {
+		ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`history.length > 1 && (history.back(), true)`))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("the tab has no history to go back to")
+		}
+		return nil
+	})
+}
+
+// jsValue is v as a JavaScript literal.
+func jsValue(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // strings only
+	}
+	return string(b)
+}
