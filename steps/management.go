@@ -19,7 +19,6 @@ func (s *Suite) registerManagementSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the user has no grant for the application$`, s.hasNoGrant)
 	sc.Step(`^the tenant admin revokes the grant$`, s.revokesGrant)
 	sc.Step(`^the tenant admin revokes every grant of the user$`, s.revokesAllGrants)
-	sc.Step(`^the application's client_id starts with "([^"]*)"$`, s.clientIDPrefix)
 	sc.Step(`^an application created through the Management API without is_first_party$`, s.appWithoutOwner)
 	sc.Step(`^the application is (?:still )?(first|third)-party$`, s.appIs)
 	sc.Step(`^the tenant admin tries to make the application third-party$`, s.makeThirdParty)
@@ -119,17 +118,6 @@ func (s *Suite) revokesAllGrants(ctx context.Context) error {
 	}
 	if len(grants) > 0 {
 		return fmt.Errorf("the user still has %d grants", len(grants))
-	}
-	return nil
-}
-
-func (s *Suite) clientIDPrefix(ctx context.Context, prefix string) error {
-	app, err := getState(ctx).app()
-	if err != nil {
-		return err
-	}
-	if !strings.HasPrefix(app.clientID, prefix) {
-		return fmt.Errorf("the client_id %q does not start with %q", app.clientID, prefix)
 	}
 	return nil
 }
