@@ -20,8 +20,8 @@ import (
 type ScenarioNeeds struct {
 	// Scenario is the scenario's name; URI its feature file.
 	Scenario, URI string
-	APIs      []APISpec
-	Apps      []AppSpec
+	APIs          []APISpec
+	Apps          []AppSpec
 	// User: the scenario signs a user in (the profile's test user, or one
 	// created through the Management API).
 	User bool

@@ -416,7 +416,7 @@ func (p *Profile) validate() error {
 // that is given is one the harness reads, with a value it knows.
 func (p *Profile) validateFixtures() error {
 	type apiKey struct {
-		name          string
+		name           string
 		skips, offline bool
 	}
 	seen := map[apiKey]bool{}
