@@ -487,3 +487,11 @@ func defaultGrantTypes(appType string, firstParty bool, mode, auth string) []str
 		return []string{"authorization_code", "implicit", "refresh_token", "client_credentials", "password", realm}
 	}
 }
+
+// BindIn returns the profile's API bound for the spec, or nil and why none
+// fits.
+func (a APISpec) BindIn(p *target.Profile) (*target.PreAPI, string) { return bindAPI(p, a) }
+
+// BindIn returns the profile's client bound for the spec, or nil and why
+// none fits.
+func (a AppSpec) BindIn(p *target.Profile) (*target.PreClient, string) { return bindClient(p, a, nil) }
