@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -133,6 +134,19 @@ func TestMutationC8_AddedScopesIgnored(t *testing.T) {
 	})})
 }
 
+// The same bug caught in a real browser, where the scope field is added to
+// the consent form by a DOM edit.
+func TestMutationC8_AddedScopesIgnoredInTheBrowser(t *testing.T) {
+	if os.Getenv("CONSENTRY_BROWSER") == "off" {
+		t.Skip("CONSENTRY_BROWSER=off: the browser was NOT checked")
+	}
+	expectFailureWith(t, runner.DriverBrowser, "@rule:C8", "C8", target.StartOptions{Wrap: rewriteForm(func(r *http.Request, form url.Values) {
+		if form.Get("action") == "accept" && len(form["scope"]) > 1 {
+			form["scope"] = form["scope"][:1]
+		}
+	})})
+}
+
 func TestMutationX2_ExchangeEnabledByDefault(t *testing.T) {
 	// The bug: every new API has token exchange enabled, so an API's client
 	// exchanges tokens nobody allowed it to.
@@ -167,9 +181,14 @@ func TestMutationX4_SubjectTokenTypeIgnored(t *testing.T) {
 // fail.
 func expectFailure(t *testing.T, tags, rule string, start target.StartOptions) {
 	t.Helper()
+	expectFailureWith(t, runner.DriverHTTP, tags, rule, start)
+}
+
+func expectFailureWith(t *testing.T, driverName, tags, rule string, start target.StartOptions) {
+	t.Helper()
 	var out bytes.Buffer
 	res, err := runner.Run(context.Background(), runner.Config{
-		Driver: runner.DriverHTTP, Tags: tags, Concurrency: 4, Output: &out, Format: "progress", NoColors: true, Start: start,
+		Driver: driverName, Tags: tags, Concurrency: 4, Output: &out, Format: "progress", NoColors: true, Start: start,
 	})
 	if err != nil {
 		t.Fatal(err)

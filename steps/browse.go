@@ -16,11 +16,20 @@ import (
 )
 
 // formUser is a user agent that can show the form behind a button and post
-// a crafted one (the HTTP driver). Only the forged-form scenarios of rule C8
-// need it; with other user agents they are not applicable.
+// a crafted one: the HTTP driver with its client, the browser by script in
+// the page. Only the forged-form scenarios of rule C8 need it; with a user
+// agent that cannot, they are not applicable.
 type formUser interface {
 	Form(button string) (action string, fields url.Values, err error)
 	PostForm(ctx context.Context, action string, fields url.Values) (driver.Page, error)
+}
+
+// backer is a user agent with a history to go back in (the browser): a used
+// form is resubmitted from the IdP's page it came from, as a user pressing
+// Back and submitting again does, so the browser sends the IdP's cookies
+// with it.
+type backer interface {
+	Back(ctx context.Context) (driver.Page, error)
 }
 
 const stepSession = `^the user has a session at the identity provider$`
@@ -593,7 +602,7 @@ func (s *Suite) errorPageMentions(ctx context.Context, text string) error {
 func (st *state) formUserOf(d driver.Driver) (formUser, error) {
 	fu, ok := d.(formUser)
 	if !ok {
-		return nil, notApplicable("the %s user agent cannot post a crafted form; run with --driver http", st.suite.Driver)
+		return nil, notApplicable("the %s user agent cannot post a crafted form", st.suite.Driver)
 	}
 	return fu, nil
 }
@@ -645,6 +654,13 @@ func (s *Suite) replaysConsentForm(ctx context.Context) error {
 	saved, ok := st.forms[string(driver.KindConsent)+"/accept"]
 	if !ok {
 		return errors.New("no consent form was accepted earlier in the scenario")
+	}
+	if b, ok := st.ua.(backer); ok {
+		p, err := b.Back(ctx)
+		if err != nil {
+			return fmt.Errorf("going back to the consent form: %w", err)
+		}
+		st.arrive(p)
 	}
 	p, err := fu.PostForm(ctx, saved.action, saved.fields)
 	if err != nil {

@@ -40,7 +40,9 @@ const formJS = `((sel) => {
 	try { data = new FormData(f, b); } catch (e) { data = new FormData(f); if (b.name) data.append(b.name, b.value); }
 	const fields = [];
 	for (const [k, v] of data) if (typeof v === 'string') fields.push([k, v]);
-	return {problem: '', action: f.action, fields};
+	// Fields named "action" or "submit" shadow the form's own properties.
+	const action = new URL(f.getAttribute('action') || '', document.baseURI).href;
+	return {problem: '', action, fields};
 })(%s)`
 
 // Form returns the action URL and the fields the form holding a button
@@ -74,8 +76,8 @@ func (d *Driver) Form(button string) (string, url.Values, error) {
 // the current document and submits it.
 const postJS = `((action, fields) => {
 	const f = document.createElement('form');
-	f.method = 'POST';
-	f.action = action;
+	f.setAttribute('method', 'POST');
+	f.setAttribute('action', action);
 	f.setAttribute('data-consentry-forged', '');
 	for (const [k, v] of fields) {
 		const i = document.createElement('input');
@@ -85,7 +87,7 @@ const postJS = `((action, fields) => {
 		f.appendChild(i);
 	}
 	(document.body || document.documentElement).appendChild(f);
-	f.submit();
+	HTMLFormElement.prototype.submit.call(f); // an input named submit shadows f.submit
 })(%s, %s)`
 
 // PostForm submits a form of the given fields to action from the current
