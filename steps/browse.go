@@ -24,12 +24,12 @@ type formUser interface {
 	PostForm(ctx context.Context, action string, fields url.Values) (driver.Page, error)
 }
 
-// backer is a user agent with a history to go back in (the browser): a used
-// form is resubmitted from the IdP's page it came from, as a user pressing
-// Back and submitting again does, so the browser sends the IdP's cookies
-// with it.
-type backer interface {
-	Back(ctx context.Context) (driver.Page, error)
+// resubmitter is a user agent with a history to go back in (the browser):
+// a used form is resubmitted from the IdP's page it came from, as a user
+// pressing Back and submitting again does, so the browser sends the IdP's
+// cookies with it.
+type resubmitter interface {
+	Resubmit(ctx context.Context, action string, fields url.Values) (driver.Page, error)
 }
 
 const stepSession = `^the user has a session at the identity provider$`
@@ -655,14 +655,11 @@ func (s *Suite) replaysConsentForm(ctx context.Context) error {
 	if !ok {
 		return errors.New("no consent form was accepted earlier in the scenario")
 	}
-	if b, ok := st.ua.(backer); ok {
-		p, err := b.Back(ctx)
-		if err != nil {
-			return fmt.Errorf("going back to the consent form: %w", err)
-		}
-		st.arrive(p)
+	post := fu.PostForm
+	if r, ok := st.ua.(resubmitter); ok {
+		post = r.Resubmit
 	}
-	p, err := fu.PostForm(ctx, saved.action, saved.fields)
+	p, err := post(ctx, saved.action, saved.fields)
 	if err != nil {
 		return err
 	}

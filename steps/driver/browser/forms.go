@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/consentry/consentry/steps/driver"
@@ -108,19 +110,61 @@ func (d *Driver) PostForm(ctx context.Context, action string, fields url.Values)
 	})
 }
 
-// Back goes back one entry in the tab's history, as the browser's back
-// button does, and waits for the IdP page that shows.
-func (d *Driver) Back(ctx context.Context) (driver.Page, error) {
-	return d.step(ctx, "back", func(sctx context.Context) error {
-		ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`history.length > 1 && (history.back(), true)`))
-		if err != nil {
-			return err
+// Resubmit submits a used form again as a user would: Back to the page it
+// was on, then submit it from there, with the IdP's cookies. When the
+// browser will not show that page from its history (a page that answered a
+// POST: Chromium's "Confirm Form Resubmission"), it loads the form's action
+// URL instead, so that the form is still submitted from the IdP's origin.
+func (d *Driver) Resubmit(ctx context.Context, action string, fields url.Values) (driver.Page, error) {
+	sctx, cancel := d.stepContext(ctx)
+	defer cancel()
+	target, err := url.Parse(action)
+	if err != nil {
+		return driver.Page{}, fmt.Errorf("resubmit: action %q: %w", action, err)
+	}
+	_ = chromedp.Do(sctx, chromedp.Evaluate[chromedp.Void](`document.__consentryOld = true`))
+	ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`history.length > 1 && (history.back(), true)`))
+	if err != nil {
+		return driver.Page{}, fmt.Errorf("resubmit: back: %w", err)
+	}
+	if !ok {
+		return driver.Page{}, errors.New("resubmit: the tab has no history to go back to")
+	}
+	origin, err := d.newDocumentOrigin(sctx)
+	if err != nil {
+		return driver.Page{}, fmt.Errorf("resubmit: back: %w", err)
+	}
+	if origin != target.Scheme+"://"+target.Host {
+		_ = chromedp.Do(sctx, chromedp.Evaluate[chromedp.Void](`document.__consentryOld = true`))
+		if _, err := chromedp.Call(sctx, page.Navigate, page.NavigateParams{URL: action}); err != nil {
+			return driver.Page{}, fmt.Errorf("resubmit: loading %s: %w", target.Host, err)
 		}
-		if !ok {
-			return errors.New("the tab has no history to go back to")
+		if _, err := d.newDocumentOrigin(sctx); err != nil {
+			return driver.Page{}, fmt.Errorf("resubmit: loading %s: %w", target.Host, err)
 		}
-		return nil
-	})
+	}
+	return d.PostForm(ctx, action, fields)
+}
+
+// newDocumentOrigin waits until the tab shows a loaded document other than
+// the one marked old, and returns its origin.
+func (d *Driver) newDocumentOrigin(ctx context.Context) (string, error) {
+	for {
+		type doc struct {
+			Old    bool   `json:"old"`
+			Ready  string `json:"ready"`
+			Origin string `json:"origin"`
+		}
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[doc](`({old: !!document.__consentryOld, ready: document.readyState, origin: location.origin})`))
+		if err == nil && !s.Old && s.Ready == "complete" {
+			return s.Origin, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("no new document within %s", d.timeout)
+		case <-time.After(pollInterval):
+		}
+	}
 }
 
 // jsValue is v as a JavaScript literal.
