@@ -110,7 +110,7 @@ func (st *state) createAPI(ctx context.Context, spec APISpec) error {
 	if st.suite.Target.Mgmt == nil {
 		pre, why := bindAPI(st.suite.Target.Profile, spec)
 		if pre == nil {
-			return st.missingFixture(fmt.Sprintf("%s (%s)", spec, why))
+			return st.missingFixture(spec.String(), why)
 		}
 		st.apis = append(st.apis, &apiFixture{name: spec.Name, identifier: pre.Identifier, scopes: values, skips: spec.SkipsConsent})
 		return nil
@@ -131,9 +131,13 @@ func (st *state) createAPI(ctx context.Context, spec APISpec) error {
 // Management API and no pre-registered fixture fits. The reason names
 // every fixture the scenario needs and the profile lacks (found when the
 // scenario began), not only this one.
-func (st *state) missingFixture(this string) error {
+func (st *state) missingFixture(what, why string) error {
 	missing := st.missing
-	if !slices.Contains(missing, this) {
+	if !slices.ContainsFunc(missing, func(m string) bool { return strings.HasPrefix(m, what) }) {
+		this := what
+		if why != "" {
+			this += " (" + why + ")"
+		}
 		missing = append([]string{this}, missing...)
 	}
 	return notApplicable("target %q has no Management API access (capability %s) and its profile registers no fixture for: %s",
@@ -198,7 +202,7 @@ func (st *state) createApp(ctx context.Context, spec AppSpec) error {
 		}
 		pre, why := bindClient(st.suite.Target.Profile, spec, used)
 		if pre == nil {
-			return st.missingFixture(fmt.Sprintf("%s (%s)", spec, why))
+			return st.missingFixture(spec.String(), why)
 		}
 		fx.clientID, fx.secret, fx.name = pre.ClientID, pre.ClientSecret, pre.Name
 		fx.callbacks = spec.callbacksOn(pre)
@@ -274,7 +278,7 @@ func (s *Suite) aUser(ctx context.Context) error {
 		return nil
 	}
 	if st.suite.Target.Mgmt == nil {
-		return st.missingFixture("a test user (user: in the profile)")
+		return st.missingFixture("a test user", "user: in the profile")
 	}
 	mgmt := st.suite.Target.Mgmt
 	email := fmt.Sprintf("user-%s-%s@consentry.test", st.suffix, randomHex(3))

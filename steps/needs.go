@@ -134,7 +134,7 @@ func (n ScenarioNeeds) Missing(p *target.Profile) []string {
 		used = append(used, pre.ClientID)
 	}
 	if n.User && p.User == nil {
-		out = append(out, "a test user (user: in the profile)")
+		out = append(out, "a test user (user: in the profile)") // as missingFixture writes it
 	}
 	return out
 }
