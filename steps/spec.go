@@ -155,6 +155,7 @@ type AppSpec struct {
 	// APIs the scenario has (client grants of subject type user); NoUserAPIs
 	// are those it must not.
 	UserAccess bool
+	UserAPIs   []string
 	NoUserAPIs []string
 	// ClientGrant is a client credentials grant the application needs.
 	ClientGrant *ClientGrantSpec
@@ -206,6 +207,11 @@ func parseApp(kind, clauses string, apis []APISpec) (AppSpec, error) {
 		spec.AuthMethod = "none"
 	}
 	spec.UserAccess = !spec.FirstParty
+	if spec.UserAccess {
+		for _, a := range apis {
+			spec.UserAPIs = append(spec.UserAPIs, a.Name)
+		}
+	}
 	for _, c := range splitClauses(clauses) {
 		switch {
 		case clausePolicy.MatchString(c):
@@ -227,7 +233,7 @@ func parseApp(kind, clauses string, apis []APISpec) (AppSpec, error) {
 			}
 			spec.ClientGrant = g
 		case clauseNoUserCG.MatchString(c):
-			spec.UserAccess = false
+			spec.UserAccess, spec.UserAPIs = false, nil
 			for _, a := range apis {
 				spec.NoUserAPIs = append(spec.NoUserAPIs, a.Name)
 			}
@@ -302,6 +308,9 @@ func (a AppSpec) Properties() []string {
 	}
 	if a.SkipsConfirmation != nil {
 		p = append(p, fmt.Sprintf("skips_confirmation: %v", *a.SkipsConfirmation))
+	}
+	if len(a.UserAPIs) > 0 {
+		p = append(p, "user_apis ⊇ ["+strings.Join(a.UserAPIs, " ")+"] (or absent: every API)")
 	}
 	if len(a.NoUserAPIs) > 0 {
 		p = append(p, "user_apis without ["+strings.Join(a.NoUserAPIs, " ")+"]")
@@ -439,6 +448,11 @@ func clientMismatch(c *target.PreClient, spec AppSpec) string {
 	for _, api := range spec.NoUserAPIs {
 		if c.UserAPIs == nil || slices.Contains(c.UserAPIs, api) {
 			return "may get user tokens for " + api + " (user_apis)"
+		}
+	}
+	for _, api := range spec.UserAPIs {
+		if c.UserAPIs != nil && !slices.Contains(c.UserAPIs, api) {
+			return "may not get user tokens for " + api + " (user_apis)"
 		}
 	}
 	if g := spec.ClientGrant; g != nil {
