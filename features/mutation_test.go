@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/consentry/consentry/mockidp/consent"
@@ -145,6 +146,51 @@ func TestMutationC8_AddedScopesIgnoredInTheBrowser(t *testing.T) {
 			form["scope"] = form["scope"][:1]
 		}
 	})})
+}
+
+// lendCookies breaks the binding of the consent form to the browser: a
+// consent POST that comes without the IdP's cookies is given those of the
+// browser its transaction's consent page was shown to, as a mock that
+// ignored its cookies would behave.
+func lendCookies(next http.Handler) http.Handler {
+	var mu sync.Mutex
+	byState := map[string]string{} // consent transaction -> the cookies of its browser
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/u/consent" {
+			c := r.Header.Get("Cookie")
+			switch r.Method {
+			case http.MethodGet:
+				if strings.Contains(c, "mockidp_session") {
+					mu.Lock()
+					byState[r.URL.Query().Get("state")] = c
+					mu.Unlock()
+				}
+			case http.MethodPost:
+				body, _ := io.ReadAll(r.Body)
+				form, _ := url.ParseQuery(string(body))
+				mu.Lock()
+				if lent := byState[form.Get("state")]; lent != "" && !strings.Contains(c, "mockidp_session") {
+					r.Header.Set("Cookie", lent)
+				}
+				mu.Unlock()
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func TestMutationC8_FormNotBoundToTheBrowser(t *testing.T) {
+	expectFailure(t, "@rule:C8", "C8", target.StartOptions{Wrap: lendCookies})
+}
+
+// In a real browser the form is captured in one browser context and
+// submitted from another.
+func TestMutationC8_FormNotBoundToTheBrowserInTheBrowser(t *testing.T) {
+	if os.Getenv("CONSENTRY_BROWSER") == "off" {
+		t.Skip("CONSENTRY_BROWSER=off: the browser was NOT checked")
+	}
+	expectFailureWith(t, runner.DriverBrowser, "@rule:C8", "C8", target.StartOptions{Wrap: lendCookies})
 }
 
 func TestMutationX2_ExchangeEnabledByDefault(t *testing.T) {
