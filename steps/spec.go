@@ -509,3 +509,70 @@ func (a APISpec) BindIn(p *target.Profile) (*target.PreAPI, string) { return bin
 // BindIn returns the profile's client bound for the spec, or nil and why
 // none fits.
 func (a AppSpec) BindIn(p *target.Profile) (*target.PreClient, string) { return bindClient(p, a, nil) }
+
+// ProfileEntry is a target profile entry (YAML, a list item) that would
+// bind the API, with a placeholder identifier.
+func (a APISpec) ProfileEntry() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "- name: %s\n  identifier: https://api.example.com/CHANGE-ME\n  scopes: [%s]\n", a.Name, strings.Join(a.values(), ", "))
+	if a.SkipsConsent {
+		b.WriteString("  skips_consent: true\n")
+	}
+	if a.OfflineAccess {
+		b.WriteString("  offline_access: true\n")
+	}
+	if a.Described {
+		b.WriteString("  descriptions:\n")
+		for _, s := range a.Scopes {
+			fmt.Fprintf(&b, "    %s: %q\n", s.Value, s.Description)
+		}
+	}
+	return b.String()
+}
+
+// ProfileEntry is a target profile entry (YAML, a list item) that would
+// bind the application, with placeholders for what the IdP assigns.
+func (a AppSpec) ProfileEntry() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "- client_id: CHANGE-ME  # %s\n", a.Description)
+	if a.AuthMethod != "none" {
+		b.WriteString("  client_secret: ${CHANGE_ME}\n")
+	}
+	fmt.Fprintf(&b, "  first_party: %v\n", a.FirstParty)
+	if !a.FirstParty && a.Mode != "strict" {
+		fmt.Fprintf(&b, "  third_party_mode: %s\n", a.Mode)
+	}
+	if a.AppType != "regular_web" {
+		fmt.Fprintf(&b, "  app_type: %s\n", a.AppType)
+	}
+	if a.AuthMethod != defaultAuthMethod(a.AppType) {
+		fmt.Fprintf(&b, "  auth_method: %s\n", a.AuthMethod)
+	}
+	if a.AppType != "non_interactive" {
+		cbs := a.Callbacks
+		if cbs == nil {
+			cbs = []string{defaultCallback}
+		}
+		quoted := make([]string, len(cbs))
+		for i, c := range cbs {
+			quoted[i] = fmt.Sprintf("%q", c)
+		}
+		fmt.Fprintf(&b, "  callbacks: [%s]\n", strings.Join(quoted, ", "))
+	}
+	if a.GrantTypes != nil {
+		fmt.Fprintf(&b, "  grant_types: [%s]\n", strings.Join(a.GrantTypes, ", "))
+	}
+	if a.RedirectionPolicy != "" {
+		fmt.Fprintf(&b, "  redirection_policy: %s\n", a.RedirectionPolicy)
+	}
+	if a.SkipsConfirmation != nil {
+		fmt.Fprintf(&b, "  skips_confirmation: %v\n", *a.SkipsConfirmation)
+	}
+	if a.NoUserAPIs != nil {
+		b.WriteString("  user_apis: []\n")
+	}
+	if g := a.ClientGrant; g != nil {
+		fmt.Fprintf(&b, "  client_grants: [{api: %s, scopes: [%s]}]\n", g.API, strings.Join(g.Scopes, ", "))
+	}
+	return b.String()
+}

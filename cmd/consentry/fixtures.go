@@ -10,6 +10,7 @@ import (
 
 	"github.com/consentry/consentry/features"
 	"github.com/consentry/consentry/steps"
+	"github.com/consentry/consentry/steps/mgmtclient"
 	"github.com/consentry/consentry/steps/target"
 )
 
@@ -60,6 +61,8 @@ type fixtureUse struct {
 	scenarios []string
 	bound     string // where the profile has it; "" missing
 	why       string // why nothing in the profile fits
+	entry     string // a profile entry that would bind it
+	api       *steps.APISpec
 }
 
 func writeFixtures(w io.Writer, p *target.Profile, needs []steps.ScenarioNeeds, preRegistered bool) {
@@ -86,6 +89,7 @@ func writeFixtures(w io.Writer, p *target.Profile, needs []steps.ScenarioNeeds, 
 		where := n.URI + ": " + n.Scenario
 		for _, a := range n.APIs {
 			u := find(&apis, fmt.Sprintf("API %q", a.Name), a.Properties())
+			u.entry, u.api = a.ProfileEntry(), &a
 			u.scenarios = appendNew(u.scenarios, where)
 			if preRegistered {
 				u.bound, u.why = "", ""
@@ -98,6 +102,7 @@ func writeFixtures(w io.Writer, p *target.Profile, needs []steps.ScenarioNeeds, 
 		}
 		for _, a := range n.Apps {
 			u := find(&apps, "client", a.Properties())
+			u.entry = a.ProfileEntry()
 			u.scenarios = appendNew(u.scenarios, where)
 			u.words = appendNew(u.words, a.Description)
 			if preRegistered {
@@ -165,6 +170,58 @@ func writeFixtures(w io.Writer, p *target.Profile, needs []steps.ScenarioNeeds, 
 	}
 	if preRegistered {
 		fmt.Fprintf(w, "\n%d of %d scenarios have every fixture they need\n", complete, len(needs))
+		skeleton(w, "apis", mergeAPIs(apis))
+		skeleton(w, "clients", apps)
+	}
+}
+
+// mergeAPIs makes one entry of the missing APIs a profile could register
+// once: one name and skipping setting, every scope any scenario uses
+// (two entries with the same name and setting would be ambiguous).
+func mergeAPIs(list []*fixtureUse) []*fixtureUse {
+	var out []*fixtureUse
+	merged := map[string]*steps.APISpec{}
+	for _, u := range list {
+		if u.bound != "" || u.api == nil {
+			continue
+		}
+		key := fmt.Sprintf("%s\x00%v", u.api.Name, u.api.SkipsConsent)
+		m, ok := merged[key]
+		if !ok {
+			c := *u.api
+			c.Scopes = slices.Clone(c.Scopes)
+			merged[key] = &c
+			out = append(out, &fixtureUse{api: &c})
+			continue
+		}
+		m.OfflineAccess = m.OfflineAccess || u.api.OfflineAccess
+		m.Described = m.Described || u.api.Described
+		for _, sc := range u.api.Scopes {
+			if !slices.ContainsFunc(m.Scopes, func(x mgmtclient.Scope) bool { return x.Value == sc.Value }) {
+				m.Scopes = append(m.Scopes, sc)
+			}
+		}
+	}
+	for _, u := range out {
+		u.entry = u.api.ProfileEntry()
+	}
+	return out
+}
+
+// skeleton prints profile entries that would bind the missing fixtures.
+func skeleton(w io.Writer, key string, list []*fixtureUse) {
+	first := true
+	for _, u := range list {
+		if u.bound != "" {
+			continue
+		}
+		if first {
+			fmt.Fprintf(w, "\n# Entries for the missing %s (register them, then fill in what the IdP assigned):\n%s:\n", key, key)
+			first = false
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(u.entry, "\n"), "\n") {
+			fmt.Fprintf(w, "  %s\n", line)
+		}
 	}
 }
 
