@@ -49,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runSuite(args[1:], stdout, stderr)
 	case "rules":
 		return listRules(stdout, stderr)
+	case "fixtures":
+		return fixtures(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
