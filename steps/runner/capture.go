@@ -1,0 +1,168 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/consentry/consentry/steps/driver"
+	"github.com/consentry/consentry/steps/report"
+)
+
+// recorder follows one scenario's user agents: after every step, each new
+// page one of them shows is attached to the step (report.PageMediaType)
+// with, in the browser, a screenshot, so reports show every page the
+// scenario saw. The drivers are found as the suite makes them (the
+// runner's driver factory registers them with the recorder in the
+// scenario's context); they are never wrapped, so the steps see the
+// drivers' own types.
+type recorder struct {
+	screenshots bool
+	scrub       func(string) string
+	mu          sync.Mutex
+	agents      []*agent
+}
+
+type agent struct {
+	d    driver.Driver
+	last string // the last page attached
+}
+
+type recorderKey struct{}
+
+func recorderFrom(ctx context.Context) *recorder {
+	r, _ := ctx.Value(recorderKey{}).(*recorder)
+	return r
+}
+
+func (r *recorder) add(d driver.Driver) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.agents = append(r.agents, &agent{d: d})
+}
+
+// attachPages attaches each user agent's page when it differs from the
+// last one attached for it.
+func (r *recorder) attachPages(ctx context.Context) context.Context {
+	r.mu.Lock()
+	agents := append([]*agent(nil), r.agents...)
+	r.mu.Unlock()
+	for i, a := range agents {
+		p := a.d.Current()
+		if p.Kind == "" && p.URL == "" {
+			continue
+		}
+		key := fmt.Sprintf("%s|%s|%d|%s|%s", p.Kind, p.URL, p.Status, p.Title, p.Text)
+		if key == a.last {
+			continue
+		}
+		a.last = key
+		info := report.PageInfo{Kind: string(p.Kind), URL: r.scrub(p.URL), Status: p.Status, Title: r.scrub(p.Title), Text: r.scrub(p.Text), Agent: i + 1}
+		if p.Kind == driver.KindCallback {
+			info.Text = ""
+		}
+		data, _ := json.Marshal(info)
+		name := fmt.Sprintf("page-%s.json", p.Kind)
+		ctx = godog.Attach(ctx, godog.Attachment{FileName: name, MediaType: report.PageMediaType, Body: data})
+		// A callback is captured, never loaded: there is nothing to see.
+		if r.screenshots && p.Kind != driver.KindCallback {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			png, err := a.d.Screenshot(sctx)
+			cancel()
+			if err == nil && len(png) > 0 {
+				ctx = godog.Attach(ctx, godog.Attachment{FileName: strings.TrimSuffix(name, ".json") + ".png", MediaType: "image/png", Body: png})
+			}
+		}
+	}
+	return ctx
+}
+
+// limiter lets at most n events through per period, evenly spaced (the
+// first at once).
+type limiter struct {
+	mu       sync.Mutex
+	interval time.Duration
+	next     time.Time
+}
+
+func newLimiter(r Rate) *limiter {
+	if r.N <= 0 {
+		return nil
+	}
+	return &limiter{interval: r.Per / time.Duration(r.N)}
+}
+
+// wait blocks until the next event may happen, or ctx ends.
+func (l *limiter) wait(ctx context.Context) error {
+	if l == nil {
+		return nil
+	}
+	l.mu.Lock()
+	now := time.Now()
+	at := l.next
+	if at.Before(now) {
+		at = now
+	}
+	l.next = at.Add(l.interval)
+	l.mu.Unlock()
+	if d := time.Until(at); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Rate is at most N logins per Per.
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+// ParseRate reads "N/UNIT" or "N/DURATION": "10/m", "30/1h", "1/5s".
+func ParseRate(s string) (Rate, error) {
+	if s == "" {
+		return Rate{}, nil
+	}
+	bad := fmt.Errorf("--rate %q: want N/PERIOD, e.g. 10/m, 100/h or 1/5s", s)
+	n, per, ok := strings.Cut(s, "/")
+	if !ok {
+		return Rate{}, bad
+	}
+	var r Rate
+	if _, err := fmt.Sscanf(strings.TrimSpace(n), "%d", &r.N); err != nil || r.N < 1 {
+		return Rate{}, bad
+	}
+	per = strings.TrimSpace(per)
+	switch per {
+	case "s", "sec":
+		r.Per = time.Second
+	case "m", "min":
+		r.Per = time.Minute
+	case "h", "hour":
+		r.Per = time.Hour
+	default:
+		d, err := time.ParseDuration(per)
+		if err != nil || d <= 0 {
+			return Rate{}, bad
+		}
+		r.Per = d
+	}
+	return r, nil
+}
+
+func (r Rate) String() string {
+	if r.N == 0 {
+		return "unlimited"
+	}
+	return fmt.Sprintf("%d per %s", r.N, r.Per)
+}
