@@ -214,7 +214,7 @@ func FromCucumber(r io.Reader) (*Report, error) {
 			res := Result{Feature: f.URI, FeatureName: f.Name, Name: e.Name, Line: e.Line, Tags: tags, Rules: rulesOf(tags),
 				Outline: strings.Contains(e.Keyword, "Outline") || strings.Contains(e.Keyword, "Template")}
 			for _, s := range e.Steps {
-				st := Step{Keyword: s.Keyword, Name: s.Name, Status: s.Result.Status, Error: s.Result.Error, Duration: time.Duration(s.Result.Duration)}
+				st := Step{Keyword: s.Keyword, Name: s.Name, Status: s.Result.Status, Error: undouble(s.Result.Error), Duration: time.Duration(s.Result.Duration)}
 				for _, emb := range s.Embeddings {
 					data, err := base64.StdEncoding.DecodeString(emb.Data)
 					if err != nil {
@@ -279,6 +279,23 @@ func verdict(steps []Step) (Outcome, string) {
 		}
 	}
 	return Passed, ""
+}
+
+// undouble returns a step error once. godog joins the error an After step
+// hook returns to the step's own as "hook error, step error"; a hook that
+// hands the step's error back (to scrub it, say) doubles the message.
+func undouble(msg string) string {
+	for i := strings.Index(msg, ", "); i >= 0; {
+		if msg[:i] == msg[i+2:] {
+			return msg[:i]
+		}
+		j := strings.Index(msg[i+2:], ", ")
+		if j < 0 {
+			break
+		}
+		i += 2 + j
+	}
+	return msg
 }
 
 // Merge puts the results of several reports (the shards of one run) into

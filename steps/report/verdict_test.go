@@ -281,3 +281,19 @@ func pngOf(t *testing.T, c color.Color) []byte {
 	}
 	return b.Bytes()
 }
+
+// godog joins an error an After step hook hands back to the step's own:
+// the report shows it once.
+func TestStepErrorDoubledByAHookIsShownOnce(t *testing.T) {
+	for in, want := range map[string]string{
+		"no button, no button":       "no button",
+		"a, b, a, b":                 "a, b",
+		"expected x, got y":          "expected x, got y",
+		"hook failed, step error: z": "hook failed, step error: z",
+		"":                           "",
+	} {
+		if got := undouble(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}

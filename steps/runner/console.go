@@ -242,7 +242,7 @@ func (c *console) location(p *messages.Pickle) string {
 }
 
 func (c *console) counted() string {
-	s := fmt.Sprintf("%d/%d scenarios", c.done, c.total)
+	s := fmt.Sprintf("%d/%d scenarios done", c.done, c.total)
 	var parts []string
 	if n := c.counts["FAIL"]; n > 0 {
 		parts = append(parts, c.paint("FAIL", fmt.Sprintf("%d failed", n)))
@@ -251,7 +251,7 @@ func (c *console) counted() string {
 		parts = append(parts, fmt.Sprintf("%d not applicable", n))
 	}
 	if len(parts) > 0 {
-		s += " (" + strings.Join(parts, ", ") + ")"
+		s += ", " + strings.Join(parts, ", ")
 	}
 	return s
 }
@@ -294,7 +294,7 @@ func (c *console) Summary() {
 	}
 	c.clearBar()
 	if c.mode == FormatProgress {
-		fmt.Fprintf(c.w, "consentry: %s in %s\n", c.counted(), time.Since(c.start).Round(time.Millisecond))
+		fmt.Fprintf(c.w, "consentry: %s, %s\n", c.counted(), time.Since(c.start).Round(time.Millisecond))
 	}
 }
 

@@ -208,8 +208,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return context.WithValue(ctx, recorderKey{}, rec), nil
 		})
 		if cfg.CapturePages {
-			sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, err error) (context.Context, error) {
-				return rec.attachPages(ctx), err
+			// godog joins an error an After hook returns to the step's
+			// ("hook error, step error"): the hook returns none of its own.
+			sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
+				return rec.attachPages(ctx), nil
 			})
 		}
 	}
