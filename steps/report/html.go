@@ -111,8 +111,12 @@ func (r *Report) WriteHTML(dir string, opts HTMLOptions) error {
 		scenarios = append(scenarios, s)
 	}
 	var rules []htmlRule
+	var unchecked []Rule
 	for _, sum := range r.Rules() {
-		if sum.Checked == 0 && !sum.Required && !sum.Pending {
+		if sum.Checked == 0 {
+			if sum.Required || sum.Pending {
+				unchecked = append(unchecked, sum.Rule)
+			}
 			continue
 		}
 		hr := htmlRule{RuleSummary: sum, Class: ruleClass(sum)}
@@ -130,6 +134,8 @@ func (r *Report) WriteHTML(dir string, opts HTMLOptions) error {
 		"OK":        r.OK(),
 		"Failed":    r.Count(Failed),
 		"Rules":     rules,
+		"Unchecked": unchecked,
+		"Failures":  failures(scenarios),
 		"Scenarios": scenarios,
 		"Generated": time.Now(),
 	}
@@ -141,6 +147,16 @@ func (r *Report) WriteHTML(dir string, opts HTMLOptions) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, HTMLFile), buf.Bytes(), 0o644)
+}
+
+func failures(s []htmlScenario) []htmlLink {
+	var out []htmlLink
+	for _, sc := range s {
+		if sc.Outcome == Failed {
+			out = append(out, htmlLink{ID: sc.ID, Label: fmt.Sprintf("%s:%d %s", sc.Feature, sc.Line, sc.Title()), Class: "failed"})
+		}
+	}
+	return out
 }
 
 func htmlItemOf(a Attachment) htmlItem {

@@ -10,13 +10,22 @@ import (
 // WriteSummary prints the rule table, the counts, then each failure once
 // (with the text of the rules that failed), the scenarios that passed only
 // in part, the dialect mismatches and the scenarios that were not
-// applicable, each with its reason. Only rules that a scenario checked, or
-// that are required, are listed.
+// applicable, each with its reason. The table lists the rules a scenario
+// checked; the required rules no scenario of the run checked follow on one
+// line.
 func (r *Report) WriteSummary(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RULE\tCHECKED\tPASSED\tFAILED\tNOT APPLICABLE\tSTATUS\tTITLE")
+	var unchecked, pending []string
 	for _, s := range r.Rules() {
-		if s.Checked == 0 && !s.Required && !s.Pending {
+		switch {
+		case s.Checked == 0 && s.Pending:
+			pending = append(pending, s.ID)
+			continue
+		case s.Checked == 0 && s.Required:
+			unchecked = append(unchecked, s.ID)
+			continue
+		case s.Checked == 0:
 			continue
 		}
 		na := fmt.Sprint(s.NotApplicable)
@@ -27,6 +36,12 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(unchecked) > 0 {
+		fmt.Fprintf(w, "not checked by this run: %s\n", strings.Join(unchecked, " "))
+	}
+	if len(pending) > 0 {
+		fmt.Fprintf(w, "no scenario yet: %s\n", strings.Join(pending, " "))
 	}
 	fmt.Fprintf(w, "\n%s\n", r.CountLine())
 	r.section(w, Failed, "failed")

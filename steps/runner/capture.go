@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -62,7 +63,7 @@ func (r *recorder) attachPages(ctx context.Context) context.Context {
 			continue
 		}
 		a.last = key
-		info := report.PageInfo{Kind: string(p.Kind), URL: r.scrub(p.URL), Status: p.Status, Title: r.scrub(p.Title), Text: r.scrub(p.Text), Agent: i + 1}
+		info := report.PageInfo{Kind: string(p.Kind), URL: r.scrub(redactURL(p.URL)), Status: p.Status, Title: r.scrub(p.Title), Text: r.scrub(p.Text), Agent: i + 1}
 		if p.Kind == driver.KindCallback {
 			info.Text = ""
 		}
@@ -80,6 +81,42 @@ func (r *recorder) attachPages(ctx context.Context) context.Context {
 		}
 	}
 	return ctx
+}
+
+// credentialParams are the parameters of a callback (or any URL) whose
+// values are credentials: never in a report.
+var credentialParams = []string{"code", "access_token", "id_token", "refresh_token", "client_secret", "password", "subject_token"}
+
+// redactURL replaces the values of credential parameters in the query and
+// the fragment of u with [redacted].
+func redactURL(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	redact := func(raw string) (string, bool) {
+		vals, err := url.ParseQuery(raw)
+		if err != nil {
+			return raw, false
+		}
+		changed := false
+		for _, k := range credentialParams {
+			if vals.Has(k) {
+				vals.Set(k, "[redacted]")
+				changed = true
+			}
+		}
+		return strings.ReplaceAll(vals.Encode(), "%5Bredacted%5D", "[redacted]"), changed
+	}
+	if q, ok := redact(parsed.RawQuery); ok {
+		parsed.RawQuery = q
+	}
+	frag, fragChanged := redact(parsed.Fragment)
+	if !fragChanged {
+		return parsed.String()
+	}
+	parsed.Fragment, parsed.RawFragment = "", ""
+	return parsed.String() + "#" + frag
 }
 
 // limiter lets at most n events through per period, evenly spaced (the

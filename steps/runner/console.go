@@ -185,13 +185,21 @@ func (c *console) step(p *messages.Pickle, s *messages.PickleStep, status string
 	}
 }
 
-// outcome is the scenario's outcome as the console tells it (the report
-// has the full verdict, with partly passed scenarios).
+// outcome is the scenario's outcome as the console tells it, as the report
+// reads it: the first step that did not pass decides; a step that was not
+// applicable after a check (a Then step) passed makes it partly passed.
 func (ls *liveScenario) outcome() string {
-	for _, s := range ls.statuses {
+	checks := 0
+	for i, s := range ls.statuses {
 		switch s {
 		case "passed":
+			if i < len(ls.pickle.Steps) && ls.pickle.Steps[i].Type == messages.PickleStepType_OUTCOME {
+				checks++
+			}
 		case "skipped":
+			if checks > 0 {
+				return "part"
+			}
 			return "n/a"
 		default:
 			return "FAIL"
@@ -246,6 +254,9 @@ func (c *console) counted() string {
 	var parts []string
 	if n := c.counts["FAIL"]; n > 0 {
 		parts = append(parts, c.paint("FAIL", fmt.Sprintf("%d failed", n)))
+	}
+	if n := c.counts["part"]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d partly passed", n))
 	}
 	if n := c.counts["n/a"]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d not applicable", n))
@@ -308,7 +319,7 @@ func (c *console) paint(kind, s string) string {
 		code = "31"
 	case "pass":
 		code = "32"
-	case "n/a":
+	case "n/a", "part":
 		code = "33"
 	}
 	if code == "" {

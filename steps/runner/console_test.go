@@ -102,7 +102,7 @@ func TestConsolePrintsPeriodicLinesElsewhere(t *testing.T) {
 
 func TestConsolePrettyPrintsEveryScenario(t *testing.T) {
 	var out syncBuffer
-	c := newConsole(&out, FormatPretty, false, false, 2, time.Hour)
+	c := newConsole(&out, FormatPretty, false, false, 3, time.Hour)
 	c.TestRunStarted()
 	a, b := fakePickle("1", "first", 1), fakePickle("2", "second", 1)
 	for _, p := range []*messages.Pickle{a, b} {
@@ -110,8 +110,13 @@ func TestConsolePrettyPrintsEveryScenario(t *testing.T) {
 	}
 	c.Passed(a, a.Steps[0], nil)
 	c.Skipped(b, b.Steps[0], nil)
+	part := fakePickle("3", "third", 2)
+	part.Steps[0].Type = messages.PickleStepType_OUTCOME
+	c.Pickle(part)
+	c.Passed(part, part.Steps[0], nil)
+	c.Skipped(part, part.Steps[1], nil)
 	c.Summary()
-	if s := out.String(); !strings.Contains(s, "pass x.feature first\n") || !strings.Contains(s, "n/a  x.feature second\n") {
+	if s := out.String(); !strings.Contains(s, "pass x.feature first\n") || !strings.Contains(s, "n/a  x.feature second\n") || !strings.Contains(s, "part x.feature third\n") {
 		t.Errorf("output:\n%s", s)
 	}
 }

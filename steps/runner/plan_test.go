@@ -226,3 +226,18 @@ func TestParseFormats(t *testing.T) {
 		}
 	}
 }
+
+// Pages in reports never show a credential: codes and tokens in a
+// callback's query or fragment are redacted.
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://app.example.com/cb?code=abc123&state=s1":         "https://app.example.com/cb?code=[redacted]&state=s1",
+		"https://app.example.com/cb#access_token=tok&state=s1":    "https://app.example.com/cb#access_token=[redacted]&state=s1",
+		"http://127.0.0.1:8080/u/login?state=xyz":                 "http://127.0.0.1:8080/u/login?state=xyz",
+		"com.example.app://callback?error=access_denied&state=s2": "com.example.app://callback?error=access_denied&state=s2",
+	} {
+		if got := redactURL(in); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+}
