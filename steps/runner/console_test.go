@@ -327,3 +327,29 @@ func TestLimiterSpacesEvents(t *testing.T) {
 		t.Error("no rate means no limit")
 	}
 }
+
+// --rate spaces the run's new user sessions: scenarios that each
+// start a user agent, at one per 150ms, take 150ms per scenario after the first.
+func TestRateSpacesNewSessions(t *testing.T) {
+	var out bytes.Buffer
+	start := time.Now()
+	res, err := Run(context.Background(), Config{Driver: DriverHTTP, Tags: "@rule:C1 && @rule:K2,@rule:C5", Concurrency: 4, Output: &out,
+		Rate: Rate{N: 1, Per: 150 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(res.Report.Results); n < 3 {
+		t.Fatalf("%d scenarios ran, want at least 3", n)
+	}
+	if d := time.Since(start); d < time.Duration(len(res.Report.Results)-1)*150*time.Millisecond {
+		t.Errorf("%d scenarios at one new session per 150ms took only %s", len(res.Report.Results), d)
+	}
+}
+
+func TestDialectOfTheTarget(t *testing.T) {
+	for kind, want := range map[string]string{target.KindEmbedded: "auth0", target.KindAuth0: "auth0", target.KindURL: "auth0", target.KindGeneric: "none"} {
+		if got := dialectOf(&target.Profile{Kind: kind}); got != want {
+			t.Errorf("%s: %s, want %s", kind, got, want)
+		}
+	}
+}

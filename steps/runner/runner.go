@@ -78,7 +78,8 @@ type Config struct {
 	// CAPTCHAs. Zero: no limit.
 	Rate Rate
 	// Dialect is the target's vendor dialect, for the reports ("" is the
-	// kind's: auth0 for the mock and Auth0 tenants, none for others).
+	// profile's, else the kind's: auth0 for the mock and Auth0 tenants,
+	// none for others).
 	Dialect string
 	// CapturePages attaches every page the user agents showed (and, in the
 	// browser, a screenshot of it) to the steps. On by default when an
@@ -145,7 +146,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		info.Driver = DriverHTTP
 	}
 	if info.Dialect == "" {
-		info.Dialect = defaultDialect(cfg.Profile.Kind)
+		info.Dialect = dialectOf(cfg.Profile)
 	}
 	info.Host, _ = os.Hostname()
 
@@ -258,9 +259,15 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// defaultDialect is the dialect a target of the kind speaks.
-func defaultDialect(kind string) string {
-	switch kind {
+// dialectOf is the dialect the profile names (a profile that can name
+// one has TheDialect), else the one a target of its kind speaks.
+func dialectOf(p *target.Profile) string {
+	if d, ok := any(p).(interface{ TheDialect() string }); ok {
+		if v := d.TheDialect(); v != "" {
+			return v
+		}
+	}
+	switch p.Kind {
 	case target.KindEmbedded, target.KindURL, target.KindAuth0:
 		return "auth0"
 	}
