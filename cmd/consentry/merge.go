@@ -89,13 +89,7 @@ func mergeReports(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "consentry: %v\n", err)
 		return 2
 	}
-	var written []string
-	for _, o := range outs {
-		if o.Dest != "" {
-			written = append(written, o.Name+" "+o.Dest)
-		}
-	}
-	if len(written) > 0 {
+	if written := runner.Written(outs); len(written) > 0 {
 		fmt.Fprintf(stdout, "\nreports: %s\n", strings.Join(written, ", "))
 	}
 	if !merged.OK() {

@@ -250,7 +250,7 @@ func TestRunAttachesThePagesAndTheRun(t *testing.T) {
 	if json.Unmarshal(data, &cuke) != nil || len(cuke) == 0 {
 		t.Errorf("the cucumber report is not JSON: %.200s", data)
 	}
-	if !strings.Contains(strings.Join(res.Reports, ","), "html "+dir) {
+	if !strings.Contains(strings.Join(res.Reports, ","), "html "+filepath.Join(dir, "index.html")) {
 		t.Errorf("reports %v", res.Reports)
 	}
 }

@@ -96,3 +96,19 @@ func writeFile(dest string, console io.Writer, write func(io.Writer) error) erro
 	}
 	return f.Close()
 }
+
+// Written lists the reports of outs that went to files, as the console
+// names them: "junit out.xml", "html reports/index.html".
+func Written(outs []Output) []string {
+	var out []string
+	for _, o := range outs {
+		switch {
+		case o.Dest == "":
+		case o.Name == "html":
+			out = append(out, "html "+filepath.Join(o.Dest, report.HTMLFile))
+		default:
+			out = append(out, o.Name+" "+o.Dest)
+		}
+	}
+	return out
+}

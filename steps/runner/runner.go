@@ -251,11 +251,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := WriteReports(res.Report, outputs, data, report.JUnitOptions{}, report.HTMLOptions{}, cfg.Output); err != nil {
 		return res, err
 	}
-	for _, o := range outputs {
-		if o.Dest != "" {
-			res.Reports = append(res.Reports, o.Name+" "+o.Dest)
-		}
-	}
+	res.Reports = Written(outputs)
 	return res, nil
 }
 
