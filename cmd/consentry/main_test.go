@@ -182,3 +182,16 @@ func countLine(t *testing.T, out string) string {
 	t.Fatalf("no count line in:\n%s", out)
 	return ""
 }
+
+// With more shards than scenarios, the shards left empty succeed: the
+// merge of the others has the whole run.
+func TestAnEmptyShardIsNotAFailure(t *testing.T) {
+	var out bytes.Buffer
+	if code := run([]string{"run", "--driver", "http", "--tags", "@rule:K5", "--shard", "2/3"}, &out, io.Discard); code != 0 || !strings.Contains(out.String(), "shard 2/3 has no scenario: the tags select 1, for 3 shards") {
+		t.Errorf("exit %d:\n%s", code, out.String())
+	}
+	out.Reset()
+	if code := run([]string{"run", "--driver", "http", "--tags", "@no-such-tag", "--shard", "2/3"}, &out, io.Discard); code != 1 {
+		t.Errorf("tags that select nothing: exit %d:\n%s", code, out.String())
+	}
+}

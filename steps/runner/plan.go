@@ -54,6 +54,8 @@ type planned struct {
 type plan struct {
 	fsys      fs.FS
 	scenarios []planned
+	// selected is how many scenarios the tags selected, before the shard.
+	selected int
 }
 
 // makePlan selects the scenarios of fsys that match the tag expression,
@@ -115,7 +117,7 @@ func makePlan(fsys fs.FS, tags string, shard Shard) (*plan, error) {
 		}
 		keep = append(keep, sel)
 	}
-	out := &plan{}
+	out := &plan{selected: n}
 	for i, p := range all {
 		if keep[i] {
 			out.scenarios = append(out.scenarios, p)

@@ -98,8 +98,8 @@ type Result struct {
 	// Duration is how long the scenarios took.
 	Duration time.Duration
 	// Planned is how many scenarios (outline rows each counted) the tags
-	// and the shard selected.
-	Planned int
+	// and the shard selected; Selected how many the tags selected.
+	Planned, Selected int
 	// Leftovers are fixtures still on an embedded target after the run
 	// (every scenario must delete what it created); nil for other targets.
 	Leftovers []string
@@ -151,7 +151,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	info.Host, _ = os.Hostname()
 
 	if len(pl.scenarios) == 0 {
-		return &Result{Report: &report.Report{}, Target: cfg.Profile.Name}, nil
+		return &Result{Report: &report.Report{}, Target: cfg.Profile.Name, Selected: pl.selected}, nil
 	}
 	newDriver, closeDrivers, err := driverFactory(ctx, cfg)
 	if err != nil {
@@ -234,7 +234,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		},
 	}.Run()
 	con.Summary()
-	res := &Result{Target: tgt.Describe(), Status: status, Duration: time.Since(start), Planned: len(pl.scenarios)}
+	res := &Result{Target: tgt.Describe(), Status: status, Duration: time.Since(start), Planned: len(pl.scenarios), Selected: pl.selected}
 	if cfg.Profile.Kind == target.KindEmbedded && tgt.Mgmt != nil {
 		if res.Leftovers, err = leftovers(ctx, tgt); err != nil {
 			return res, err
