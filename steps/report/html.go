@@ -88,8 +88,8 @@ func (r *Report) WriteHTML(dir string, opts HTMLOptions) error {
 	ids := map[string]string{}
 	var scenarios []htmlScenario
 	for i, res := range ordered {
-		s := htmlScenario{Result: res, ID: fmt.Sprintf("s%d", i+1), Class: outcomeClass(res.Outcome),
-			Open: res.Outcome == Failed || res.Outcome == PartlyPassed}
+		s := htmlScenario{Result: res, ID: fmt.Sprintf("s%d", i+1), Class: resultClass(res),
+			Open: res.Outcome == Failed || res.Checks > 0}
 		ids[res.Key()] = s.ID
 		for _, id := range res.Rules {
 			if rule, ok := RuleByID(id); ok {
@@ -122,7 +122,7 @@ func (r *Report) WriteHTML(dir string, opts HTMLOptions) error {
 		hr := htmlRule{RuleSummary: sum, Class: ruleClass(sum)}
 		for _, res := range ordered {
 			if slices.Contains(res.Rules, sum.ID) {
-				hr.Scenarios = append(hr.Scenarios, htmlLink{ID: ids[res.Key()], Label: fmt.Sprintf("%s:%d", res.Feature, res.Line), Class: outcomeClass(res.Outcome)})
+				hr.Scenarios = append(hr.Scenarios, htmlLink{ID: ids[res.Key()], Label: fmt.Sprintf("%s:%d", res.Feature, res.Line), Class: resultClass(res)})
 			}
 		}
 		rules = append(rules, hr)
@@ -193,13 +193,13 @@ func inlineImage(a Attachment) template.URL {
 	return template.URL("data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(data))
 }
 
-func outcomeClass(o Outcome) string {
-	switch o {
-	case Failed:
+func resultClass(r Result) string {
+	switch {
+	case r.Outcome == Failed:
 		return "failed"
-	case PartlyPassed:
+	case r.Outcome == NotApplicable && r.Checks > 0:
 		return "partly"
-	case NotApplicable:
+	case r.Outcome == NotApplicable:
 		return "na"
 	}
 	return "passed"
@@ -221,9 +221,9 @@ func ruleClass(s RuleSummary) string {
 		return "unchecked"
 	case s.Failed > 0:
 		return "failed"
-	case s.Passed == 0 && s.PartlyPassed == 0:
+	case s.Passed == 0 && s.PartlyChecked == 0:
 		return "na"
-	case s.NotApplicable > 0 || s.PartlyPassed > 0:
+	case s.NotApplicable > 0:
 		return "partly"
 	}
 	return "passed"

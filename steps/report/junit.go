@@ -19,8 +19,9 @@ type JUnitOptions struct {
 // WriteJUnit writes the report as JUnit XML, one testsuite per feature.
 // The suites' names and properties carry the driver, target, dialect,
 // host and shard of the run; suites and test cases have timestamps. A
-// scenario that was not applicable (or passed only in part) is a skipped
-// testcase whose message is the reason; it is never reported as passed.
+// scenario that was not applicable is a skipped
+// testcase whose message is the reason (and the checks that passed before
+// the step that was not applicable); it is never reported as passed.
 // Test case names carry the rules the scenario checks and, for a row of a
 // scenario outline, its line, so every name is unique. A failure's text
 // quotes the rules the scenario checks; its system-out holds the page the
@@ -163,11 +164,11 @@ func (r *Report) WriteJUnit(w io.Writer, opts JUnitOptions) error {
 			s.Failures++
 			out.Failures++
 		case NotApplicable:
-			tc.Skipped = &result{Message: "not applicable: " + res.Reason}
-			s.Skipped++
-			out.Skipped++
-		case PartlyPassed:
-			tc.Skipped = &result{Message: "partly passed: " + res.Reason}
+			msg := "not applicable: "
+			if res.Checks > 0 {
+				msg = "not applicable after " + plural(res.Checks, "check") + " passed: "
+			}
+			tc.Skipped = &result{Message: msg + res.Reason}
 			s.Skipped++
 			out.Skipped++
 		}

@@ -51,10 +51,6 @@ const (
 	Passed        Outcome = "passed"
 	Failed        Outcome = "failed"
 	NotApplicable Outcome = "not applicable"
-	// PartlyPassed: every check before a step that was not applicable
-	// passed; the rest of the scenario did not run. It is not a pass of
-	// the whole scenario, and not a failure.
-	PartlyPassed Outcome = "partly passed"
 )
 
 // RunInfo says who ran a scenario and when.
@@ -92,8 +88,13 @@ type Result struct {
 	Tags    []string
 	Outcome Outcome
 	// Reason says why a scenario failed (the first failing step and its
-	// error), was not applicable, or passed only in part.
+	// error) or was not applicable (for one that checked something first:
+	// which steps passed and which step was not applicable).
 	Reason string
+	// Checks counts the checks (Then steps) that passed before the step
+	// that was not applicable: a scenario that is not applicable after
+	// checks passed did not hide them.
+	Checks int
 	// Dialect lists the dialect mismatches the steps reported
 	// ("auth0: ..."): the rule held, a vendor's detail differed.
 	Dialect []string
@@ -149,7 +150,10 @@ func (a Attachment) Page() (PageInfo, bool) {
 // RuleSummary counts the scenarios of one rule.
 type RuleSummary struct {
 	Rule
-	Checked, Passed, Failed, NotApplicable, PartlyPassed int
+	Checked, Passed, Failed, NotApplicable int
+	// PartlyChecked counts the scenarios of NotApplicable whose checks
+	// before the step that was not applicable passed.
+	PartlyChecked int
 	// DialectMismatches counts the scenarios of the rule that passed with
 	// a dialect mismatch.
 	DialectMismatches int
@@ -232,7 +236,7 @@ func FromCucumber(r io.Reader) (*Report, error) {
 				res.Duration += st.Duration
 				res.Steps = append(res.Steps, st)
 			}
-			res.Outcome, res.Reason = verdict(res.Steps)
+			res.Outcome, res.Reason, res.Checks = verdict(res.Steps)
 			rep.Results = append(rep.Results, res)
 		}
 	}
@@ -241,13 +245,15 @@ func FromCucumber(r io.Reader) (*Report, error) {
 
 // verdict reads a scenario's outcome from its steps. The first step that
 // did not pass decides: a failure (failed, undefined, pending, ambiguous)
-// fails the scenario; a skipped step makes it not applicable, or partly
-// passed when a check (a Then step, or an And/But after one) passed before.
-func verdict(steps []Step) (Outcome, string) {
+// fails the scenario; a skipped step makes it not applicable. When checks
+// (Then steps, or And/But after one) passed before that step, the reason
+// says how many steps passed and which one was not applicable, and checks
+// counts them.
+func verdict(steps []Step) (outcome Outcome, reason string, checks int) {
 	if len(steps) == 0 {
-		return Failed, "the scenario has no steps"
+		return Failed, "the scenario has no steps", 0
 	}
-	checks, main := 0, ""
+	main := ""
 	for i, s := range steps {
 		kw := strings.TrimSpace(s.Keyword)
 		if kw != "And" && kw != "But" && kw != "*" {
@@ -266,19 +272,26 @@ func verdict(steps []Step) (Outcome, string) {
 				}
 			}
 			if checks == 0 {
-				return NotApplicable, reason
+				return NotApplicable, reason, 0
 			}
-			return PartlyPassed, fmt.Sprintf("%d of %d steps passed (%d checks); not applicable from step %d, %s%s: %s",
-				i, len(steps), checks, i+1, s.Keyword, s.Name, reason)
+			return NotApplicable, fmt.Sprintf("%d of %d steps passed (%s); not applicable from step %d, %s%s: %s",
+				i, len(steps), plural(checks, "check"), i+1, s.Keyword, s.Name, reason), checks
 		default: // failed, undefined, pending, ambiguous
 			reason := fmt.Sprintf("%s%s: %s", s.Keyword, s.Name, s.Status)
 			if s.Error != "" {
 				reason += ": " + s.Error
 			}
-			return Failed, reason
+			return Failed, reason, 0
 		}
 	}
-	return Passed, ""
+	return Passed, "", 0
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // undouble returns a step error once. godog joins the error an After step
@@ -391,8 +404,9 @@ func (r *Report) Rules() []RuleSummary {
 				s.Failed++
 			case NotApplicable:
 				s.NotApplicable++
-			case PartlyPassed:
-				s.PartlyPassed++
+				if res.Checks > 0 {
+					s.PartlyChecked++
+				}
 			}
 			if len(res.Dialect) > 0 && res.Outcome != Failed {
 				s.DialectMismatches++
@@ -413,11 +427,11 @@ func (s RuleSummary) Status() string {
 		return "NOT CHECKED"
 	case s.Failed > 0:
 		return "FAIL"
-	case s.Passed == 0 && s.PartlyPassed == 0:
+	case s.Passed == 0 && s.PartlyChecked == 0:
 		return "N/A"
 	case s.Passed == 0:
-		st = "partly checked"
-	case s.NotApplicable > 0 || s.PartlyPassed > 0:
+		st = "N/A (partly checked)"
+	case s.NotApplicable > 0:
 		st = "pass (partly n/a)"
 	default:
 		st = "pass"
@@ -428,13 +442,35 @@ func (s RuleSummary) Status() string {
 	return st
 }
 
-// Ordered returns the results failures first, then partly passed, not
-// applicable, and passed, each in run order.
+// Ordered returns the results failures first, then those not applicable
+// after checks passed, the other not applicable ones, and the passed ones,
+// each in run order.
 func (r *Report) Ordered() []Result {
-	rank := map[Outcome]int{Failed: 0, PartlyPassed: 1, NotApplicable: 2, Passed: 3}
+	rank := func(x Result) int {
+		switch {
+		case x.Outcome == Failed:
+			return 0
+		case x.Outcome == NotApplicable && x.Checks > 0:
+			return 1
+		case x.Outcome == NotApplicable:
+			return 2
+		}
+		return 3
+	}
 	out := slices.Clone(r.Results)
-	slices.SortStableFunc(out, func(a, b Result) int { return rank[a.Outcome] - rank[b.Outcome] })
+	slices.SortStableFunc(out, func(a, b Result) int { return rank(a) - rank(b) })
 	return out
+}
+
+// PartlyChecked counts the scenarios not applicable after checks passed.
+func (r *Report) PartlyChecked() int {
+	n := 0
+	for _, res := range r.Results {
+		if res.Outcome == NotApplicable && res.Checks > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // DialectNote is how reports word a dialect mismatch: "core rule holds;

@@ -29,8 +29,8 @@ func (r *Report) WriteSummary(w io.Writer) error {
 			continue
 		}
 		na := fmt.Sprint(s.NotApplicable)
-		if s.PartlyPassed > 0 {
-			na += fmt.Sprintf(" (+%d partly)", s.PartlyPassed)
+		if s.PartlyChecked > 0 {
+			na += fmt.Sprintf(" (%d partly checked)", s.PartlyChecked)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\n", s.ID, s.Checked, s.Passed, s.Failed, na, s.Status(), s.Title)
 	}
@@ -44,7 +44,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		fmt.Fprintf(w, "no scenario yet: %s\n", strings.Join(pending, " "))
 	}
 	fmt.Fprintf(w, "\n%s\n", r.CountLine())
-	r.section(w, Failed, "failed")
+	r.section(w, "failed", func(x Result) bool { return x.Outcome == Failed })
 	if failed := r.failedRules(); len(failed) > 0 {
 		fmt.Fprintln(w, "\nrules that failed:")
 		for _, rule := range failed {
@@ -54,7 +54,9 @@ func (r *Report) WriteSummary(w io.Writer) error {
 			}
 		}
 	}
-	r.section(w, PartlyPassed, "partly passed (the steps before one that was not applicable passed)")
+	r.section(w, "not applicable after checks passed (the verdict of the steps before)", func(x Result) bool {
+		return x.Outcome == NotApplicable && x.Checks > 0
+	})
 	first := true
 	for _, res := range r.Results {
 		if len(res.Dialect) == 0 || res.Outcome == Failed {
@@ -69,27 +71,28 @@ func (r *Report) WriteSummary(w io.Writer) error {
 			fmt.Fprintf(w, "      %s\n", DialectNote(d))
 		}
 	}
-	r.section(w, NotApplicable, "not applicable")
+	r.section(w, "not applicable", func(x Result) bool { return x.Outcome == NotApplicable && x.Checks == 0 })
 	return nil
 }
 
 // CountLine is the one line of counts: "scenarios: N passed, N failed, N
-// not applicable" (and partly passed, dialect differences when there are).
+// not applicable" (and how many of those were partly checked, and dialect
+// differences, when there are any).
 func (r *Report) CountLine() string {
 	line := fmt.Sprintf("scenarios: %d passed, %d failed, %d not applicable", r.Count(Passed), r.Count(Failed), r.Count(NotApplicable))
-	if n := r.Count(PartlyPassed); n > 0 {
-		line += fmt.Sprintf(", %d partly passed", n)
+	if n := r.PartlyChecked(); n > 0 {
+		line += fmt.Sprintf(" (%d after checks passed)", n)
 	}
 	if n := r.DialectMismatches(); n > 0 {
-		line += fmt.Sprintf(" (%d with dialect differences)", n)
+		line += fmt.Sprintf("; %d with dialect differences", n)
 	}
 	return line
 }
 
-func (r *Report) section(w io.Writer, o Outcome, title string) {
+func (r *Report) section(w io.Writer, title string, in func(Result) bool) {
 	first := true
 	for _, res := range r.Results {
-		if res.Outcome != o {
+		if !in(res) {
 			continue
 		}
 		if first {

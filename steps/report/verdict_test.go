@@ -87,10 +87,10 @@ func runInfo(shard string, started time.Time) cukeEmb {
 }
 
 // A scenario whose later step was not applicable after checks passed
-// reports what passed and which step was not applicable, apart from both
-// passed and not applicable; a scenario not applicable before any check
-// is not applicable.
-func TestNotApplicableAfterPassedChecksIsPartlyPassed(t *testing.T) {
+// stays not applicable (it never counts as passed) but reports what
+// passed and which step was not applicable, and is listed apart; a
+// scenario not applicable before any check is plainly not applicable.
+func TestNotApplicableAfterPassedChecksReportsTheChecks(t *testing.T) {
 	na := emb(NotApplicableMediaType, []byte("not applicable: target \"acme\" lacks the capability management"))
 	rep := fromCuke(t, cukeFeatT{URI: "c.feature", Name: "C", Elements: []cukeElemT{
 		scenario("grant then no page", 5, "C2",
@@ -104,28 +104,39 @@ func TestNotApplicableAfterPassedChecksIsPartlyPassed(t *testing.T) {
 			step("Then", "x", "skipped")),
 	}})
 	partly, whole := rep.Results[0], rep.Results[1]
-	if partly.Outcome != PartlyPassed {
-		t.Fatalf("outcome %s, want partly passed (%s)", partly.Outcome, partly.Reason)
+	if partly.Outcome != NotApplicable || partly.Checks != 1 {
+		t.Fatalf("outcome %s with %d checks, want not applicable after 1 check (%s)", partly.Outcome, partly.Checks, partly.Reason)
 	}
-	for _, want := range []string{"3 of 5 steps passed", "not applicable from step 4", "the user has a grant for the application", "capability management"} {
+	for _, want := range []string{"3 of 5 steps passed (1 check)", "not applicable from step 4", "the user has a grant for the application", "capability management"} {
 		if !strings.Contains(partly.Reason, want) {
 			t.Errorf("reason %q lacks %q", partly.Reason, want)
 		}
 	}
-	if whole.Outcome != NotApplicable {
-		t.Errorf("a scenario not applicable at its first step: %s", whole.Outcome)
+	if whole.Outcome != NotApplicable || whole.Checks != 0 || whole.Reason != `target "acme" lacks the capability management` {
+		t.Errorf("a scenario not applicable at its first step: %s, %d checks, %q", whole.Outcome, whole.Checks, whole.Reason)
 	}
 	c2 := rep.Rules()[ruleIndex("C2")]
-	if c2.PartlyPassed != 1 || c2.NotApplicable != 1 || c2.Passed != 0 || c2.Status() != "partly checked" {
+	if c2.PartlyChecked != 1 || c2.NotApplicable != 2 || c2.Passed != 0 || c2.Status() != "N/A (partly checked)" {
 		t.Errorf("C2 %+v status %q", c2, c2.Status())
 	}
 	if !rep.OK() {
-		t.Error("a partly passed scenario is not a failure")
+		t.Error("a scenario not applicable after passed checks is not a failure")
 	}
 	var sum strings.Builder
 	_ = rep.WriteSummary(&sum)
-	if !strings.Contains(sum.String(), "1 partly passed") || !strings.Contains(sum.String(), "partly passed (the steps before one that was not applicable passed):\n  c.feature:5 grant then no page") {
-		t.Errorf("summary:\n%s", sum.String())
+	s := sum.String()
+	if !strings.Contains(s, "scenarios: 0 passed, 0 failed, 2 not applicable (1 after checks passed)") ||
+		!strings.Contains(s, "not applicable after checks passed (the verdict of the steps before):\n  c.feature:5 grant then no page [C2]\n      3 of 5 steps passed") ||
+		!strings.Contains(s, "\nnot applicable:\n  c.feature:15 needs management first") {
+		t.Errorf("summary:\n%s", s)
+	}
+	var x strings.Builder
+	_ = rep.WriteJUnit(&x, JUnitOptions{})
+	if !strings.Contains(x.String(), `<skipped message="not applicable after 1 check passed: 3 of 5 steps passed`) {
+		t.Errorf("JUnit:\n%s", x.String())
+	}
+	if o := rep.Ordered(); o[0].Name != "grant then no page" {
+		t.Errorf("order %v", o)
 	}
 }
 
@@ -165,7 +176,7 @@ func TestDialectMismatchIsReportedApartFromFailures(t *testing.T) {
 	if d2 := rep.Rules()[ruleIndex("D2")]; d2.Status() != "pass, dialect differs" || d2.Failed != 0 {
 		t.Errorf("D2 %+v %q", d2, d2.Status())
 	}
-	if !strings.Contains(s, "(1 with dialect differences)") {
+	if !strings.Contains(s, "; 1 with dialect differences") {
 		t.Errorf("count line:\n%s", s)
 	}
 	var x strings.Builder
@@ -187,7 +198,7 @@ func TestSummaryPrintsEachFailureOnce(t *testing.T) {
 		scenario("decline", 3, "D1 D3", step("When", "the user declines", "failed"), step("Then", "y", "skipped")),
 	}})
 	rep.Results[0].Steps[0].Error = msg
-	rep.Results[0].Outcome, rep.Results[0].Reason = verdict(rep.Results[0].Steps)
+	rep.Results[0].Outcome, rep.Results[0].Reason, _ = verdict(rep.Results[0].Steps)
 	var sum strings.Builder
 	_ = rep.WriteSummary(&sum)
 	if n := strings.Count(sum.String(), msg); n != 1 {

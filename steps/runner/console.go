@@ -186,8 +186,8 @@ func (c *console) step(p *messages.Pickle, s *messages.PickleStep, status string
 }
 
 // outcome is the scenario's outcome as the console tells it, as the report
-// reads it: the first step that did not pass decides; a step that was not
-// applicable after a check (a Then step) passed makes it partly passed.
+// reads it: the first step that did not pass decides; "part" is not
+// applicable after a check (a Then step) passed.
 func (ls *liveScenario) outcome() string {
 	checks := 0
 	for i, s := range ls.statuses {
@@ -219,6 +219,8 @@ func (c *console) finish(ls *liveScenario) {
 	where := fmt.Sprintf("%s %s", c.location(ls.pickle), ls.pickle.Name)
 	line := ""
 	switch {
+	case c.mode == FormatPretty && out == "part":
+		line = fmt.Sprintf("%s %s (not applicable after checks passed)", c.paint(out, "n/a "), where)
 	case c.mode == FormatPretty:
 		line = fmt.Sprintf("%s %s", c.paint(out, fmt.Sprintf("%-4s", out)), where)
 	case out == "FAIL":
@@ -255,10 +257,7 @@ func (c *console) counted() string {
 	if n := c.counts["FAIL"]; n > 0 {
 		parts = append(parts, c.paint("FAIL", fmt.Sprintf("%d failed", n)))
 	}
-	if n := c.counts["part"]; n > 0 {
-		parts = append(parts, fmt.Sprintf("%d partly passed", n))
-	}
-	if n := c.counts["n/a"]; n > 0 {
+	if n := c.counts["n/a"] + c.counts["part"]; n > 0 {
 		parts = append(parts, fmt.Sprintf("%d not applicable", n))
 	}
 	if len(parts) > 0 {
