@@ -73,14 +73,41 @@ func newConsole(w io.Writer, mode string, tty, color bool, total int, every time
 		live: map[string]*liveScenario{}, lines: map[string]int{}, counts: map[string]int{}, stop: make(chan struct{})}
 }
 
-var consoleSeq atomic.Int64
+// consoleFormatName is the godog format of every run's console. godog's
+// registry of formats is global and unlocked, so it is registered once;
+// the format finds the run's console by the suite name godog hands it
+// (one per run, see register).
+const consoleFormatName = "consentry-console"
 
-// register makes the console a godog format and returns its name. The
-// name is new for every run, so runs in one process never share one.
-func (c *console) register() string {
-	name := fmt.Sprintf("consentry-console-%d", consoleSeq.Add(1))
-	godog.Format(name, "consentry's console output", func(string, io.Writer) formatters.Formatter { return c })
-	return name
+var (
+	registerOnce sync.Once
+	consolesMu   sync.Mutex
+	consoles     = map[string]*console{}
+	consoleSeq   atomic.Int64
+)
+
+// register makes the console the one of a new suite name and returns the
+// name, for godog.TestSuite; unregister forgets it after the run.
+func (c *console) register() (suiteName string, unregister func()) {
+	registerOnce.Do(func() {
+		godog.Format(consoleFormatName, "consentry's console output", func(suite string, _ io.Writer) formatters.Formatter {
+			consolesMu.Lock()
+			defer consolesMu.Unlock()
+			if c, ok := consoles[suite]; ok {
+				return c
+			}
+			return newConsole(io.Discard, FormatProgress, false, false, 0, 0)
+		})
+	})
+	suiteName = fmt.Sprintf("consentry-%d", consoleSeq.Add(1))
+	consolesMu.Lock()
+	consoles[suiteName] = c
+	consolesMu.Unlock()
+	return suiteName, func() {
+		consolesMu.Lock()
+		delete(consoles, suiteName)
+		consolesMu.Unlock()
+	}
 }
 
 func (c *console) TestRunStarted() {

@@ -217,12 +217,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 
+	suiteName, unregister := con.register()
+	defer unregister()
 	start := time.Now()
 	status := godog.TestSuite{
-		Name:                "consentry",
+		Name:                suiteName,
 		ScenarioInitializer: initialize,
 		Options: &godog.Options{
-			Format:         con.register() + ",cucumber:" + cucumber,
+			Format:         consoleFormatName + ",cucumber:" + cucumber,
 			Paths:          []string{"."},
 			FS:             pl.fsys,
 			Concurrency:    cfg.Concurrency,
