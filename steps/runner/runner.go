@@ -1,7 +1,9 @@
-// Package runner runs the conformance suite once: it starts the target,
-// prepares the user agents, runs the embedded features with godog and reads
-// the outcome back as a rule report. The consentry command and the Go tests
-// both run the suite through it.
+// Package runner runs the conformance suite once: it checks the tags and
+// formats, selects the scenarios (tags, shard), starts the target, prepares
+// the user agents, runs the features with godog behind consentry's own
+// console output, and reads the outcome back as a rule report, written in
+// the formats asked for. The consentry command and the Go tests both run
+// the suite through it.
 package runner
 
 import (
@@ -128,7 +130,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := ValidateTags(cfg.Tags); err != nil {
 		return nil, err
 	}
-	consoleFormat, outputs, err := ParseFormats(cfg.Format)
+	consoleMode, outputs, err := ParseFormats(cfg.Format)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +198,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		tty = *cfg.Terminal
 	}
 	_, noColor := os.LookupEnv("NO_COLOR")
-	con := newConsole(cfg.Output, consoleFormat, tty, tty && !cfg.NoColors && !noColor, len(pl.scenarios), cfg.ProgressEvery)
+	con := newConsole(cfg.Output, consoleMode, tty, tty && !cfg.NoColors && !noColor, len(pl.scenarios), cfg.ProgressEvery)
 
 	initialize := func(sc *godog.ScenarioContext) {
 		suite.InitializeScenario(sc)
