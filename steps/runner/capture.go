@@ -15,14 +15,18 @@ import (
 	"github.com/consentry/consentry/steps/report"
 )
 
-// recorder follows one scenario's user agents: after every step, each new
-// page one of them shows is attached to the step (report.PageMediaType)
+// recorder follows one scenario's user agents: each new page one of them
+// shows is attached to the step that reached it (report.PageMediaType)
 // with, in the browser, a screenshot, so reports show every page the
-// scenario saw. The drivers are found as the suite makes them (the
-// runner's driver factory registers them with the recorder in the
-// scenario's context); they are never wrapped, so the steps see the
-// drivers' own types.
+// scenario saw. A user agent that can tell each page it settles on
+// (pageObserver: the browser) is heard page by page, so the pages a step
+// passes through are there too; of the others, the page each step ends
+// on. The drivers are found as the suite makes them (the runner's driver
+// factory registers them with the recorder in the scenario's context);
+// they are never wrapped, so the steps see the drivers' own types.
 type recorder struct {
+	// screenshots: pages are recorded (CapturePages), with screenshots in
+	// the user agents that take them.
 	screenshots bool
 	scrub       func(string) string
 	mu          sync.Mutex
@@ -30,8 +34,16 @@ type recorder struct {
 }
 
 type agent struct {
-	d    driver.Driver
-	last string // the last page attached
+	d       driver.Driver
+	n       int    // 1 for the scenario's first user agent
+	last    string // the last page recorded
+	pending []godog.Attachment
+}
+
+// pageObserver is a user agent that calls f with every page it settles
+// on, while the page is shown (the browser driver).
+type pageObserver interface {
+	ObservePages(f func(driver.Page))
 }
 
 type recorderKey struct{}
@@ -43,44 +55,59 @@ func recorderFrom(ctx context.Context) *recorder {
 
 func (r *recorder) add(d driver.Driver) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.agents = append(r.agents, &agent{d: d})
+	a := &agent{d: d, n: len(r.agents) + 1}
+	r.agents = append(r.agents, a)
+	r.mu.Unlock()
+	if o, ok := d.(pageObserver); ok && r.screenshots {
+		o.ObservePages(func(p driver.Page) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			r.record(context.Background(), a, p)
+		})
+	}
 }
 
-// attachPages attaches each user agent's page when it differs from the
-// last one attached for it.
+// attachPages attaches the pages the user agents showed during the step:
+// those they told of, then each one's current page when it differs from
+// the last one recorded for it.
 func (r *recorder) attachPages(ctx context.Context) context.Context {
 	r.mu.Lock()
-	agents := append([]*agent(nil), r.agents...)
-	r.mu.Unlock()
-	for i, a := range agents {
-		p := a.d.Current()
-		if p.Kind == "" && p.URL == "" {
-			continue
-		}
-		key := fmt.Sprintf("%s|%s|%d|%s|%s", p.Kind, p.URL, p.Status, p.Title, p.Text)
-		if key == a.last {
-			continue
-		}
-		a.last = key
-		info := report.PageInfo{Kind: string(p.Kind), URL: r.scrub(redactURL(p.URL)), Status: p.Status, Title: r.scrub(p.Title), Text: r.scrub(p.Text), Agent: i + 1}
-		if p.Kind == driver.KindCallback {
-			info.Text = ""
-		}
-		data, _ := json.Marshal(info)
-		name := fmt.Sprintf("page-%s.json", p.Kind)
-		ctx = godog.Attach(ctx, godog.Attachment{FileName: name, MediaType: report.PageMediaType, Body: data})
-		// A callback is captured, never loaded: there is nothing to see.
-		if r.screenshots && p.Kind != driver.KindCallback {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			png, err := a.d.Screenshot(sctx)
-			cancel()
-			if err == nil && len(png) > 0 {
-				ctx = godog.Attach(ctx, godog.Attachment{FileName: strings.TrimSuffix(name, ".json") + ".png", MediaType: "image/png", Body: png})
-			}
-		}
+	defer r.mu.Unlock()
+	for _, a := range r.agents {
+		r.record(ctx, a, a.d.Current())
+		ctx = godog.Attach(ctx, a.pending...)
+		a.pending = nil
 	}
 	return ctx
+}
+
+// record keeps p (and its screenshot) for the step's attachments unless
+// it is the page recorded last for the agent. r.mu is held.
+func (r *recorder) record(ctx context.Context, a *agent, p driver.Page) {
+	if (p.Kind == "" && p.URL == "") || p.URL == "about:blank" || p.URL == "" && p.Kind == driver.KindOther {
+		return // a user agent that has shown nothing yet
+	}
+	key := fmt.Sprintf("%s|%s|%d|%s|%s", p.Kind, p.URL, p.Status, p.Title, p.Text)
+	if key == a.last {
+		return
+	}
+	a.last = key
+	info := report.PageInfo{Kind: string(p.Kind), URL: r.scrub(redactURL(p.URL)), Status: p.Status, Title: r.scrub(p.Title), Text: r.scrub(p.Text), Agent: a.n}
+	if p.Kind == driver.KindCallback {
+		info.Text = ""
+	}
+	data, _ := json.Marshal(info)
+	name := fmt.Sprintf("page-%s.json", p.Kind)
+	a.pending = append(a.pending, godog.Attachment{FileName: name, MediaType: report.PageMediaType, Body: data})
+	// A callback is captured, never loaded: there is nothing to see.
+	if r.screenshots && p.Kind != driver.KindCallback {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		png, err := a.d.Screenshot(sctx)
+		cancel()
+		if err == nil && len(png) > 0 {
+			a.pending = append(a.pending, godog.Attachment{FileName: strings.TrimSuffix(name, ".json") + ".png", MediaType: "image/png", Body: png})
+		}
+	}
 }
 
 // credentialParams are the parameters of a callback (or any URL) whose

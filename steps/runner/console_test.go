@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -261,7 +262,9 @@ const consentFeature = `Feature: consent page screenshots
     Given an API "Posts" with the scopes "read:posts write:posts" that does not allow skipping consent
     And a strict third-party application
     And a user
-    When the application asks for "read:posts write:posts"
+    And the user has granted "read:posts" to the application
+    When the user opens a new browser
+    And the application asks for "read:posts write:posts"
     And the user logs in
     Then the consent page is shown
     When the user accepts consent
@@ -289,19 +292,23 @@ func TestBrowserRunScreenshotsEveryPage(t *testing.T) {
 	for _, s := range res.Report.Results[0].Steps {
 		for _, a := range s.Attachments {
 			if p, ok := a.Page(); ok {
-				last = p.Kind
+				last = fmt.Sprintf("%s/%d", p.Kind, p.Agent)
 			}
 			if a.MediaType == "image/png" && len(a.Data) > 1000 {
-				shots = append(shots, last)
+				shots = append(shots, strings.TrimPrefix(s.Name, "the user ")+": "+last)
 			}
 		}
 	}
-	if strings.Join(shots, ",") != "login,consent" {
-		t.Errorf("screenshots of %v, want login,consent", shots)
+	// The grant step passes through a login and a consent page of the
+	// first browser; the second browser shows its own.
+	want := []string{`has granted "read:posts" to the application: login/1`, `has granted "read:posts" to the application: consent/1`,
+		`the application asks for "read:posts write:posts": login/2`, "logs in: consent/2"}
+	if strings.Join(shots, "\n") != strings.Join(want, "\n") {
+		t.Errorf("screenshots:\n%s\nwant:\n%s", strings.Join(shots, "\n"), strings.Join(want, "\n"))
 	}
 	html, _ := os.ReadFile(filepath.Join(dir, report.HTMLFile))
-	if n := strings.Count(string(html), `<img class="shot"`); n != 2 {
-		t.Errorf("the HTML report has %d screenshots, want 2", n)
+	if n := strings.Count(string(html), `<img class="shot"`); n != 4 {
+		t.Errorf("the HTML report has %d screenshots, want 4", n)
 	}
 }
 
