@@ -93,6 +93,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 	}
 	type facts struct {
 		Title, FirstClass, FirstTitle, D1Class, D1Text, Note, StepErr string
+		ShownAfterHiding                                              int
 		Shots                                                         []int
 		Steps                                                         int
 		Resources                                                     []string
@@ -111,12 +112,19 @@ func TestHTMLReportInChromium(t *testing.T) {
 			Shots: Array.from(document.querySelectorAll("details.scenario.failed img.shot")).map(i => i.complete ? i.naturalWidth : -1),
 			Note: q("details.scenario.passed .note.dialect").textContent,
 			Resources: performance.getEntriesByType("resource").map(e => e.name),
+			ShownAfterHiding: (() => {
+				q("#hide-passed").click();
+				return Array.from(document.querySelectorAll("details.scenario")).filter(d => d.offsetParent !== null).length;
+			})(),
 		};
 	})()`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	title, firstClass, firstTitle, d1Class, d1Text, note, stepErr, shots, steps := f.Title, f.FirstClass, f.FirstTitle, f.D1Class, f.D1Text, f.Note, f.StepErr, f.Shots, f.Steps
+	if f.ShownAfterHiding != 1 {
+		t.Errorf("hiding the passed scenarios leaves %d shown, want the failed one", f.ShownAfterHiding)
+	}
 	if title != "consentry conformance report" {
 		t.Errorf("title %q", title)
 	}
