@@ -49,6 +49,7 @@ type Driver struct {
 	// lastRedirect is the last 3xx Location seen, for error messages: an
 	// unwatched custom-scheme redirect otherwise leaves no trace.
 	lastRedirect string
+	observe      func(driver.Page) // see ObservePages
 
 	closeOnce sync.Once
 	closeErr  error
@@ -225,7 +226,11 @@ func (d *Driver) Current() driver.Page {
 func (d *Driver) setCurrent(p driver.Page) {
 	d.mu.Lock()
 	d.cur = p
+	observe := d.observe
 	d.mu.Unlock()
+	if observe != nil {
+		observe(p)
+	}
 }
 
 // Open navigates to authorizeURL and waits for an IdP page or a callback.
