@@ -44,6 +44,12 @@ func apply(ctx context.Context, f *File, store tenant.Store, cost int) error {
 			return fail(itemLabel("clients", i, c.Name), "", err)
 		}
 	}
+	for i, c := range f.Connections {
+		n := *c // the store writes an assigned id back
+		if err := store.CreateConnection(ctx, &n); err != nil {
+			return fail(itemLabel("connections", i, c.Name), "", err)
+		}
+	}
 	now := time.Now().UTC().Truncate(time.Second)
 	for i, u := range f.Users {
 		n := u.User

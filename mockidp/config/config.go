@@ -1,5 +1,6 @@
 // Package config reads the tenant file: a YAML description of one tenant
-// (settings, clients, APIs, users, client grants and user grants) that the
+// (settings, clients, APIs, connections, users, client grants and user
+// grants) that the
 // mock IdP loads into a tenant.Store at start-up.
 //
 // Field names are exactly the JSON names of the tenant types, which are
@@ -32,8 +33,13 @@ type File struct {
 	Settings tenant.Settings
 	// APIs have their ID set only when the file gives one; the store
 	// assigns the others.
-	APIs         []*tenant.API
-	Clients      []*tenant.Client
+	APIs    []*tenant.API
+	Clients []*tenant.Client
+	// Connections are the file's connections; a file without a
+	// connections section gets Auth0's default database connection and
+	// one for every other connection name its users give, each enabled
+	// for every client of the file (see implicitConnections).
+	Connections  []*tenant.Connection
 	Users        []*User
 	ClientGrants []*tenant.ClientGrant
 	// Grants are user grants; UserID is resolved from the file's "user"

@@ -112,6 +112,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err := bootstrapSettings(ctx, opts.Store); err != nil {
 		return nil, err
 	}
+	// A tenant with no connection gets Auth0's default database connection.
+	if _, err := tenant.EnsureDefaultConnection(ctx, opts.Store); err != nil {
+		return nil, fmt.Errorf("server: create the default connection: %w", err)
+	}
 	sessions := opts.Sessions
 	if sessions == nil {
 		sessions = session.NewMemory(opts.Now, opts.SessionLimits)

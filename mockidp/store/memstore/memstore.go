@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ type Store struct {
 	users        []*tenant.User
 	clientGrants []*tenant.ClientGrant
 	userGrants   []*tenant.UserGrant
+	connections  []*tenant.Connection
 	settings     tenant.Settings
 	refresh      map[string]*tenant.RefreshToken
 	keys         []tenant.SigningKey
@@ -39,6 +41,16 @@ func cloneClient(c *tenant.Client) *tenant.Client {
 	n.Callbacks = slices.Clone(c.Callbacks)
 	n.AllowedLogoutURLs = slices.Clone(c.AllowedLogoutURLs)
 	n.GrantTypes = slices.Clone(c.GrantTypes)
+	n.AllowedOrigins = slices.Clone(c.AllowedOrigins)
+	n.WebOrigins = slices.Clone(c.WebOrigins)
+	n.AllowedClients = slices.Clone(c.AllowedClients)
+	n.ClientAliases = slices.Clone(c.ClientAliases)
+	n.ClientMetadata = maps.Clone(c.ClientMetadata)
+	n.SSO = clonePtr(c.SSO)
+	n.SSODisabled = clonePtr(c.SSODisabled)
+	n.CustomLoginPageOn = clonePtr(c.CustomLoginPageOn)
+	n.RefreshToken = clonePtr(c.RefreshToken)
+	n.JWTConfiguration = clonePtr(c.JWTConfiguration)
 	if c.SkipNonVerifiableCallbackURIConfirmationPrompt != nil {
 		v := *c.SkipNonVerifiableCallbackURIConfirmationPrompt
 		n.SkipNonVerifiableCallbackURIConfirmationPrompt = &v
@@ -141,6 +153,7 @@ func (s *Store) DeleteClient(_ context.Context, id string) error {
 	s.clients = slices.Delete(s.clients, i, i+1)
 	s.clientGrants = slices.DeleteFunc(s.clientGrants, func(g *tenant.ClientGrant) bool { return g.ClientID == id })
 	s.userGrants = slices.DeleteFunc(s.userGrants, func(g *tenant.UserGrant) bool { return g.ClientID == id })
+	s.disableClientOnConnections(id)
 	for k, t := range s.refresh {
 		if t.ClientID == id {
 			delete(s.refresh, k)
@@ -433,13 +446,18 @@ func (s *Store) DeleteUserGrant(_ context.Context, id string) error {
 func (s *Store) GetSettings(context.Context) (tenant.Settings, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.settings, nil
+	return cloneSettings(s.settings), nil
+}
+
+func cloneSettings(st tenant.Settings) tenant.Settings {
+	st.Flags.EnableClientConnections = clonePtr(st.Flags.EnableClientConnections)
+	return st
 }
 
 func (s *Store) UpdateSettings(_ context.Context, st tenant.Settings) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.settings = st
+	s.settings = cloneSettings(st)
 	return nil
 }
 
