@@ -9,41 +9,41 @@ Feature: max_age asks for a recent login
 
   @rule:A6 @exclusive @clock
   Scenario: a login older than max_age shows the login page again
-    Given an API "Notes" with the scopes "read:notes" that allows skipping consent for first-party applications
+    Given an API "Posts" with the scopes "read:posts" that allows skipping consent for first-party applications
     And a first-party regular web application
     And a user
     And the user has a session at the identity provider
     When 5 seconds pass
-    And the application asks for "read:notes" with max_age=2
+    And the application asks for "read:posts" with max_age=2
     Then the login page is shown
     When the user logs in
     Then the application receives an authorization code
 
   @rule:A6 @exclusive @clock
   Scenario: a login younger than max_age is not asked again
-    Given an API "Notes" with the scopes "read:notes" that allows skipping consent for first-party applications
+    Given an API "Posts" with the scopes "read:posts" that allows skipping consent for first-party applications
     And a first-party regular web application
     And a user
     And the user has a session at the identity provider
     When 5 seconds pass
-    And the application asks for "read:notes" with max_age=60
+    And the application asks for "read:posts" with max_age=60
     Then the application receives an authorization code
 
   @rule:A6
   Scenario: max_age=0 always shows the login page
-    Given an API "Notes" with the scopes "read:notes" that allows skipping consent for first-party applications
+    Given an API "Posts" with the scopes "read:posts" that allows skipping consent for first-party applications
     And a first-party regular web application
     And a user
     And the user has a session at the identity provider
-    When the application asks for "read:notes" with max_age=0
+    When the application asks for "read:posts" with max_age=0
     Then the login page is shown
 
   @rule:A4 @rule:A6 @exclusive @clock
   Scenario: prompt=none with a login older than max_age answers login_required
-    Given an API "Notes" with the scopes "read:notes" that allows skipping consent for first-party applications
+    Given an API "Posts" with the scopes "read:posts" that allows skipping consent for first-party applications
     And a first-party regular web application
     And a user
     And the user has a session at the identity provider
     When 5 seconds pass
-    And the application asks for "read:notes" with prompt=none and max_age=2
+    And the application asks for "read:posts" with prompt=none and max_age=2
     Then the application receives the error "login_required"

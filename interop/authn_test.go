@@ -59,7 +59,7 @@ func TestAuth0NodeAuthentication(t *testing.T) {
 	tmp := t.TempDir()
 	work := npmApp(t, ctx, npm, "auth0-node-authn", tmp)
 	bin := buildMock(t, ctx, tmp)
-	m := startMockConfig(t, ctx, bin, tmp, writeTenant(t, tmp, authnTenant, nil))
+	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, authnTenant, nil))
 
 	// A code with PKCE, by a user at the mock's pages; the loopback
 	// callback matches on any port (K4) and nobody listens there.

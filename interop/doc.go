@@ -13,6 +13,14 @@
 //     refresh token and by web_message, logout (rules W1, W2, W4, W5).
 //   - express-app/: a server-side web app on express-openid-connect: login,
 //     a protected route, idpLogout through end_session_endpoint (rule L1).
+//   - oktasdk_test.go: Okta's Go SDK (okta-sdk-golang/v5 v5.0.2) against
+//     the Okta admin API (rules O1, O2, O6, O9). Until `mockidp serve
+//     --vendor okta` exists it starts the admin API in-process over TLS
+//     instead of the binary.
+//   - a0deploy/: Auth0's tenant-as-code tool (npm "auth0-deploy-cli", a0deploy)
+//     exports a seeded tenant, imports it into an empty mock and exports it
+//     again; the two exports must match (clients, APIs, client grants,
+//     connections, and the features the mock answers empty).
 //
 // Every app installs its pinned packages itself (npm ci from the committed
 // package-lock.json, in a temporary copy) and is used as its library's

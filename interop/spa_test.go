@@ -99,7 +99,7 @@ func TestAuth0SPAJS(t *testing.T) {
 	origin := fmt.Sprintf("https://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
 
 	bin := buildMock(t, ctx, tmp)
-	m := startMockConfig(t, ctx, bin, tmp, writeTenant(t, tmp, spaTenant, map[string]string{"Origin": origin}))
+	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, spaTenant, map[string]string{"Origin": origin}))
 
 	config := fmt.Sprintf("window.SPA_CONFIG = %s;\n", mustJSON(map[string]string{
 		"domain": m.addr, "clientId": "interop-spa", "audience": "https://items.interop.example/",

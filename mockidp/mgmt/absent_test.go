@@ -2,6 +2,7 @@ package mgmt_test
 
 import (
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -98,5 +99,19 @@ func TestAbsent_EveryEndpointHasAScopeAndAFeature(t *testing.T) {
 			t.Errorf("twice: %s %s", e.Method, e.Path)
 		}
 		seen[e.Method+" "+e.Path] = true
+	}
+}
+
+// README's table of what the Management API answers empty must name every
+// endpoint (the README is kept true by this test).
+func TestAbsent_READMEListsEveryEndpoint(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range mgmt.AbsentEndpoints {
+		if !strings.Contains(string(data), "`"+e.Path+"`") {
+			t.Errorf("README does not list %s", e.Path)
+		}
 	}
 }

@@ -204,6 +204,8 @@ func (a *API) createConnection(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
+	a.connMu.Lock()
+	defer a.connMu.Unlock()
 	c, err := a.loadConnection(r)
 	if err != nil {
 		return err
@@ -262,6 +264,8 @@ func (a *API) connectionClients(w http.ResponseWriter, r *http.Request) error {
 // {client_id, status} that enables (true) or disables (false) the
 // connection for each client.
 func (a *API) updateConnectionClients(w http.ResponseWriter, r *http.Request) error {
+	a.connMu.Lock()
+	defer a.connMu.Unlock()
 	c, err := a.loadConnection(r)
 	if err != nil {
 		return err
@@ -328,6 +332,8 @@ func readRaw(r *http.Request) (json.RawMessage, error) {
 // enableOnAllConnections enables a new client on every connection when the
 // tenant's enable_client_connections flag is on (Auth0's default).
 func (a *API) enableOnAllConnections(ctx context.Context, c *tenant.Client) error {
+	a.connMu.Lock()
+	defer a.connMu.Unlock()
 	s, err := a.store.GetSettings(ctx)
 	if err != nil {
 		return err

@@ -2,9 +2,12 @@ package mgmt_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
+	"sync"
 	"testing"
 )
 
@@ -182,4 +185,36 @@ func TestConnections_UsersBelongToADatabaseConnection(t *testing.T) {
 	conn, _ := f.store.GetConnectionByName(context.Background(), "Username-Password-Authentication")
 	f.do("DELETE", "/api/v2/connections/"+conn.ID, "").want(http.StatusAccepted)
 	f.do("GET", "/api/v2/users/"+id, "").want(http.StatusNotFound)
+}
+
+func TestConnections_ConcurrentEnablesLoseNothing(t *testing.T) {
+	f := newFixture(t)
+	conn, _ := f.store.GetConnectionByName(context.Background(), "db")
+	const n = 20
+	ids := make(chan string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Half create clients (enabled everywhere), half enable them on db.
+			id := f.do("POST", "/api/v2/clients", `{"name":"C`+strconv.Itoa(i)+`"}`).body
+			var c map[string]any
+			_ = json.Unmarshal(id, &c)
+			cid, _ := c["client_id"].(string)
+			ids <- cid
+			f.do("PATCH", "/api/v2/connections/"+conn.ID+"/clients", `[{"client_id":"`+cid+`","status":true}]`)
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	got, _ := f.store.GetConnection(context.Background(), conn.ID)
+	for id := range ids {
+		if !slices.Contains(got.EnabledClients, id) {
+			t.Errorf("client %s lost from enabled_clients", id)
+		}
+	}
+	if len(got.EnabledClients) != n {
+		t.Errorf("%d enabled clients, want %d: %v", len(got.EnabledClients), n, got.EnabledClients)
+	}
 }

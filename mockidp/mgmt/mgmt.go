@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -95,6 +96,10 @@ type API struct {
 	log         *slog.Logger
 	now         func() time.Time
 	docs        documents // the settings documents of absent features
+	// connMu serializes the read-modify-write updates of connections
+	// (PATCH, enabled clients, a new client enabled everywhere), so that
+	// concurrent requests to this API lose none of them.
+	connMu sync.Mutex
 }
 
 // New returns the API for cfg, filling in defaults for nil functions.

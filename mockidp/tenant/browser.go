@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strings"
@@ -303,4 +304,29 @@ func samePath(a, b string) bool {
 		b = "/"
 	}
 	return a == b
+}
+
+// AllowsCrossOriginAuth reports whether JavaScript on origin may log users
+// in with cross-origin authentication (/co/authenticate, auth0.js and
+// Lock): the client has cross_origin_authentication on and origin is in its
+// web_origins, as Auth0's documentation for embedded login asks.
+func (c *Client) AllowsCrossOriginAuth(origin string) bool {
+	return c.CrossOriginAuthentication && c.AllowsWebMessageOrigin(origin)
+}
+
+// AnyClientAllowsOrigin reports whether some client of the tenant allows
+// origin (rule W1). It decides what names no client: a CORS preflight
+// (OPTIONS carries no body, so no client_id), the discovery document and
+// the JWKS.
+func AnyClientAllowsOrigin(ctx context.Context, st Store, origin string) (bool, error) {
+	clients, err := st.ListClients(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range clients {
+		if c.AllowsOrigin(origin) {
+			return true, nil
+		}
+	}
+	return false, nil
 }

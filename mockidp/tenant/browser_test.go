@@ -265,3 +265,30 @@ func TestConnectionEnsureDefault(t *testing.T) {
 		t.Fatalf("%d connections", len(all))
 	}
 }
+
+func TestW1_AllowsCrossOriginAuth(t *testing.T) {
+	c := spa()
+	if c.AllowsCrossOriginAuth("https://web.example.com:8443") {
+		t.Error("cross_origin_authentication off, yet allowed")
+	}
+	c.CrossOriginAuthentication = true
+	if !c.AllowsCrossOriginAuth("https://web.example.com:8443") || c.AllowsCrossOriginAuth("https://cors.example.com") {
+		t.Error("cross-origin authentication follows web_origins")
+	}
+}
+
+func TestW1_AnyClientAllowsOrigin(t *testing.T) {
+	ctx := context.Background()
+	st := memstore.New()
+	if ok, err := tenant.AnyClientAllowsOrigin(ctx, st, "https://cors.example.com"); ok || err != nil {
+		t.Fatalf("empty tenant: %v %v", ok, err)
+	}
+	if err := st.CreateClient(ctx, spa()); err != nil {
+		t.Fatal(err)
+	}
+	for origin, want := range map[string]bool{"https://cors.example.com": true, "https://app.example.com": true, "https://evil.example.com": false} {
+		if ok, err := tenant.AnyClientAllowsOrigin(ctx, st, origin); ok != want || err != nil {
+			t.Errorf("AnyClientAllowsOrigin(%q) = %v, %v", origin, ok, err)
+		}
+	}
+}
