@@ -91,7 +91,8 @@ Serve flags:
   --issuer URL            the issuer, ending with "/" (default http(s)://<addr>/)
   --tls                   serve HTTPS with a throwaway local CA
   --ca-cert FILE          where --tls writes the CA certificate (default mockidp-ca.pem)
-  --password-cost N       bcrypt cost for user passwords, 4 to 31 (default 10)
+  --password-cost N       bcrypt cost for user passwords, 4 to 31 (default: the
+                          tenant file's password_cost, else 10)
   --log-level LEVEL       debug, info, warn or error (default info)
 
 ` + loadtestUsage + `

@@ -87,7 +87,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if cost == 0 {
 		cost = credentials.DefaultCost
 	}
-	keys, err := tokens.LoadOrCreate(ctx, opts.Store)
+	keys, err := tokens.Prepare(ctx, opts.Store) // keys are generated in the background: a fast start
 	if err != nil {
 		return nil, err
 	}
