@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -75,5 +76,40 @@ func TestLoadtestUsageErrors(t *testing.T) {
 		if code != exitUsage || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%q: exit %d, stderr %q; want 2 and one line about %q", tc.args, code, errOut, tc.want)
 		}
+	}
+}
+
+// TestServeDemoPrintsTheDemoAppURL: with --demo the banner names the demo
+// app's page, which answers, and lists the callbacks it registered.
+func TestServeDemoPrintsTheDemoAppURL(t *testing.T) {
+	t.Setenv(envMgmtClientID, "")
+	t.Setenv(envMgmtClientSecret, "")
+	r := startServe(t, "--addr", "127.0.0.1:0", "--config", demoConfig, "--demo")
+	banner := r.stdout.String()
+	for _, want := range []string{"  Demo app     " + r.issuer + "demo/", "-> " + r.issuer + "demo/callback", "/demo/callback"} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+	resp, err := http.Get(r.issuer + "demo/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("demo app: HTTP %d", resp.StatusCode)
+	}
+
+	plain := startServe(t, "--addr", "127.0.0.1:0", "--config", demoConfig)
+	if strings.Contains(plain.stdout.String(), "Demo app") {
+		t.Error("banner names a demo app without --demo")
+	}
+	resp, err = http.Get(plain.issuer + "demo/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("demo app without --demo: HTTP %d, want 404", resp.StatusCode)
 	}
 }

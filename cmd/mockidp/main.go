@@ -89,6 +89,8 @@ Serve flags:
   --addr HOST:PORT        where to listen (default 127.0.0.1:8080; port 0 picks a free one)
   --config FILE           the tenant file (YAML); without it the tenant is empty
   --issuer URL            the issuer, ending with "/" (default http(s)://<addr>/)
+  --demo                  serve the demo app at <issuer>demo/ (it registers its
+                          callback on the demo tenant's clients)
   --tls                   serve HTTPS with a throwaway local CA
   --ca-cert FILE          where --tls writes the CA certificate (default mockidp-ca.pem)
   --password-cost N       bcrypt cost for user passwords, 4 to 31 (default: the

@@ -193,6 +193,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if u, err := url.Parse(issuer); err == nil && u.Hostname() != "" {
 			hosts = append(hosts, u.Hostname())
 		}
+		if o.demo {
+			hosts = append(hosts, "app.localhost") // the demo app's verifiable callback
+		}
 		if h, _, err := net.SplitHostPort(o.addr); err == nil && h != "" {
 			if ip := net.ParseIP(h); ip == nil || !ip.IsUnspecified() {
 				hosts = append(hosts, h)
@@ -218,6 +221,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		MgmtClientID:     o.mgmtID,
 		MgmtClientSecret: o.mgmtSecret,
 		PasswordCost:     o.passwordCost,
+		Demo:             o.demo,
 	})
 	if err != nil {
 		return fail(exitError, "%v", err)
@@ -232,7 +236,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	go func() { served <- hs.Serve(ln) }()
 
 	if err := printBanner(ctx, stdout, bannerInfo{
-		issuer: issuer, configPath: o.configPath, caFile: caFile, mgmtID: o.mgmtID, store: store,
+		issuer: issuer, configPath: o.configPath, caFile: caFile, mgmtID: o.mgmtID, store: store, demo: o.demo,
 	}); err != nil {
 		log.Warn("banner", "err", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/consentry/consentry/mockidp/auth0"
 	"github.com/consentry/consentry/mockidp/consent"
 	"github.com/consentry/consentry/mockidp/credentials"
+	"github.com/consentry/consentry/mockidp/demo"
 	"github.com/consentry/consentry/mockidp/mgmt"
 	"github.com/consentry/consentry/mockidp/session"
 	"github.com/consentry/consentry/mockidp/tenant"
@@ -47,6 +48,8 @@ type Options struct {
 	// Now is the clock (time.Now when nil): tests move it to expire codes,
 	// sessions and tokens without waiting.
 	Now func() time.Time
+	// Demo serves the demo application (package demo) at <Issuer>demo/.
+	Demo bool
 }
 
 // Server is a running mock IdP: an http.Handler for one tenant.
@@ -127,12 +130,21 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	})
 	face.Mount(r)
 	api.Mount(r)
+	srv := &Server{issuer: iss}
+	if opts.Demo { // a client app of the tenant; it calls the IdP in process
+		app, err := demo.New(ctx, demo.Config{Issuer: opts.Issuer, Store: opts.Store, Backend: srv, Logger: log, Now: opts.Now})
+		if err != nil {
+			return nil, err
+		}
+		app.Mount(r)
+	}
 
 	var h http.Handler = r
 	if prefix := strings.TrimSuffix(u.Path, "/"); prefix != "" {
 		h = http.StripPrefix(prefix, r)
 	}
-	return &Server{handler: h, issuer: iss}, nil
+	srv.handler = h
+	return srv, nil
 }
 
 // bootstrapSettings names a tenant that has no name, so the Management API
