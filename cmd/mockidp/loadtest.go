@@ -30,6 +30,7 @@ const loadtestUsage = `Loadtest flags:
   --client-id ID          the client (every flow)
   --client-secret SECRET  its secret (or $MOCKIDP_LOADTEST_CLIENT_SECRET)
   --audience A, --scope S sent with every request
+  --resource R            sent as RFC 8707's resource (IdPs that name APIs so)
   --redirect-uri URI      code flow: a callback of the client (never requested)
   --user U, --password P  code flow: the user who logs in (or $MOCKIDP_LOADTEST_PASSWORD)
   --prompt consent        code flow: show the consent page every time
@@ -61,6 +62,7 @@ func loadtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.StringVar(&cfg.ClientSecret, "client-secret", os.Getenv(envLoadtestSecret), "")
 	fs.StringVar(&cfg.Audience, "audience", "", "")
 	fs.StringVar(&cfg.Scope, "scope", "", "")
+	fs.StringVar(&cfg.Resource, "resource", "", "")
 	fs.StringVar(&cfg.RedirectURI, "redirect-uri", "", "")
 	fs.StringVar(&cfg.Username, "user", "", "")
 	fs.StringVar(&cfg.Password, "password", os.Getenv(envLoadtestPassword), "")

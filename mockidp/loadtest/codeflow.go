@@ -70,6 +70,7 @@ func (r *runner) codeFlow(ctx context.Context, times []time.Duration) error {
 	q := url.Values{"response_type": {"code"}, "client_id": {r.cfg.ClientID}, "redirect_uri": {r.cfg.RedirectURI},
 		"state": {state}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}
 	setIf(q, "audience", r.cfg.Audience)
+	setIf(q, "resource", r.cfg.Resource)
 	setIf(q, "prompt", r.cfg.Prompt)
 	scope := r.cfg.Scope
 	if scope == "" {

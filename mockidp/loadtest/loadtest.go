@@ -63,6 +63,9 @@ type Config struct {
 	ClientID, ClientSecret string
 	// Audience and Scope are sent with every token or authorization request.
 	Audience, Scope string
+	// Resource is sent as RFC 8707's resource parameter, for IdPs that name
+	// the API that way (node oidc-provider) rather than by Auth0's audience.
+	Resource string
 
 	// RedirectURI, Username and Password drive the code flow: each
 	// iteration logs in with a fresh cookie jar, accepts the consent or
@@ -473,6 +476,7 @@ func (r *runner) tokenRequest(ctx context.Context, c *http.Client, form url.Valu
 func (r *runner) clientCredentials(ctx context.Context, _ []time.Duration) error {
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {r.cfg.ClientID}, "client_secret": {r.cfg.ClientSecret}}
 	setIf(form, "audience", r.cfg.Audience)
+	setIf(form, "resource", r.cfg.Resource)
 	setIf(form, "scope", r.cfg.Scope)
 	return r.tokenRequest(ctx, r.plain(), form)
 }
