@@ -5,7 +5,7 @@ CONFIG  ?= testdata/tenants/demo.yaml
 TARGET  ?= embedded
 DRIVER  ?= http
 
-.PHONY: help run run-tls test test-short suite rules bench build vet clean
+.PHONY: help run run-tls test test-short suite rules bench bench-compare build vet clean
 
 help: ## list the targets
 	@echo "Targets:"
@@ -39,8 +39,15 @@ suite: ## run the conformance suite: make suite TARGET=file.yaml DRIVER=browser
 rules: ## list the spec's rules and the scenarios that check them
 	$(GO) run ./cmd/consentry rules
 
-bench: ## benchmarks (token endpoint, signing, secrets, passwords)
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+BENCHTIME ?= 1s
+
+bench: ## benchmarks with -benchmem: signing, consent, token endpoint, code flow, 100k grants, start-up (BENCHTIME=$(BENCHTIME))
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+bench-compare: ## client credentials RS256/ES256: mockidp against node oidc-provider (npm ci), same run
+	@echo "make bench-compare: compiling bin/mockidp"
+	@$(GO) build -o bin/mockidp ./cmd/mockidp
+	@interop/oidc-provider/compare.sh bin/mockidp
 
 build: ## build bin/mockidp and bin/consentry
 	$(GO) build -o bin/ ./cmd/...
