@@ -5,6 +5,9 @@
 //   - auth0-node/: Auth0's Node SDK (npm "auth0" v7, ManagementClient)
 //     against the Management API over TLS (rules M1 to M3, P2, K1, K2, C9).
 //
+// oidc-provider/ is not a test: it is node oidc-provider set up like
+// testdata/tenants/bench.yaml, the other side of make bench-compare.
+//
 // The tests need their language runtime (Node 20.19+ and npm). A missing
 // runtime fails the test with a message that says what to install; set
 // CONSENTRY_SKIP_NODE_INTEROP=1 to skip the Node test on purpose.
