@@ -258,3 +258,27 @@ func TestFlowsWithoutTheirClientAreUnavailable(t *testing.T) {
 		t.Fatalf("starting an unavailable flow: HTTP %d, want 409", p.code)
 	}
 }
+
+// TestLogoutLinkEndsTheSessionAndComesBack: the index's "Log out" goes
+// through /v2/logout (the app's page is an allowed logout URL) and the next
+// flow shows the login page again.
+func TestLogoutLinkEndsTheSessionAndComesBack(t *testing.T) {
+	e := startDemo(t)
+	b := e.browser()
+	e.login(b, e.get(b, e.issuer+"demo/start/first-party-skip"), "alice@example.com", "Alice-demo-pass1")
+	if p := e.get(b, e.issuer+"demo/start/prompt-consent"); p.prompt() != "consent" {
+		t.Fatalf("logged in: %q, want the consent page", p.prompt())
+	}
+	index := e.get(b, e.issuer+"demo/")
+	m := regexp.MustCompile(`<a href="([^"]+)" data-demo-logout>`).FindStringSubmatch(index.body)
+	if m == nil {
+		t.Fatalf("no logout link:\n%s", index.body)
+	}
+	p := e.get(b, html.UnescapeString(m[1]))
+	if p.url.String() != e.issuer+"demo/" || !strings.Contains(p.body, `data-demo="index"`) {
+		t.Fatalf("logout landed on %s (HTTP %d), want the demo app", p.url, p.code)
+	}
+	if p := e.get(b, e.issuer+"demo/start/prompt-consent"); p.prompt() != "login" {
+		t.Fatalf("after logout: %q, want the login page", p.prompt())
+	}
+}
