@@ -13,6 +13,9 @@
 //     again; the two exports must match (clients, APIs, client grants,
 //     connections, and the features the mock answers empty).
 //
+// oidc-provider/ is not a test: it is node oidc-provider set up like
+// testdata/tenants/bench.yaml, the other side of make bench-compare.
+//
 // The tests need their language runtime (Node 20.19+ and npm). A missing
 // runtime fails the test with a message that says what to install; set
 // CONSENTRY_SKIP_NODE_INTEROP=1 to skip the Node tests on purpose.
