@@ -22,6 +22,9 @@
 //     again; the two exports must match (clients, APIs, client grants,
 //     connections, and the features the mock answers empty).
 //
+// oidc-provider/ is not a test: it is node oidc-provider set up like
+// testdata/tenants/bench.yaml, the other side of make bench-compare.
+//
 // Every app installs its pinned packages itself (npm ci from the committed
 // package-lock.json, in a temporary copy) and is used as its library's
 // documentation shows; the mock runs with --tls and its CA trusted

@@ -11,6 +11,9 @@ import (
 
 func apply(ctx context.Context, f *File, store tenant.Store, cost int) error {
 	if cost == 0 {
+		cost = f.PasswordCost
+	}
+	if cost == 0 {
 		cost = credentials.DefaultCost
 	}
 	if cost < credentials.MinCost || cost > credentials.MaxCost {

@@ -96,6 +96,13 @@ func (p *parser) parse(data []byte) *File {
 	p.clients = map[string]*tenant.Client{}
 	p.users = map[string]*User{}
 
+	if c := raw.PasswordCost; c != nil {
+		if *c < credentials.MinCost || *c > credentials.MaxCost {
+			p.fail("", "password_cost", "want a bcrypt cost from %d to %d, got %d", credentials.MinCost, credentials.MaxCost, *c)
+		} else {
+			f.PasswordCost = *c
+		}
+	}
 	p.settings(raw.Settings, &f.Settings)
 	// APIs first: clients, grants and client grants refer to them.
 	apiIDs := map[string]string{} // id -> item

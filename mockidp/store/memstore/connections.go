@@ -143,6 +143,7 @@ func (s *Store) DeleteConnection(_ context.Context, id string) error {
 		return false
 	})
 	s.userGrants = slices.DeleteFunc(s.userGrants, func(g *tenant.UserGrant) bool { return gone[g.UserID] })
+	s.reindexGrants()
 	for k, t := range s.refresh {
 		if gone[t.UserID] {
 			delete(s.refresh, k)

@@ -167,6 +167,7 @@ func testDeleteConnectionUsers(t *testing.T, s tenant.Store) {
 	must(t, s.CreateConnection(ctx, kept), "CreateConnection")
 	must(t, s.CreateClient(ctx, newClient("app")), "CreateClient")
 	must(t, s.CreateAPI(ctx, newAPI("https://api.example.com")), "CreateAPI")
+	grantIDs := map[string]string{}
 	for _, u := range []struct{ id, email, conn string }{
 		{"auth0|gone", "gone@example.com", "db-gone"},
 		{"auth0|kept", "kept@example.com", "db-kept"},
@@ -176,6 +177,7 @@ func testDeleteConnectionUsers(t *testing.T, s tenant.Store) {
 		must(t, s.CreateUser(ctx, nu), "CreateUser")
 		g, err := s.MergeUserGrant(ctx, u.id, "app", "https://api.example.com", []string{"read:posts"})
 		must(t, err, "MergeUserGrant")
+		grantIDs[u.id] = g.ID
 		must(t, s.SaveRefreshToken(ctx, &tenant.RefreshToken{ID: "rt-" + u.id, ClientID: "app", UserID: u.id,
 			Audience: "https://api.example.com", GrantID: g.ID, CreatedAt: t0}), "SaveRefreshToken")
 	}
@@ -190,6 +192,12 @@ func testDeleteConnectionUsers(t *testing.T, s tenant.Store) {
 	ugs, _ := s.ListUserGrants(ctx, tenant.UserGrantFilter{})
 	if len(ugs) != 1 || ugs[0].UserID != "auth0|kept" {
 		t.Errorf("user grants after DeleteConnection: %+v, want only the other user's", ugs)
+	}
+	// Lookups by id and by (user, client, audience) agree with the list.
+	_, err = s.GetUserGrant(ctx, grantIDs["auth0|gone"])
+	wantErr(t, err, tenant.ErrNotFound, "GetUserGrant of a grant of a user of the deleted connection")
+	if gs, _ := s.ListUserGrants(ctx, tenant.UserGrantFilter{UserID: "auth0|gone", ClientID: "app", Audience: "https://api.example.com"}); len(gs) != 0 {
+		t.Errorf("ListUserGrants by user, client and audience after DeleteConnection: %+v, want none", gs)
 	}
 	_, err = s.GetRefreshToken(ctx, "rt-auth0|gone")
 	wantErr(t, err, tenant.ErrNotFound, "refresh token of a user of the deleted connection")
