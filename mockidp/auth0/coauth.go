@@ -21,7 +21,7 @@ const credentialTypePassword = "http://auth0.com/credentials/password"
 // login({realm}), Lock) sends the user's credentials from JavaScript and
 // gets a login_ticket, which /authorize?login_ticket= then turns into a
 // session. The client must have cross_origin_authentication on, the
-// request must come from an origin the client allows (rule W1), and the
+// request must come from one of the client's web_origins, and the
 // realm must name a database connection the client may use.
 func (f *Face) coAuthenticate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -48,9 +48,11 @@ func (f *Face) coAuthenticate(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, oautherr.New(http.StatusForbidden, oautherr.CodeUnauthorizedClient, "Cross origin login not allowed."))
 		return
 	}
-	if origin := r.Header.Get("Origin"); origin == "" || !c.AllowsOrigin(origin) {
+	// Embedded login needs the page's origin among the client's web_origins,
+	// as Auth0's documentation for it says.
+	if origin := r.Header.Get("Origin"); origin == "" || !c.AllowsCrossOriginAuth(origin) {
 		oautherr.WriteJSON(w, oautherr.New(http.StatusForbidden, oautherr.CodeAccessDenied,
-			`Origin "`+origin+`" is not allowed: add it to the client's allowed_origins or web_origins.`))
+			`Origin "`+origin+`" is not allowed for cross-origin authentication: add it to the client's web_origins.`))
 		return
 	}
 	if ct := in.Get("credential_type"); ct != credentialTypePassword {

@@ -88,17 +88,11 @@ func (f *Face) preflight(w http.ResponseWriter, r *http.Request, origin, methods
 
 // anyClientAllows reports whether some client of the tenant allows origin.
 func (f *Face) anyClientAllows(ctx context.Context, origin string) bool {
-	clients, err := f.store.ListClients(ctx)
+	ok, err := tenant.AnyClientAllowsOrigin(ctx, f.store, origin)
 	if err != nil {
 		f.log.Error("CORS: list clients", "err", err)
-		return false
 	}
-	for _, c := range clients {
-		if c.AllowsOrigin(origin) {
-			return true
-		}
-	}
-	return false
+	return ok
 }
 
 // corsWriter adds the CORS headers just before the answer's header is

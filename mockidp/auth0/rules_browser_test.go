@@ -616,6 +616,13 @@ func TestW1_CrossOriginAuthentication(t *testing.T) {
 	if res, out := coAuth(evilOrigin, creds(spa, password)); res.StatusCode != 403 || res.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("an origin the client does not allow: HTTP %d %v", res.StatusCode, out)
 	}
+	// allowed_origins alone is CORS, not embedded login: web_origins it is.
+	corsOnly := p.addClient(firstParty, spaClient, func(c *tenant.Client) {
+		c.CrossOriginAuthentication, c.WebOrigins, c.AllowedOrigins = true, nil, []string{spaOrigin}
+	})
+	if res, out := coAuth(spaOrigin, creds(corsOnly, password)); res.StatusCode != 403 || out["error"] != "access_denied" {
+		t.Errorf("an origin only in allowed_origins: HTTP %d %v", res.StatusCode, out)
+	}
 	off := p.addClient(firstParty, spaClient)
 	if res, out := coAuth(spaOrigin, creds(off, password)); res.StatusCode != 403 || out["error"] != "unauthorized_client" {
 		t.Errorf("cross_origin_authentication off: HTTP %d %v", res.StatusCode, out)
