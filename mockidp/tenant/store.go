@@ -39,7 +39,18 @@ type RefreshToken struct {
 	GrantID   string    `json:"grant_id,omitempty"`
 	AuthTime  time.Time `json:"auth_time"`
 	CreatedAt time.Time `json:"created_at"`
+	// Rotation (rule W4): FamilyID is the ID of the first token of the
+	// login the token descends from (empty for that first token itself).
+	// A token a rotating client has used stays as a spent marker: SpentAt
+	// is when, RotatedTo the ID of the token that replaced it. A spent
+	// token is never honoured again; its reuse revokes the family.
+	FamilyID  string    `json:"family_id,omitempty"`
+	SpentAt   time.Time `json:"spent_at,omitzero"`
+	RotatedTo string    `json:"rotated_to,omitempty"`
 }
+
+// Spent reports whether the token was used up by rotation.
+func (t *RefreshToken) Spent() bool { return !t.SpentAt.IsZero() }
 
 // SigningKey is a tenant key in PEM form (PKCS#8), kept by the store so that
 // keys survive a restart when the store is durable (rule J1).
