@@ -48,9 +48,9 @@ var sqliteDialect = &dialect{
 }
 
 var postgresDialect = &dialect{
-	name:        "postgres",
-	serial:      "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-	lockKeys:    "LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE",
+	name:     "postgres",
+	serial:   "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+	lockKeys: "LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE",
 	// The advisory lock id is "cnsntry" in ASCII.
 	lockStartup: "SELECT pg_advisory_xact_lock(27987464747774585)",
 	forUpdate:   " FOR UPDATE",

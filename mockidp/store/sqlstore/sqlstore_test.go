@@ -129,4 +129,3 @@ func TestRedactsPassword(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
