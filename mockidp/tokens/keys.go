@@ -41,8 +41,38 @@ type Keys struct {
 }
 
 // LoadOrCreate returns the tenant's keys, generating and storing whichever
-// of the RS256 and ES256 keys the store does not have yet.
+// of the RS256 and ES256 keys the store does not have yet. Processes sharing
+// one store may call it at the same time: a key is stored only if no key of
+// its algorithm is (AddSigningKeyIfAbsent), and every process then uses the
+// keys as stored, so all of them sign with the same keys.
 func LoadOrCreate(ctx context.Context, st tenant.Store) (*Keys, error) {
+	k, err := load(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	created := false
+	for _, alg := range []string{RS256, ES256} {
+		if _, ok := k.byAlg[alg]; ok {
+			continue
+		}
+		sk, err := newSigningKey(alg)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := st.AddSigningKeyIfAbsent(ctx, sk); err != nil {
+			return nil, fmt.Errorf("tokens: store key: %w", err)
+		}
+		created = true
+	}
+	if !created {
+		return k, nil
+	}
+	// Read back: another process may have stored its key first.
+	return load(ctx, st)
+}
+
+// load reads the stored keys.
+func load(ctx context.Context, st tenant.Store) (*Keys, error) {
 	stored, err := st.SigningKeys(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: read signing keys: %w", err)
@@ -55,30 +85,26 @@ func LoadOrCreate(ctx context.Context, st tenant.Store) (*Keys, error) {
 		}
 		k.add(key{kid: sk.KID, alg: sk.Alg, signer: signer})
 	}
-	for _, alg := range []string{RS256, ES256} {
-		if _, ok := k.byAlg[alg]; ok {
-			continue
-		}
-		signer, err := generate(alg)
-		if err != nil {
-			return nil, err
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(signer)
-		if err != nil {
-			return nil, fmt.Errorf("tokens: encode key: %w", err)
-		}
-		kid, err := thumbprint(signer)
-		if err != nil {
-			return nil, err
-		}
-		nk := key{kid: kid, alg: alg, signer: signer}
-		pemBytes := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-		if err := st.AddSigningKey(ctx, tenant.SigningKey{KID: nk.kid, Alg: alg, PEM: pemBytes, CreatedAt: time.Now().UTC()}); err != nil {
-			return nil, fmt.Errorf("tokens: store key: %w", err)
-		}
-		k.add(nk)
-	}
 	return k, nil
+}
+
+// newSigningKey generates a key and its stored form; its kid is the RFC 7638
+// thumbprint.
+func newSigningKey(alg string) (tenant.SigningKey, error) {
+	signer, err := generate(alg)
+	if err != nil {
+		return tenant.SigningKey{}, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(signer)
+	if err != nil {
+		return tenant.SigningKey{}, fmt.Errorf("tokens: encode key: %w", err)
+	}
+	kid, err := thumbprint(signer)
+	if err != nil {
+		return tenant.SigningKey{}, err
+	}
+	return tenant.SigningKey{KID: kid, Alg: alg, PEM: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}),
+		CreatedAt: time.Now().UTC()}, nil
 }
 
 func (k *Keys) add(nk key) {
