@@ -27,6 +27,10 @@ type dialect struct {
 	// lockStartup, run first in a transaction, serializes migrations and
 	// seeding between processes sharing the database.
 	lockStartup string
+	// sessionLock and sessionUnlock take and release, on one connection,
+	// the lock of Store.Exclusive ("" when other processes are kept out
+	// otherwise).
+	sessionLock, sessionUnlock string
 	// forUpdate ends a SELECT that locks the rows it reads until the end of
 	// the transaction ("" when oneWriter already does).
 	forUpdate string
@@ -52,7 +56,9 @@ var postgresDialect = &dialect{
 	serial:   "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
 	lockKeys: "LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE",
 	// The advisory lock id is "cnsntry" in ASCII.
-	lockStartup: "SELECT pg_advisory_xact_lock(27987464747774585)",
+	lockStartup:   "SELECT pg_advisory_xact_lock(27987464747774585)",
+	sessionLock:   "SELECT pg_advisory_lock(27987464747774586)",
+	sessionUnlock: "SELECT pg_advisory_unlock(27987464747774586)",
 	forUpdate:   " FOR UPDATE",
 	isUniqueViolation: func(err error) bool {
 		var e *pgconn.PgError

@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/consentry/consentry/mockidp/tenant"
 )
@@ -43,6 +44,7 @@ type Store struct {
 	// SQLite's busy retries.
 	writeMu sync.Mutex
 	source  string // what the banner shows: a path or a redacted URL
+	lock    *os.File // OpenDir's lock file, held while the store is open
 }
 
 var _ tenant.Store = (*Store)(nil)
@@ -59,18 +61,46 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return OpenSQLite(ctx, dsn)
 }
 
+// LockFile is the file OpenDir locks in a data directory, so that a second
+// process on the same directory is refused rather than racing the first.
+const LockFile = "mockidp.lock"
+
+// ErrInUse is returned by OpenDir when another process has the directory.
+var ErrInUse = errors.New("the data directory is in use by another mockidp process")
+
 // OpenDir opens (creating it when missing) the SQLite store of a data
-// directory.
+// directory, and holds the directory's lock file until Close. The kernel
+// releases the lock when the process dies, kill -9 included.
 func OpenDir(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("sqlstore: data directory: %w", err)
 	}
-	return OpenSQLite(ctx, filepath.Join(dir, DBFile))
+	lock, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: data directory: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("sqlstore: %s: %w", dir, ErrInUse)
+		}
+		return nil, fmt.Errorf("sqlstore: lock %s: %w", dir, err)
+	}
+	s, err := OpenSQLite(ctx, filepath.Join(dir, DBFile))
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
 }
 
 // OpenSQLite opens (creating it when missing) an SQLite database file and
 // brings its schema up to date.
 func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("sqlstore: %q: a database path may not contain ? or #", path)
+	}
 	db, err := sql.Open("sqlite", sqliteDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
@@ -101,8 +131,14 @@ func open(ctx context.Context, db *sql.DB, d *dialect, source string) (*Store, e
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database (and releases OpenDir's lock).
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.lock != nil {
+		s.lock.Close()
+	}
+	return err
+}
 
 // Engine is "sqlite" or "postgres".
 func (s *Store) Engine() string { return s.d.name }
