@@ -59,7 +59,7 @@ var postgresDialect = &dialect{
 	lockStartup:   "SELECT pg_advisory_xact_lock(27987464747774585)",
 	sessionLock:   "SELECT pg_advisory_lock(27987464747774586)",
 	sessionUnlock: "SELECT pg_advisory_unlock(27987464747774586)",
-	forUpdate:   " FOR UPDATE",
+	forUpdate:     " FOR UPDATE",
 	isUniqueViolation: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505"

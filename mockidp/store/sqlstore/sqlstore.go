@@ -43,7 +43,7 @@ type Store struct {
 	// writer at a time (SQLite): waiting here is cheaper and fairer than
 	// SQLite's busy retries.
 	writeMu sync.Mutex
-	source  string // what the banner shows: a path or a redacted URL
+	source  string   // what the banner shows: a path or a redacted URL
 	lock    *os.File // OpenDir's lock file, held while the store is open
 }
 
