@@ -17,6 +17,8 @@ type bannerInfo struct {
 	caFile     string // "" without --tls
 	mgmtID     string
 	store      tenant.Store
+	storeLine  string // where the tenant is kept
+	fileLine   string // what became of the tenant file; "" for the in-memory default
 }
 
 // printBanner tells a person what is running and how to use it. It never
@@ -48,10 +50,16 @@ func printBanner(ctx context.Context, w io.Writer, b bannerInfo) error {
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  URL\t%s\n", b.issuer)
 	fmt.Fprintf(tw, "  Discovery\t%s.well-known/openid-configuration\n", b.issuer)
-	if b.configPath != "" {
+	switch {
+	case b.fileLine != "":
+		fmt.Fprintf(tw, "  Tenant file\t%s\n", b.fileLine)
+	case b.configPath != "":
 		fmt.Fprintf(tw, "  Tenant file\t%s\n", b.configPath)
-	} else {
+	default:
 		fmt.Fprintf(tw, "  Tenant file\tnone (--config not given): the tenant is empty\n")
+	}
+	if b.storeLine != "" {
+		fmt.Fprintf(tw, "  Store\t%s\n", b.storeLine)
 	}
 	if b.caFile != "" {
 		fmt.Fprintf(tw, "  TLS CA\t%s (trust it: curl --cacert FILE, NODE_EXTRA_CA_CERTS=FILE)\n", b.caFile)
