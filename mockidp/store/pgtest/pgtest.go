@@ -10,7 +10,7 @@
 //	func TestMain(m *testing.M) { pgtest.Main(m) }
 //
 // When the server cannot start, URL skips the test with the reason, or, with
-// CI=true in the environment, fails it: in CI a missing PostgreSQL is a
+// CI set (CI=true), fails it: in CI a missing PostgreSQL is a
 // broken setup, not a reason to test less.
 package pgtest
 
@@ -57,16 +57,29 @@ type server struct {
 	log   string
 }
 
+var warnOnce sync.Once
+
+// Require starts the shared server if need be, and skips (or, in CI, fails)
+// the test when it cannot start.
+func Require(t testing.TB) {
+	t.Helper()
+	once.Do(func() { srv, startErr = start() })
+	if startErr == nil {
+		return
+	}
+	if InCI() {
+		t.Fatalf("pgtest: PostgreSQL did not start, and CI=true makes that a failure: %v", startErr)
+	}
+	msg := fmt.Sprintf("SKIPPED: PostgreSQL tests need a local PostgreSQL (Debian package postgresql, or %s=DIR): %v", EnvBin, startErr)
+	// Also on stderr, once, so that the skip shows without -v.
+	warnOnce.Do(func() { fmt.Fprintln(os.Stderr, "pgtest: "+msg) })
+	t.Skip(msg)
+}
+
 // URL returns the URL of a new, empty schema on the shared throwaway server.
 func URL(t testing.TB) string {
 	t.Helper()
-	once.Do(func() { srv, startErr = start() })
-	if startErr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("pgtest: PostgreSQL did not start, and CI=true makes that a failure: %v", startErr)
-		}
-		t.Skipf("SKIPPED: PostgreSQL tests need a local PostgreSQL (Debian package postgresql, or %s=DIR): %v", EnvBin, startErr)
-	}
+	Require(t)
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), schemas.Add(1))
 	if _, err := srv.admin.ExecContext(context.Background(), "CREATE SCHEMA "+name); err != nil {
 		t.Fatalf("pgtest: create schema: %v", err)
@@ -76,6 +89,12 @@ func URL(t testing.TB) string {
 	q.Set("search_path", name)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// InCI reports whether the CI variable is set to anything but false or 0.
+func InCI() bool {
+	v := strings.ToLower(os.Getenv("CI"))
+	return v != "" && v != "false" && v != "0"
 }
 
 // Main runs the tests and then stops the server, if one was started.

@@ -39,6 +39,7 @@ func TestConformanceSQLite(t *testing.T) {
 }
 
 func TestConformancePostgres(t *testing.T) {
+	pgtest.Require(t)
 	storetest.Run(t, func(t *testing.T) tenant.Store { return newPostgres(t) })
 }
 
