@@ -5,7 +5,7 @@ CONFIG  ?= testdata/tenants/demo.yaml
 TARGET  ?= embedded
 DRIVER  ?= http
 
-.PHONY: help run run-tls test test-short suite rules bench build vet clean
+.PHONY: help run run-tls run-data test test-short suite rules bench bench-store build vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -15,6 +15,9 @@ run: ## serve the mock IdP with the demo tenant on $(ADDR)
 
 run-tls: ## the same over HTTPS with a local CA (written to mockidp-ca.pem)
 	$(GO) run ./cmd/mockidp serve --addr $(ADDR) --config $(CONFIG) --tls
+
+run-data: ## the demo tenant kept in ./mockidp-data (SQLite): it survives restarts
+	$(GO) run ./cmd/mockidp serve --addr $(ADDR) --config $(CONFIG) --data mockidp-data
 
 test: vet ## every Go test, the conformance suite on both drivers, the SDK interop test
 	$(GO) test -race -count=1 -timeout 15m ./...
@@ -28,8 +31,11 @@ suite: ## run the conformance suite: make suite TARGET=file.yaml DRIVER=browser
 rules: ## list the spec's rules and the scenarios that check them
 	$(GO) run ./cmd/consentry rules
 
-bench: ## benchmarks (token endpoint, signing, secrets, passwords)
+bench: ## benchmarks (token endpoint, signing, secrets, passwords, stores)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+bench-store: ## token requests/s and Management API writes/s on memory, SQLite and PostgreSQL
+	$(GO) test -run '^$$' -bench 'Store' -benchtime 3s ./mockidp/store/sqlstore/
 
 build: ## build bin/mockidp and bin/consentry
 	$(GO) build -o bin/ ./cmd/...

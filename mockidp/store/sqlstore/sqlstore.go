@@ -118,7 +118,14 @@ func OpenPostgres(ctx context.Context, url string) (*Store, error) {
 	return open(ctx, db, postgresDialect, redact(url))
 }
 
+// maxConns bounds the connection pool. The pool keeps them all open when
+// idle: opening one costs a file open and the pragmas (SQLite) or a TCP
+// connection and a login (PostgreSQL), far more than a query.
+const maxConns = 16
+
 func open(ctx context.Context, db *sql.DB, d *dialect, source string) (*Store, error) {
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	s := &Store{db: db, d: d, source: source}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()

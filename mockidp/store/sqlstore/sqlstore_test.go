@@ -14,7 +14,11 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-func newSQLite(t *testing.T) *sqlstore.Store {
+func newSQLiteB(b *testing.B) *sqlstore.Store { return newSQLite(b) }
+
+func newPostgresB(b *testing.B) *sqlstore.Store { return newPostgres(b) }
+
+func newSQLite(t testing.TB) *sqlstore.Store {
 	t.Helper()
 	s, err := sqlstore.OpenDir(t.Context(), filepath.Join(t.TempDir(), "data"))
 	if err != nil {
@@ -24,7 +28,7 @@ func newSQLite(t *testing.T) *sqlstore.Store {
 	return s
 }
 
-func newPostgres(t *testing.T) *sqlstore.Store {
+func newPostgres(t testing.TB) *sqlstore.Store {
 	t.Helper()
 	s, err := sqlstore.OpenPostgres(t.Context(), pgtest.URL(t))
 	if err != nil {
