@@ -22,6 +22,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/consentry/consentry/mockidp/store/pgtest"
 )
 
 // envChild makes the test binary run as mockidp itself: the crash test
@@ -32,7 +34,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envChild) == "1" {
 		main() // os.Args[1:] are the mockidp arguments; main exits
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
 }
 
 // child is a "mockidp serve" process.
