@@ -104,6 +104,7 @@ type crashLoad struct {
 	users    []string // user_ids created
 	settings int      // highest friendly_name number a PATCH acknowledged
 	tokens   []string // access tokens issued
+	refresh  []string // refresh tokens issued
 	acks     atomic.Int64
 }
 
@@ -146,6 +147,17 @@ func TestCrashKeepsEveryAcknowledgedWrite(t *testing.T) {
 	var jwksBefore jose.JSONWebKeySet
 	getJSON(t, issuer+".well-known/jwks.json", "", &jwksBefore)
 	tok := mgmtToken(t, issuer)
+
+	// A client for the password grant, whose refresh tokens are writes too.
+	code, body, err := post(context.Background(), issuer+"api/v2/clients", tok, "application/json",
+		`{"name":"crash password client","app_type":"regular_web","grant_types":["password","refresh_token"]}`)
+	var pwClient struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	if err != nil || code != http.StatusCreated || json.Unmarshal(body, &pwClient) != nil {
+		t.Fatalf("create the password client: %d %s %v", code, body, err)
+	}
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
@@ -242,6 +254,29 @@ func TestCrashKeepsEveryAcknowledgedWrite(t *testing.T) {
 		})
 	}
 
+	worker(func(int) bool { // refresh tokens (password grant with offline_access)
+		code, body, err := post(ctx, issuer+"oauth/token", "", "application/x-www-form-urlencoded", url.Values{
+			"grant_type": {"password"}, "username": {"alice@example.com"}, "password": {"Alice-demo-pass1"},
+			"client_id": {pwClient.ClientID}, "client_secret": {pwClient.ClientSecret},
+			"audience": {"https://calendar.example.com"}, "scope": {"offline_access read:events"},
+		}.Encode())
+		if err != nil {
+			return false
+		}
+		var tr struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if code != http.StatusOK || json.Unmarshal(body, &tr) != nil || tr.RefreshToken == "" {
+			t.Errorf("password grant: %d %s", code, body)
+			return false
+		}
+		load.mu.Lock()
+		load.refresh = append(load.refresh, tr.RefreshToken)
+		load.mu.Unlock()
+		load.acks.Add(1)
+		return true
+	})
+
 	// Let some writes through, then kill at a random moment.
 	for load.acks.Load() < 20 {
 		select {
@@ -257,8 +292,8 @@ func TestCrashKeepsEveryAcknowledgedWrite(t *testing.T) {
 
 	load.mu.Lock()
 	defer load.mu.Unlock()
-	t.Logf("killed after %d acknowledged writes (%d clients, %d users, settings #%d) and %d tokens; %d requests sent",
-		load.acks.Load(), len(load.clients), len(load.users), load.settings, len(load.tokens), sent.Load())
+	t.Logf("killed after %d acknowledged writes (%d clients, %d users, settings #%d, %d refresh tokens) and %d access tokens; %d requests sent",
+		load.acks.Load(), len(load.clients), len(load.users), load.settings, len(load.refresh), len(load.tokens), sent.Load())
 
 	c = startChild(t, args...)
 	if c.issuer != issuer {
@@ -295,6 +330,18 @@ func TestCrashKeepsEveryAcknowledgedWrite(t *testing.T) {
 	var got int
 	if _, err := fmt.Sscanf(st.FriendlyName, "crash %d", &got); err != nil || got < load.settings {
 		t.Errorf("settings after the crash: friendly_name %q, want \"crash N\" with N >= %d (the last acknowledged PATCH)", st.FriendlyName, load.settings)
+	}
+
+	// Every refresh token issued before the crash still works.
+	for i, rt := range load.refresh {
+		code, body, err := post(context.Background(), issuer+"oauth/token", "", "application/x-www-form-urlencoded", url.Values{
+			"grant_type": {"refresh_token"}, "refresh_token": {rt},
+			"client_id": {pwClient.ClientID}, "client_secret": {pwClient.ClientSecret},
+		}.Encode())
+		if err != nil || code != http.StatusOK {
+			t.Errorf("refresh token %d issued before the crash: %d %s %v", i, code, body, err)
+			break
+		}
 	}
 
 	// Every token issued before the crash verifies against the JWKS now
