@@ -622,7 +622,7 @@ func (s *Store) UpdateSettingsFunc(ctx context.Context, fn func(*tenant.Settings
 	got, err := updateFunc(ctx, s, clone, func() (*tenant.Settings, error) {
 		return clone(&s.settings), nil
 	}, fn, func(seen, next *tenant.Settings) (bool, error) {
-		if s.settings != *seen {
+		if !reflect.DeepEqual(s.settings, *seen) { // not !=: Settings may hold pointers
 			return false, nil
 		}
 		s.settings = *next
