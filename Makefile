@@ -4,8 +4,12 @@ ADDR    ?= 127.0.0.1:8080
 CONFIG  ?= testdata/tenants/demo.yaml
 TARGET  ?= embedded
 DRIVER  ?= http
+# Fuzzing: every Fuzz* target of the tree, FUZZTIME each under make fuzz,
+# FUZZTIME_SHORT each in make test.
+FUZZTIME       ?= 1m
+FUZZTIME_SHORT ?= 2s
 
-.PHONY: help run run-tls run-data test test-short suite rules bench bench-store build vet clean
+.PHONY: help run run-tls run-data test test-short fuzz fuzz-list suite rules bench bench-store build vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,11 +23,23 @@ run-tls: ## the same over HTTPS with a local CA (written to mockidp-ca.pem)
 run-data: ## the demo tenant kept in ./mockidp-data (SQLite): it survives restarts
 	$(GO) run ./cmd/mockidp serve --addr $(ADDR) --config $(CONFIG) --data mockidp-data
 
-test: vet ## every Go test, the conformance suite on both drivers, the SDK interop test
+test: vet ## every Go test, the conformance suite on both drivers, the SDK interop test, short fuzz runs
 	$(GO) test -race -count=1 -timeout 15m ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_SHORT)
 
 test-short: ## Go tests without the browser run and the Node SDK test
 	CONSENTRY_BROWSER=off CONSENTRY_SKIP_NODE_INTEROP=1 $(GO) test -count=1 ./...
+
+# fuzz-list prints "package target" for every fuzz target in the tree.
+fuzz-list: ## list the fuzz targets
+	@grep -rl --include='*_test.go' --exclude-dir=node_modules --exclude-dir=testdata '^func Fuzz' . | sort | \
+	while read -r f; do sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$f" | while read -r n; do echo "./$$(dirname "$${f#./}") $$n"; done; done
+
+fuzz: ## run every fuzz target for $(FUZZTIME) each: make fuzz FUZZTIME=10m
+	@$(MAKE) --no-print-directory -s fuzz-list | while read -r pkg name; do \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" || exit 1; \
+	done
 
 suite: ## run the conformance suite: make suite TARGET=file.yaml DRIVER=browser
 	$(GO) run ./cmd/consentry run --target $(TARGET) --driver $(DRIVER)

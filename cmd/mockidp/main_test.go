@@ -354,6 +354,15 @@ func TestServeTLS(t *testing.T) {
 	if doc := discover(t, c, r.issuer); doc["issuer"] != r.issuer {
 		t.Errorf("discovery issuer %v, want %s", doc["issuer"], r.issuer)
 	}
+	// HSTS under --tls (issue 8 item 8).
+	if res, err := c.Get(r.issuer + "healthz"); err != nil {
+		t.Error(err)
+	} else {
+		res.Body.Close()
+		if got := res.Header.Get("Strict-Transport-Security"); !strings.HasPrefix(got, "max-age=") {
+			t.Errorf("Strict-Transport-Security under --tls = %q, want max-age=...", got)
+		}
+	}
 	// A client without the CA refuses the server.
 	if _, err := http.Get(r.issuer + ".well-known/openid-configuration"); err == nil {
 		t.Error("a client with the system roots trusted the throwaway CA")

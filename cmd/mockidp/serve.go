@@ -30,6 +30,20 @@ const (
 // shutdownTimeout bounds the graceful shutdown: open requests get this long.
 const shutdownTimeout = 10 * time.Second
 
+// timeouts bound how long a connection may hold the server: a slow client
+// (one byte a second, headers or body) is cut off, and idle keep-alive
+// connections close. Every endpoint answers in milliseconds, so the figures
+// are generous for real clients and short for a slowloris. A variable so
+// tests can shrink them.
+var timeouts = struct {
+	readHeader, read, write, idle time.Duration
+}{
+	readHeader: 10 * time.Second,
+	read:       20 * time.Second,
+	write:      30 * time.Second,
+	idle:       60 * time.Second,
+}
+
 // serveOptions are the serve command's flags and environment.
 type serveOptions struct {
 	addr         string
@@ -215,6 +229,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			MgmtClientID:     o.mgmtID,
 			MgmtClientSecret: o.mgmtSecret,
 			PasswordCost:     o.passwordCost,
+			HSTS:             o.tls,
 		})
 		return err
 	})
@@ -223,7 +238,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: timeouts.readHeader,
+		ReadTimeout:       timeouts.read,
+		WriteTimeout:      timeouts.write,
+		IdleTimeout:       timeouts.idle,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug), // TLS handshake noise
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

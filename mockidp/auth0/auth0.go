@@ -28,7 +28,7 @@ import (
 type Config struct {
 	Issuer   *tokens.Issuer
 	Store    tenant.Store
-	Sessions *session.Store
+	Sessions session.Store
 	Logger   *slog.Logger
 	// Decide is the consent decision; consent.Decide when nil.
 	Decide func(consent.Facts) consent.Screen
@@ -41,7 +41,7 @@ type Config struct {
 type Face struct {
 	iss      *tokens.Issuer
 	store    tenant.Store
-	sessions *session.Store
+	sessions session.Store
 	log      *slog.Logger
 	decide   func(consent.Facts) consent.Screen
 	now      func() time.Time
@@ -66,21 +66,63 @@ func New(cfg Config) *Face {
 	return f
 }
 
-// Mount adds the face's routes to r.
+// Mount adds the face's routes to r. A method an endpoint does not serve
+// gets 405 with an Allow header, in the endpoint's own error shape: OAuth
+// JSON for the API endpoints, the error page for the browser's.
 func (f *Face) Mount(r chi.Router) {
-	r.Get("/.well-known/openid-configuration", f.discovery)
-	r.Get("/.well-known/jwks.json", f.jwks)
-	r.Get("/authorize", f.authorize)
-	r.Post("/authorize", f.authorize)
-	r.Get("/u/login", f.loginPage)
-	r.Post("/u/login", f.loginSubmit)
-	r.Get("/u/consent", f.consentPage)
-	r.Post("/u/consent", f.consentSubmit)
-	r.Post("/oauth/token", f.token)
-	r.Get("/userinfo", f.userinfo)
-	r.Post("/userinfo", f.userinfo)
-	r.Post("/oauth/revoke", f.revoke)
-	r.Get("/v2/logout", f.logout)
+	api := func(path string, hs map[string]http.HandlerFunc) { f.route(r, path, hs, f.methodJSON) }
+	page := func(path string, hs map[string]http.HandlerFunc) { f.route(r, path, hs, f.methodPage) }
+	api("/.well-known/openid-configuration", map[string]http.HandlerFunc{http.MethodGet: f.discovery})
+	api("/.well-known/jwks.json", map[string]http.HandlerFunc{http.MethodGet: f.jwks})
+	page("/authorize", map[string]http.HandlerFunc{http.MethodGet: f.authorize, http.MethodPost: f.authorize})
+	page("/u/login", map[string]http.HandlerFunc{http.MethodGet: f.loginPage, http.MethodPost: f.loginSubmit})
+	page("/u/consent", map[string]http.HandlerFunc{http.MethodGet: f.consentPage, http.MethodPost: f.consentSubmit})
+	api("/oauth/token", map[string]http.HandlerFunc{http.MethodPost: f.token})
+	api("/userinfo", map[string]http.HandlerFunc{http.MethodGet: f.userinfo, http.MethodPost: f.userinfo})
+	api("/oauth/revoke", map[string]http.HandlerFunc{http.MethodPost: f.revoke})
+	page("/v2/logout", map[string]http.HandlerFunc{http.MethodGet: f.logout})
+}
+
+// methods are the request methods chi routes.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace}
+
+// route serves path with a handler per method, and every other method
+// with wrong(allowed).
+func (f *Face) route(r chi.Router, path string, hs map[string]http.HandlerFunc, wrong func(allow string) http.HandlerFunc) {
+	var allowed []string
+	for _, m := range methods {
+		if _, ok := hs[m]; ok {
+			allowed = append(allowed, m)
+		}
+	}
+	allow := strings.Join(allowed, ", ")
+	for _, m := range methods {
+		if h, ok := hs[m]; ok {
+			r.Method(m, path, h)
+		} else {
+			r.Method(m, path, wrong(allow))
+		}
+	}
+}
+
+func methodError(r *http.Request, allow string) *oautherr.Error {
+	return oautherr.New(http.StatusMethodNotAllowed, oautherr.CodeInvalidRequest,
+		"The method "+r.Method+" is not allowed on "+r.URL.Path+": use "+allow+".")
+}
+
+func (f *Face) methodJSON(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		oautherr.WriteJSON(w, methodError(r, allow))
+	}
+}
+
+func (f *Face) methodPage(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		f.errorPage(w, r, methodError(r, allow))
+	}
 }
 
 // url returns the absolute URL of a path of the tenant ("authorize").
@@ -108,6 +150,25 @@ func (f *Face) errorPage(w http.ResponseWriter, r *http.Request, err *oautherr.E
 func (f *Face) internal(err error) *oautherr.Error {
 	f.log.Error("internal error", "err", err)
 	return oautherr.ServerError("The server encountered an internal error.")
+}
+
+// endTx ends a transaction whose outcome is already decided; a failure is
+// only logged, the transaction expires anyway.
+func (f *Face) endTx(ctx context.Context, id string) {
+	if _, err := f.sessions.EndTransaction(ctx, id); err != nil {
+		f.log.Error("end transaction", "tx", id, "err", err)
+	}
+}
+
+// revoked reports whether an access token ID was revoked; a store failure
+// counts as revoked (fail closed).
+func (f *Face) revoked(ctx context.Context, jti string) bool {
+	r, err := f.sessions.AccessRevoked(ctx, jti)
+	if err != nil {
+		f.log.Error("read revoked tokens", "err", err)
+		return true
+	}
+	return r
 }
 
 // apiFor returns the API an audience names, nil for no audience.

@@ -30,13 +30,22 @@ var pkceChallenge = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
 // authorize starts a transaction (rules A1 to A5, K2 to K5).
 func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := r.ParseForm(); err != nil {
-		f.errorPage(w, r, oautherr.InvalidRequest("The request could not be parsed."))
+	if e := parseForm(w, r); e != nil {
+		f.errorPage(w, r, e)
 		return
 	}
 	q := r.Form
+	// Bounds first: an oversized value is never stored nor sent back.
+	if e := tooLong(q); e != nil {
+		f.errorPage(w, r, e)
+		return
+	}
 
-	// A1: problems with the client or the callback never redirect.
+	// A1, A7: problems with the client or the callback never redirect.
+	if name := repeated(q, "client_id", "redirect_uri"); name != "" {
+		f.errorPage(w, r, repeatedError(name))
+		return
+	}
 	clientID := q.Get("client_id")
 	if clientID == "" {
 		f.errorPage(w, r, oautherr.InvalidRequest("Missing required parameter: client_id"))
@@ -55,6 +64,10 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 		f.errorPage(w, r, oautherr.InvalidRequest("Missing required parameter: redirect_uri"))
 		return
 	}
+	if strings.Contains(redirectURI, "#") {
+		f.errorPage(w, r, oautherr.InvalidRequest(`The redirect_uri "`+redirectURI+`" has a fragment (#...), which a redirect URI must not have.`))
+		return
+	}
 	if !client.MatchCallback(redirectURI) {
 		f.errorPage(w, r, oautherr.InvalidRequest(`The redirect_uri "`+redirectURI+`" is not in the list of allowed callback URLs of the client.`))
 		return
@@ -71,10 +84,20 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 		ResponseMode: modeQuery,
 	}
 	// From here on, errors go back to the callback (A2). Pick the mode
-	// first, so the error itself is sent the right way.
+	// first, so the error itself is sent the right way; a repeated state
+	// or response_mode is not used for it.
+	dup := repeated(q)
+	if dup == "state" {
+		tx.State = ""
+	}
 	rt := strings.Join(sortedFields(q.Get("response_type")), " ")
 	if rt != rtCode && rt != "" {
 		tx.ResponseMode = modeFragment
+	}
+	if dup != "" {
+		f.log.Info("authorize refused", "client", client.ClientID, "error", "invalid_request", "repeated", dup)
+		respondError(w, r, &tx, repeatedError(dup))
+		return
 	}
 	if m := q.Get("response_mode"); m != "" {
 		switch m {
@@ -225,18 +248,21 @@ func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Trans
 	}
 	if !ok || (tx.Prompt["login"] && !tx.LoggedIn) {
 		if tx.Prompt["none"] {
-			f.sessions.EndTransaction(tx.ID)
+			f.endTx(ctx, tx.ID)
 			respondError(w, r, tx, oautherr.LoginRequired("Login required"))
 			return
 		}
 		tx.Pending = "login"
-		f.sessions.PutTransaction(*tx)
+		if err := f.sessions.PutTransaction(ctx, *tx); err != nil {
+			f.errorPage(w, r, f.internal(err))
+			return
+		}
 		redirect(w, r, f.url("u/login?state="+url.QueryEscape(tx.ID)))
 		return
 	}
 	client, api, e := f.txParties(ctx, tx)
 	if e != nil {
-		f.sessions.EndTransaction(tx.ID)
+		f.endTx(ctx, tx.ID)
 		respondError(w, r, tx, e)
 		return
 	}
@@ -251,18 +277,26 @@ func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Trans
 		"prompt_consent", facts.PromptConsent, "screen_shown", facts.ScreenShown, "screen", screen.String())
 	if screen != consent.None {
 		if tx.Prompt["none"] {
-			f.sessions.EndTransaction(tx.ID)
+			f.endTx(ctx, tx.ID)
 			respondError(w, r, tx, oautherr.ConsentRequired("Consent required"))
 			return
 		}
 		tx.Pending = screen.String()
 		tx.Offered = tx.Scopes
 		tx.SessionID = sess.ID
-		f.sessions.PutTransaction(*tx)
+		if err := f.sessions.PutTransaction(ctx, *tx); err != nil {
+			f.errorPage(w, r, f.internal(err))
+			return
+		}
 		redirect(w, r, f.url("u/consent?state="+url.QueryEscape(tx.ID)))
 		return
 	}
-	if !f.sessions.EndTransaction(tx.ID) && tx.Pending != "" {
+	ended, err := f.sessions.EndTransaction(ctx, tx.ID)
+	if err != nil {
+		f.errorPage(w, r, f.internal(err))
+		return
+	}
+	if !ended && tx.Pending != "" {
 		// The transaction was stored and someone finished it first.
 		f.errorPage(w, r, oautherr.InvalidRequest("This login transaction was already completed."))
 		return
@@ -331,11 +365,15 @@ func (f *Face) finish(w http.ResponseWriter, r *http.Request, tx *session.Transa
 	params := url.Values{}
 	if tx.ResponseType == rtCode {
 		code := tokens.RandomToken()
-		f.sessions.PutCode(tokens.Digest(code), session.Code{
+		err := f.sessions.PutCode(r.Context(), tokens.Digest(code), session.Code{
 			ClientID: c.ClientID, RedirectURI: tx.RedirectURI, UserID: u.UserID, Audience: tx.Audience,
 			Scopes: tx.Scopes, Nonce: tx.Nonce, AuthTime: sess.AuthTime, CodeChallenge: tx.CodeChallenge,
 			ChallengeMethod: tx.ChallengeMethod, GrantID: grantID, ExpiresAt: f.now().Add(session.CodeTTL),
 		})
+		if err != nil {
+			f.errorPage(w, r, f.internal(err))
+			return
+		}
 		params.Set("code", code)
 	} else {
 		res, _, e := f.userTokens(r.Context(), userTokenRequest{

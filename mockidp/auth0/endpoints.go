@@ -57,7 +57,7 @@ func (f *Face) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	claims, err := f.iss.VerifyAccess(bearer, f.userinfoAudience())
-	if err != nil || f.sessions.Revoked(claims.ID) {
+	if err != nil || f.revoked(r.Context(), claims.ID) {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		oautherr.WriteJSON(w, oautherr.New(http.StatusUnauthorized, oautherr.CodeInvalidToken, "The access token is invalid, expired, revoked, or not meant for /userinfo."))
 		return
@@ -85,9 +85,12 @@ func (f *Face) userinfo(w http.ResponseWriter, r *http.Request) {
 // revoke revokes a refresh token (RFC 7009): always 200 for a token that is
 // unknown or not the client's, as the RFC asks.
 func (f *Face) revoke(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		oautherr.WriteJSON(w, oautherr.InvalidRequest("The request body must be application/x-www-form-urlencoded."))
+	if e := parseForm(w, r); e != nil {
+		oautherr.WriteJSON(w, e)
+		return
+	}
+	if name := repeated(r.PostForm); name != "" {
+		oautherr.WriteJSON(w, repeatedError(name))
 		return
 	}
 	c, e := f.authenticateClient(r)
@@ -110,8 +113,15 @@ func (f *Face) revoke(w http.ResponseWriter, r *http.Request) {
 // logout ends the login session and returns to returnTo when the client
 // allows it (Auth0's /v2/logout).
 func (f *Face) logout(w http.ResponseWriter, r *http.Request) {
+	if len(r.URL.RawQuery) > maxQueryBytes {
+		f.errorPage(w, r, oautherr.New(http.StatusRequestURITooLong, oautherr.CodeInvalidRequest, "The query string is too long."))
+		return
+	}
 	if c, err := r.Cookie(cookieSession); err == nil {
-		f.sessions.DeleteSession(c.Value)
+		if err := f.sessions.DeleteSession(r.Context(), c.Value); err != nil {
+			f.errorPage(w, r, f.internal(err))
+			return
+		}
 	}
 	f.clearCookie(w, cookieSession)
 	returnTo := r.URL.Query().Get("returnTo")

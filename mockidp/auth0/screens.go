@@ -50,8 +50,11 @@ func (f *Face) currentUser(r *http.Request) (session.Session, *tenant.User, bool
 	if err != nil {
 		return session.Session{}, nil, false
 	}
-	sess, ok := f.sessions.Session(c.Value)
-	if !ok {
+	sess, err := f.sessions.GetSession(r.Context(), c.Value)
+	if err != nil {
+		if !errors.Is(err, session.ErrNotFound) {
+			f.log.Error("read session", "err", err)
+		}
 		return session.Session{}, nil, false
 	}
 	u, ok := f.sessionUser(r, sess)
@@ -71,8 +74,11 @@ func (f *Face) sessionUser(r *http.Request, sess session.Session) (*tenant.User,
 // belongs to this browser and waits on one of the given screens (rule C8).
 func (f *Face) screenTx(r *http.Request, pending ...string) (*session.Transaction, *oautherr.Error) {
 	id := r.FormValue("state")
-	tx, ok := f.sessions.Transaction(id)
-	if !ok {
+	tx, err := f.sessions.GetTransaction(r.Context(), id)
+	if err != nil && !errors.Is(err, session.ErrNotFound) {
+		return nil, f.internal(err)
+	}
+	if err != nil {
 		return nil, oautherr.InvalidRequest("This login transaction is unknown, expired or already completed. Start again from the application.")
 	}
 	c, err := r.Cookie(cookieBrowser)
@@ -117,6 +123,10 @@ func (f *Face) form(path string, tx *session.Transaction) pages.Form {
 
 // loginPage shows the login form (rule A3).
 func (f *Face) loginPage(w http.ResponseWriter, r *http.Request) {
+	if e := parseForm(w, r); e != nil {
+		f.errorPage(w, r, e)
+		return
+	}
 	tx, e := f.screenTx(r, "login")
 	if e != nil {
 		f.errorPage(w, r, e)
@@ -137,8 +147,8 @@ func (f *Face) renderLogin(w http.ResponseWriter, r *http.Request, tx *session.T
 
 // loginSubmit checks the credentials, starts the session and moves on.
 func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		f.errorPage(w, r, oautherr.InvalidRequest("The form could not be parsed."))
+	if e := parseForm(w, r); e != nil {
+		f.errorPage(w, r, e)
 		return
 	}
 	tx, e := f.screenTx(r, "login")
@@ -160,8 +170,20 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		f.renderLogin(w, r, tx, http.StatusUnauthorized, username, "Wrong email or password.")
 		return
 	}
+	// A login always starts a new session and ends the browser's old one
+	// (a prompt=login re-login, another user): no session ID outlives the
+	// login that replaced it.
+	if old, err := r.Cookie(cookieSession); err == nil && old.Value != "" {
+		if err := f.sessions.DeleteSession(r.Context(), old.Value); err != nil {
+			f.errorPage(w, r, f.internal(err))
+			return
+		}
+	}
 	sess := session.Session{ID: tokens.RandomToken(), UserID: u.UserID, AuthTime: f.now()}
-	f.sessions.PutSession(sess)
+	if err := f.sessions.PutSession(r.Context(), sess); err != nil {
+		f.errorPage(w, r, f.internal(err))
+		return
+	}
 	f.setCookie(w, cookieSession, sess.ID, session.SessionTTL)
 	f.log.Info("login", "tx", tx.ID, "user", u.UserID)
 	tx.LoggedIn, tx.ScreenShown = true, true
@@ -186,6 +208,10 @@ func (f *Face) consentTx(r *http.Request, posted bool) (*session.Transaction, se
 // consentPage shows the consent or the login confirmation page.
 func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if e := parseForm(w, r); e != nil {
+		f.errorPage(w, r, e)
+		return
+	}
 	tx, _, user, e := f.consentTx(r, false)
 	if e != nil {
 		f.errorPage(w, r, e)
@@ -223,8 +249,8 @@ func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 // consentSubmit handles Accept and Decline (rules C2, C8, D1 to D3).
 func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := r.ParseForm(); err != nil {
-		f.errorPage(w, r, oautherr.InvalidRequest("The form could not be parsed."))
+	if e := parseForm(w, r); e != nil {
+		f.errorPage(w, r, e)
 		return
 	}
 	tx, sess, user, e := f.consentTx(r, true)
@@ -239,13 +265,18 @@ func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	// C8: the form may not ask for more than the page offered.
 	if posted := r.PostForm["scope"]; !subset(posted, tx.Offered) {
-		f.sessions.EndTransaction(tx.ID)
+		f.endTx(ctx, tx.ID)
 		f.log.Warn("consent form tampered", "tx", tx.ID)
 		f.errorPage(w, r, oautherr.InvalidRequest("The consent form asks for scopes that were not offered."))
 		return
 	}
 	// Only one submission of the form counts (replays are refused).
-	if !f.sessions.EndTransaction(tx.ID) {
+	ended, err := f.sessions.EndTransaction(ctx, tx.ID)
+	if err != nil {
+		f.errorPage(w, r, f.internal(err))
+		return
+	}
+	if !ended {
 		f.errorPage(w, r, oautherr.InvalidRequest("This login transaction was already completed."))
 		return
 	}

@@ -16,12 +16,10 @@ import (
 
 	"github.com/consentry/consentry/mockidp/credentials"
 	"github.com/consentry/consentry/mockidp/oautherr"
+	"github.com/consentry/consentry/mockidp/session"
 	"github.com/consentry/consentry/mockidp/tenant"
 	"github.com/consentry/consentry/mockidp/tokens"
 )
-
-// maxFormBytes bounds a token request body.
-const maxFormBytes = 64 << 10
 
 // grantFunc answers a token request of one grant type for an
 // authenticated client.
@@ -69,9 +67,17 @@ func (t tokenResponse) values() url.Values {
 
 // token is POST /oauth/token (rules T1 to T5, K5).
 func (f *Face) token(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		oautherr.WriteJSON(w, oautherr.InvalidRequest("The request body must be application/x-www-form-urlencoded (at most 64 KiB)."))
+	if e := parseForm(w, r); e != nil {
+		oautherr.WriteJSON(w, e)
+		return
+	}
+	// A7 holds here too (RFC 6749 section 3.2).
+	if name := repeated(r.PostForm); name != "" {
+		oautherr.WriteJSON(w, repeatedError(name))
+		return
+	}
+	if e := tooManyScopes(r.PostForm.Get("scope")); e != nil {
+		oautherr.WriteJSON(w, e)
 		return
 	}
 	grantType := r.PostForm.Get("grant_type")
@@ -147,29 +153,30 @@ func (f *Face) authenticateClient(r *http.Request) (*tenant.Client, *oautherr.Er
 	return c, nil
 }
 
-// codeGrant redeems an authorization code (rule T1).
+// revokedFor is how long a revoked access token ID is remembered: longer
+// than any access token lives.
+const revokedFor = 30 * 24 * time.Hour
+
+// codeGrant redeems an authorization code (rule T1). Everything that can
+// tell a legitimate redemption from a stolen or mistaken one (the client,
+// which is already authenticated, the redirect_uri, PKCE) is checked on a
+// read of the code before it is claimed: a refused request consumes nothing
+// and revokes nothing. Then the claim, one atomic step of the store, picks
+// the one winner among concurrent redemptions; a redemption after the
+// winner recorded its tokens is a replay and revokes them.
 func (f *Face) codeGrant(ctx context.Context, c *tenant.Client, form url.Values) (tokenResponse, *oautherr.Error) {
 	code := form.Get("code")
 	if code == "" {
 		return tokenResponse{}, oautherr.InvalidRequest("Missing required parameter: code")
 	}
 	digest := tokens.Digest(code)
-	rec, first, ok := f.sessions.RedeemCode(digest)
-	if !ok {
+	rec, err := f.sessions.GetCode(ctx, digest)
+	if errors.Is(err, session.ErrNotFound) {
 		return tokenResponse{}, oautherr.InvalidGrant("Invalid or expired authorization code.")
+	} else if err != nil {
+		return tokenResponse{}, f.internal(err)
 	}
-	if !first {
-		// A replayed code: revoke what its first redemption issued.
-		for _, jti := range rec.IssuedAccess {
-			f.sessions.Revoke(jti, f.now().Add(30*24*time.Hour))
-		}
-		for _, id := range rec.IssuedRefresh {
-			_ = f.store.DeleteRefreshToken(ctx, id)
-		}
-		f.log.Warn("authorization code replayed; tokens revoked", "client", c.ClientID)
-		return tokenResponse{}, oautherr.InvalidGrant("Authorization code has already been used; the tokens issued with it are revoked.")
-	}
-	if rec.ClientID != c.ClientID {
+	if subtle.ConstantTimeCompare([]byte(rec.ClientID), []byte(c.ClientID)) != 1 {
 		return tokenResponse{}, oautherr.InvalidGrant("The authorization code was issued to another client.")
 	}
 	if form.Get("redirect_uri") != rec.RedirectURI {
@@ -186,28 +193,61 @@ func (f *Face) codeGrant(ctx context.Context, c *tenant.Client, form url.Values)
 	case rec.CodeChallenge != "" && !pkceMatches(rec.ChallengeMethod, rec.CodeChallenge, verifier):
 		return tokenResponse{}, oautherr.InvalidGrant("Failed to verify code_verifier.")
 	}
+
+	rec, claim, err := f.sessions.ClaimCode(ctx, digest)
+	if err != nil {
+		return tokenResponse{}, f.internal(err)
+	}
+	switch claim {
+	case session.ClaimNone:
+		return tokenResponse{}, oautherr.InvalidGrant("Invalid or expired authorization code.")
+	case session.ClaimInFlight:
+		f.log.Info("authorization code redeemed concurrently; refused", "client", c.ClientID)
+		return tokenResponse{}, oautherr.InvalidGrant("Authorization code has already been used.")
+	case session.ClaimReplayed:
+		f.revokeIssued(ctx, rec.IssuedAccess, rec.IssuedRefresh)
+		f.log.Warn("authorization code replayed; tokens revoked", "client", c.ClientID)
+		return tokenResponse{}, oautherr.InvalidGrant("Authorization code has already been used; the tokens issued with it are revoked.")
+	}
+
+	res, issued, e := f.redeemedTokens(ctx, c, rec)
+	// Recorded even when issuing failed, so later tries are replays.
+	if err := f.sessions.RecordIssued(ctx, digest, issued.accessID, issued.refreshID); err != nil {
+		f.revokeIssued(ctx, issued.accessID, issued.refreshID)
+		return tokenResponse{}, f.internal(err)
+	}
+	if e != nil {
+		return tokenResponse{}, e
+	}
+	return res, nil
+}
+
+// redeemedTokens issues the tokens of a code this request won.
+func (f *Face) redeemedTokens(ctx context.Context, c *tenant.Client, rec session.Code) (tokenResponse, issuedIDs, *oautherr.Error) {
 	user, err := f.store.GetUser(ctx, rec.UserID)
 	if err != nil {
-		return tokenResponse{}, oautherr.InvalidGrant("The user of this authorization code no longer exists.")
+		return tokenResponse{}, issuedIDs{}, oautherr.InvalidGrant("The user of this authorization code no longer exists.")
 	}
 	api, e := f.apiFor(ctx, rec.Audience)
 	if e != nil {
-		return tokenResponse{}, e
+		return tokenResponse{}, issuedIDs{}, e
 	}
-	res, issued, e := f.userTokens(ctx, userTokenRequest{client: c, api: api, user: user, scopes: rec.Scopes,
+	return f.userTokens(ctx, userTokenRequest{client: c, api: api, user: user, scopes: rec.Scopes,
 		nonce: rec.Nonce, authTime: rec.AuthTime, grantID: rec.GrantID, access: true, idToken: true})
-	if e != nil {
-		return tokenResponse{}, e
-	}
-	if f.sessions.RecordIssued(digest, issued.accessID, issued.refreshID) {
-		// Replayed while we issued: the replay found nothing to revoke yet.
-		f.sessions.Revoke(issued.accessID, f.now().Add(30*24*time.Hour))
-		if issued.refreshID != "" {
-			_ = f.store.DeleteRefreshToken(ctx, issued.refreshID)
+}
+
+// revokeIssued revokes the tokens issued from a replayed code.
+func (f *Face) revokeIssued(ctx context.Context, accessID, refreshID string) {
+	if accessID != "" {
+		if err := f.sessions.RevokeAccess(ctx, accessID, f.now().Add(revokedFor)); err != nil {
+			f.log.Error("revoke access token", "err", err)
 		}
-		return tokenResponse{}, oautherr.InvalidGrant("Authorization code has already been used; the tokens issued with it are revoked.")
 	}
-	return res, nil
+	if refreshID != "" {
+		if err := f.store.DeleteRefreshToken(ctx, refreshID); err != nil && !errors.Is(err, tenant.ErrNotFound) {
+			f.log.Error("revoke refresh token", "err", err)
+		}
+	}
 }
 
 func pkceMatches(method, challenge, verifier string) bool {

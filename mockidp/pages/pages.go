@@ -156,7 +156,7 @@ func render(w http.ResponseWriter, status int, name string, data any) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; form-action *; script-src 'sha256-"+formPostScriptHash+"'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src * data:; form-action *; frame-ancestors 'none'; base-uri 'none'; script-src 'sha256-"+formPostScriptHash+"'")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -47,7 +47,21 @@ type Options struct {
 	// Now is the clock (time.Now when nil): tests move it to expire codes,
 	// sessions and tokens without waiting.
 	Now func() time.Time
+	// Sessions keeps the short-lived state (login sessions, transactions,
+	// codes, revoked access tokens); session.NewMemory(Now, SessionLimits)
+	// when nil. A backend shared by replicas goes here, on the same clock.
+	Sessions session.Store
+	// SessionLimits bound the in-memory Sessions (zero fields: defaults).
+	SessionLimits session.Limits
+	// HSTS adds Strict-Transport-Security to every answer; set it when the
+	// server is reached over HTTPS (mockidp serve --tls).
+	HSTS bool
 }
+
+// hstsValue is the Strict-Transport-Security of a server under HSTS: one
+// day and no subdomains, because a mock often runs on a host (localhost, a
+// team's test machine) that serves other things over plain HTTP too.
+const hstsValue = "max-age=86400"
 
 // Server is a running mock IdP: an http.Handler for one tenant.
 type Server struct {
@@ -98,17 +112,20 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err := bootstrapSettings(ctx, opts.Store); err != nil {
 		return nil, err
 	}
-	sessions := session.New(opts.Now)
+	sessions := opts.Sessions
+	if sessions == nil {
+		sessions = session.NewMemory(opts.Now, opts.SessionLimits)
+	}
 	face := auth0.New(auth0.Config{Issuer: iss, Store: opts.Store, Sessions: sessions, Logger: log, Decide: opts.Decide, Now: opts.Now})
 	mgmtAudience := ManagementAudience(opts.Issuer)
 	api := mgmt.New(mgmt.Config{
 		Store: opts.Store,
-		Verify: func(_ context.Context, bearer string) ([]string, error) {
+		Verify: func(ctx context.Context, bearer string) ([]string, error) {
 			c, err := iss.VerifyAccess(bearer, mgmtAudience)
 			if err != nil {
 				return nil, err
 			}
-			if sessions.Revoked(c.ID) {
+			if revoked, err := sessions.AccessRevoked(ctx, c.ID); err != nil || revoked {
 				return nil, errors.New("token revoked")
 			}
 			return c.Scopes(), nil
@@ -120,7 +137,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	})
 
 	r := chi.NewRouter()
-	r.Use(recoverer(log), accessLog(log))
+	r.Use(securityHeaders(opts.HSTS), recoverer(log), accessLog(log))
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -201,6 +218,23 @@ func bootstrapManagement(ctx context.Context, opts Options) error {
 	}
 	return opts.Store.CreateClientGrant(ctx, &tenant.ClientGrant{ClientID: c.ClientID, Audience: aud,
 		Scope: slices.Clone(mgmt.Scopes), SubjectType: tenant.SubjectClient})
+}
+
+// securityHeaders adds the headers every answer carries: no referrer leaks
+// the codes and states in the IdP's URLs, no content sniffing, and HSTS
+// when the server is HTTPS.
+func securityHeaders(hsts bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Referrer-Policy", "no-referrer")
+			h.Set("X-Content-Type-Options", "nosniff")
+			if hsts {
+				h.Set("Strict-Transport-Security", hstsValue)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // statusRecorder remembers the status a handler wrote.

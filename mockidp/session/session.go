@@ -1,12 +1,15 @@
 // Package session keeps the IdP's short-lived state: browser login sessions
 // (SSO, rule A3), authorization transactions (one pass through /authorize,
 // with the screens shown so far, rule C6), authorization codes (rule T1) and
-// the IDs of revoked access tokens. It is in memory by design: none of it
-// outlives a restart of a real IdP's front end either.
+// the IDs of revoked access tokens, behind the Store interface. Memory is
+// the in-memory Store, the default; a durable backend shared by replicas
+// implements the same interface and passes the same conformance suite
+// (mockidp/store/storetest.RunSessions).
 package session
 
 import (
-	"sync"
+	"context"
+	"errors"
 	"time"
 )
 
@@ -65,14 +68,11 @@ type Code struct {
 	ChallengeMethod string
 	GrantID         string
 	ExpiresAt       time.Time
-	// Redeemed is set on first use; a second use revokes what the first issued.
-	Redeemed bool
-	// Replayed is set on a second use.
-	Replayed bool
-	// Issued are the token IDs (access token jti, refresh token digest)
-	// issued from this code, revoked when the code is replayed.
-	IssuedAccess  []string
-	IssuedRefresh []string
+	// IssuedAccess and IssuedRefresh are the IDs of the tokens the winning
+	// redemption issued (access token jti, refresh token digest), set by
+	// RecordIssued and revoked when the code is replayed after that.
+	IssuedAccess  string
+	IssuedRefresh string
 }
 
 // Lifetimes.
@@ -82,167 +82,120 @@ const (
 	CodeTTL        = 5 * time.Minute // at most 10 minutes (rule T1)
 )
 
-// Store holds the short-lived state. The zero value is not usable; call New.
-type Store struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	sessions map[string]*Session
-	txs      map[string]*Transaction
-	codes    map[string]*Code
-	revoked  map[string]time.Time // access token jti -> its expiry
-	lastGC   time.Time
+// Limits bound the pending transactions, the one part of the state anyone can
+// create without credentials. Beyond a limit the oldest transactions (the
+// first saved) are evicted: of the same browser first, then of all.
+type Limits struct {
+	// MaxTransactions bounds every pending transaction of the tenant;
+	// DefaultMaxTransactions when zero.
+	MaxTransactions int
+	// MaxTransactionsPerBrowser bounds the pending transactions of one
+	// BrowserID; DefaultMaxTransactionsPerBrowser when zero.
+	MaxTransactionsPerBrowser int
 }
 
-// New returns an empty store using clock now (time.Now when nil).
-func New(now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
+// The default limits.
+const (
+	DefaultMaxTransactions           = 10000
+	DefaultMaxTransactionsPerBrowser = 32
+)
+
+// WithDefaults returns l with its zero fields set to the defaults.
+func (l Limits) WithDefaults() Limits {
+	if l.MaxTransactions <= 0 {
+		l.MaxTransactions = DefaultMaxTransactions
 	}
-	return &Store{now: now, sessions: map[string]*Session{}, txs: map[string]*Transaction{},
-		codes: map[string]*Code{}, revoked: map[string]time.Time{}}
+	if l.MaxTransactionsPerBrowser <= 0 {
+		l.MaxTransactionsPerBrowser = DefaultMaxTransactionsPerBrowser
+	}
+	return l
 }
 
-// PutSession saves a session.
-func (s *Store) PutSession(se Session) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sessions[se.ID] = &se
+// ErrNotFound is returned for a session, transaction or code that is
+// unknown, expired, ended or collected.
+var ErrNotFound = errors.New("session: not found")
+
+// Claim is the outcome of Store.ClaimCode. A code moves one way only:
+// unused, claimed (a redemption is issuing tokens), issued (the tokens are
+// recorded).
+type Claim int
+
+const (
+	// ClaimNone: the code is unknown, or expired before anyone claimed it.
+	ClaimNone Claim = iota
+	// ClaimWon: the code was unused and this caller claimed it. It must
+	// issue the tokens and then call RecordIssued.
+	ClaimWon
+	// ClaimInFlight: another caller claimed the code and has not recorded
+	// its tokens yet (a concurrent redemption, a double submit). Refuse the
+	// redemption; there is nothing to revoke, and the winner is not harmed.
+	ClaimInFlight
+	// ClaimReplayed: the code was redeemed and its tokens recorded. Refuse
+	// the redemption and revoke the returned Code's IssuedAccess and
+	// IssuedRefresh (rule T1).
+	ClaimReplayed
+)
+
+func (c Claim) String() string {
+	switch c {
+	case ClaimWon:
+		return "won"
+	case ClaimInFlight:
+		return "in flight"
+	case ClaimReplayed:
+		return "replayed"
+	}
+	return "none"
 }
 
-// Session returns a live session.
-func (s *Store) Session(id string) (Session, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	se, ok := s.sessions[id]
-	if !ok || s.now().Sub(se.AuthTime) > SessionTTL {
-		return Session{}, false
-	}
-	return *se, true
-}
+// Store keeps the short-lived state. Every method is safe for concurrent
+// use, and every method that decides between concurrent callers
+// (EndTransaction, ClaimCode) does so in one atomic step, so that a backend
+// shared by several replicas (one SQL statement each) keeps the same
+// guarantees as the in-memory one. Expiry is measured on the clock the
+// backend was made with. The conformance suite is
+// mockidp/store/storetest.RunSessions.
+type Store interface {
+	// PutSession saves (or replaces) a login session.
+	PutSession(ctx context.Context, s Session) error
+	// GetSession returns a session younger than SessionTTL (from its
+	// AuthTime), else ErrNotFound.
+	GetSession(ctx context.Context, id string) (Session, error)
+	// DeleteSession ends a session; deleting an unknown one is no error.
+	DeleteSession(ctx context.Context, id string) error
 
-// DeleteSession ends a session (logout).
-func (s *Store) DeleteSession(id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.sessions, id)
-}
+	// PutTransaction saves a transaction or replaces the one with its ID.
+	// A zero CreatedAt is set to now on the first save and kept on
+	// replaces. Saving a new transaction beyond the Limits evicts the
+	// oldest ones.
+	PutTransaction(ctx context.Context, tx Transaction) error
+	// GetTransaction returns a transaction younger than TransactionTTL
+	// (from its CreatedAt), else ErrNotFound.
+	GetTransaction(ctx context.Context, id string) (Transaction, error)
+	// EndTransaction removes a transaction so its forms cannot be replayed,
+	// and reports whether it was still there: of any number of concurrent
+	// calls for one ID, exactly one gets true.
+	EndTransaction(ctx context.Context, id string) (bool, error)
 
-// PutTransaction saves (or replaces) a transaction.
-func (s *Store) PutTransaction(tx Transaction) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.maybeGC()
-	if tx.CreatedAt.IsZero() {
-		tx.CreatedAt = s.now()
-	}
-	s.txs[tx.ID] = &tx
-}
+	// PutCode saves a new, unused code under the digest of its value.
+	PutCode(ctx context.Context, digest string, c Code) error
+	// GetCode returns a code's record without claiming it, whatever its
+	// state or expiry (the checks that must not consume the code read it
+	// first, rule T1); ErrNotFound when unknown or collected.
+	GetCode(ctx context.Context, digest string) (Code, error)
+	// ClaimCode atomically claims an unused, unexpired code for the caller
+	// (ClaimWon), or says why not. Of any number of concurrent calls for
+	// one code exactly one gets ClaimWon. The returned Code is the record
+	// (with the issued token IDs for ClaimReplayed); for ClaimNone it is
+	// the zero Code.
+	ClaimCode(ctx context.Context, digest string) (Code, Claim, error)
+	// RecordIssued notes the tokens the winner issued from a code it
+	// claimed (either ID may be empty) and moves the code to issued: from
+	// then on a redemption gets ClaimReplayed. Unknown codes are no error.
+	RecordIssued(ctx context.Context, digest, accessID, refreshID string) error
 
-// Transaction returns a live transaction by ID.
-func (s *Store) Transaction(id string) (Transaction, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tx, ok := s.txs[id]
-	if !ok || s.now().Sub(tx.CreatedAt) > TransactionTTL {
-		return Transaction{}, false
-	}
-	return *tx, true
-}
-
-// EndTransaction removes a transaction, so its forms cannot be replayed.
-// It reports whether the transaction was still there: of two concurrent
-// submissions, only one ends it.
-func (s *Store) EndTransaction(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.txs[id]
-	delete(s.txs, id)
-	return ok
-}
-
-// PutCode saves a code under its digest.
-func (s *Store) PutCode(digest string, c Code) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.maybeGC()
-	s.codes[digest] = &c
-}
-
-// RedeemCode marks the code used and returns it with whether this was the
-// first redemption. Expired codes are not found.
-func (s *Store) RedeemCode(digest string) (c Code, first bool, ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, found := s.codes[digest]
-	if !found || s.now().After(p.ExpiresAt) {
-		return Code{}, false, false
-	}
-	first = !p.Redeemed
-	p.Replayed = p.Redeemed
-	p.Redeemed = true
-	return *p, first, true
-}
-
-// RecordIssued notes tokens issued from a code, for revocation on replay.
-// It reports whether the code was replayed while those tokens were being
-// issued: the replay could not revoke them, so the caller must.
-func (s *Store) RecordIssued(digest, accessID, refreshID string) (replayed bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, ok := s.codes[digest]
-	if !ok {
-		return false
-	}
-	if accessID != "" {
-		p.IssuedAccess = append(p.IssuedAccess, accessID)
-	}
-	if refreshID != "" {
-		p.IssuedRefresh = append(p.IssuedRefresh, refreshID)
-	}
-	return p.Replayed
-}
-
-// Revoke marks an access token ID revoked until its expiry.
-func (s *Store) Revoke(jti string, until time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.revoked[jti] = until
-}
-
-// Revoked reports whether an access token ID was revoked.
-func (s *Store) Revoked(jti string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.revoked[jti]
-	return ok
-}
-
-// maybeGC drops expired entries at most once a minute; called with mu held,
-// on writes, so the cost stays off the hot path.
-func (s *Store) maybeGC() {
-	now := s.now()
-	if now.Sub(s.lastGC) < time.Minute {
-		return
-	}
-	s.lastGC = now
-	for k, tx := range s.txs {
-		if now.Sub(tx.CreatedAt) > TransactionTTL {
-			delete(s.txs, k)
-		}
-	}
-	for k, c := range s.codes {
-		if now.After(c.ExpiresAt.Add(CodeTTL)) {
-			delete(s.codes, k)
-		}
-	}
-	for k, se := range s.sessions {
-		if now.Sub(se.AuthTime) > SessionTTL {
-			delete(s.sessions, k)
-		}
-	}
-	for k, until := range s.revoked {
-		if now.After(until) {
-			delete(s.revoked, k)
-		}
-	}
+	// RevokeAccess marks an access token ID revoked until its expiry.
+	RevokeAccess(ctx context.Context, jti string, until time.Time) error
+	// AccessRevoked reports whether an access token ID was revoked.
+	AccessRevoked(ctx context.Context, jti string) (bool, error)
 }

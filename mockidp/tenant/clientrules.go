@@ -1,8 +1,10 @@
 package tenant
 
 import (
+	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -95,4 +97,95 @@ func RedirectURIProblem(s string) string {
 		return "has no host"
 	}
 	return ""
+}
+
+// MatchCallback reports whether redirectURI is one of the client's callbacks
+// (rule K4); see MatchRedirectURI.
+func (c *Client) MatchCallback(redirectURI string) bool {
+	return MatchRedirectURI(c.Callbacks, redirectURI)
+}
+
+// MatchRedirectURI reports whether redirectURI matches one of callbacks
+// (rule K4): string equality, with no case folding, percent-decoding or
+// path normalisation, except that for a callback on a loopback IP literal
+// (http://127.0.0.1/cb, http://[::1]:8080/cb) the port may differ, or be
+// there or not (RFC 8252 section 7.3). Only the port: scheme, host, path and
+// query stay byte for byte those of the callback. A redirect_uri with a
+// fragment never matches (RFC 6749 section 3.1.2).
+func MatchRedirectURI(callbacks []string, redirectURI string) bool {
+	if redirectURI == "" || strings.Contains(redirectURI, "#") {
+		return false
+	}
+	if slices.Contains(callbacks, redirectURI) {
+		return true
+	}
+	want, ok := loopbackWithoutPort(redirectURI)
+	if !ok {
+		return false
+	}
+	for _, cb := range callbacks {
+		if strings.Contains(cb, "#") {
+			continue
+		}
+		if got, ok := loopbackWithoutPort(cb); ok && got == want {
+			return true
+		}
+	}
+	return false
+}
+
+// loopbackWithoutPort returns s without its port when s is
+// "http(s)://" + a loopback IP literal in its canonical spelling + an
+// optional ":port" + the rest (path, query); ok is false for anything else,
+// which then only matches exactly.
+func loopbackWithoutPort(s string) (string, bool) {
+	scheme := "http://"
+	rest, ok := strings.CutPrefix(s, scheme)
+	if !ok {
+		scheme = "https://"
+		if rest, ok = strings.CutPrefix(s, scheme); !ok {
+			return "", false
+		}
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	host := authority
+	if i := strings.LastIndexByte(authority, ':'); i >= 0 && !strings.HasSuffix(authority, "]") {
+		if !validPort(authority[i+1:]) {
+			return "", false
+		}
+		host = authority[:i]
+	}
+	literal := host
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		literal = host[1 : len(host)-1]
+		if !strings.Contains(literal, ":") {
+			return "", false
+		}
+	} else if strings.Contains(host, ":") {
+		return "", false
+	}
+	ip := net.ParseIP(literal)
+	if ip == nil || !ip.IsLoopback() || ip.String() != literal {
+		return "", false
+	}
+	return scheme + host + tail, true
+}
+
+// validPort reports whether p is a port number as a URL spells it: 1 to
+// 65535, digits only, no leading zero.
+func validPort(p string) bool {
+	if p == "" || len(p) > 5 || p[0] == '0' {
+		return false
+	}
+	for _, r := range p {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }

@@ -107,33 +107,6 @@ func (c *Client) RedirectsOnDecline() bool {
 	return c.RedirectionPolicy == PolicyAllowAlways
 }
 
-// MatchCallback reports whether redirectURI is one of the client's callbacks
-// (rule K4): exact string equality, except that loopback IP literals match
-// with any port (RFC 8252 section 7.3).
-func (c *Client) MatchCallback(redirectURI string) bool {
-	if redirectURI == "" {
-		return false
-	}
-	if slices.Contains(c.Callbacks, redirectURI) {
-		return true
-	}
-	u, err := url.Parse(redirectURI)
-	if err != nil || !isLoopbackIP(u.Hostname()) {
-		return false
-	}
-	for _, cb := range c.Callbacks {
-		r, err := url.Parse(cb)
-		if err != nil || !isLoopbackIP(r.Hostname()) {
-			continue
-		}
-		if r.Scheme == u.Scheme && r.Hostname() == u.Hostname() && r.Path == u.Path &&
-			r.RawQuery == u.RawQuery && r.User.String() == u.User.String() {
-			return true
-		}
-	}
-	return false
-}
-
 func isLoopbackIP(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
