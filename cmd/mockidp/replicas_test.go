@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"sync/atomic"
 	"testing"
 
@@ -26,13 +25,6 @@ import (
 func TestReplicasPassTheConformanceSuite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL and two mockidp processes and runs the whole suite")
-	}
-	if os.Getenv("CONSENTRY_REPLICA_TEST") != "1" {
-		// Issue 11, phase 2: login sessions, transactions and codes are still
-		// in each process's memory, so flows that hop replicas fail (38 of
-		// the suite's scenarios, all browser-flow ones). Until they are in
-		// the store, this runs only on demand.
-		t.Skip("NOT RUN: sessions, transactions and codes are not in the shared store yet; CONSENTRY_REPLICA_TEST=1 runs it anyway")
 	}
 	dsn := pgtest.URL(t)
 

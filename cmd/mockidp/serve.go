@@ -225,6 +225,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		srv, err = server.New(ctx, server.Options{
 			Issuer:           issuer,
 			Store:            store,
+			Sessions:         tn.sessions,
 			Logger:           log,
 			MgmtClientID:     o.mgmtID,
 			MgmtClientSecret: o.mgmtSecret,

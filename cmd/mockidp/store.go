@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/consentry/consentry/mockidp/config"
+	"github.com/consentry/consentry/mockidp/session"
 	"github.com/consentry/consentry/mockidp/store/memstore"
 	"github.com/consentry/consentry/mockidp/store/sqlstore"
 	"github.com/consentry/consentry/mockidp/tenant"
@@ -46,6 +47,9 @@ func checkStoreFlags(o *serveOptions) error {
 // theTenant is the store the server runs on and what the banner says of it.
 type theTenant struct {
 	store tenant.Store
+	// sessions is the short-lived state; nil for the server's in-memory
+	// default.
+	sessions session.Store
 	// exclusive runs fn while no other process sharing the store runs
 	// its startup.
 	exclusive func(ctx context.Context, fn func() error) error
@@ -107,6 +111,7 @@ func openTenant(ctx context.Context, o *serveOptions) (*theTenant, error) {
 		t.storeLine = "PostgreSQL " + st.Source() + " (shared by every mockidp on it)"
 	}
 	t.store, t.exclusive, t.close = st, st.Exclusive, func() { st.Close() }
+	t.sessions = st.Sessions(nil, session.Limits{})
 
 	err = st.Exclusive(ctx, func() error {
 		seeded, origin, err := st.Seed(ctx, o.configPath, o.reseed, apply)

@@ -24,6 +24,11 @@ type dialect struct {
 	// lockKeys, run first in a transaction, keeps other transactions from
 	// adding signing keys until it ends ("" when oneWriter already does).
 	lockKeys string
+	// lockTransactions, run first in a transaction, keeps other
+	// transactions from changing the transactions table until it ends, so
+	// that the eviction of PutTransaction counts rows no one else changes
+	// ("" when oneWriter already does).
+	lockTransactions string
 	// lockStartup, run first in a transaction, serializes migrations and
 	// seeding between processes sharing the database.
 	lockStartup string

@@ -84,6 +84,38 @@ CREATE TABLE meta (
 	value TEXT NOT NULL
 );
 `,
+	// 2: the short-lived state replicas share: login sessions, transactions,
+	// authorization codes, revoked access tokens. Times are Unix nanoseconds.
+	`
+CREATE TABLE login_sessions (
+	id TEXT PRIMARY KEY,
+	auth_time_ns BIGINT NOT NULL,
+	doc TEXT NOT NULL
+);
+CREATE INDEX login_sessions_auth_time ON login_sessions (auth_time_ns);
+CREATE TABLE transactions (
+	seq {{serial}},
+	id TEXT NOT NULL UNIQUE,
+	browser_id TEXT NOT NULL,
+	created_ns BIGINT NOT NULL,
+	doc TEXT NOT NULL
+);
+CREATE INDEX transactions_browser ON transactions (browser_id, seq);
+CREATE INDEX transactions_created ON transactions (created_ns);
+CREATE TABLE auth_codes (
+	digest TEXT PRIMARY KEY,
+	state INTEGER NOT NULL,
+	expires_ns BIGINT NOT NULL,
+	issued_access TEXT NOT NULL,
+	issued_refresh TEXT NOT NULL,
+	doc TEXT NOT NULL
+);
+CREATE INDEX auth_codes_expires ON auth_codes (expires_ns);
+CREATE TABLE revoked_access (
+	jti TEXT PRIMARY KEY,
+	until_ns BIGINT NOT NULL
+);
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

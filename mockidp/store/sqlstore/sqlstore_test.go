@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/consentry/consentry/mockidp/session"
 	"github.com/consentry/consentry/mockidp/store/pgtest"
 	"github.com/consentry/consentry/mockidp/store/sqlstore"
 	"github.com/consentry/consentry/mockidp/store/storetest"
@@ -45,6 +47,19 @@ func TestConformanceSQLite(t *testing.T) {
 func TestConformancePostgres(t *testing.T) {
 	pgtest.Require(t)
 	storetest.Run(t, func(t *testing.T) tenant.Store { return newPostgres(t) })
+}
+
+func TestSessionConformanceSQLite(t *testing.T) {
+	storetest.RunSessions(t, func(t *testing.T, now func() time.Time, l session.Limits) session.Store {
+		return newSQLite(t).Sessions(now, l)
+	})
+}
+
+func TestSessionConformancePostgres(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunSessions(t, func(t *testing.T, now func() time.Time, l session.Limits) session.Store {
+		return newPostgres(t).Sessions(now, l)
+	})
 }
 
 // TestSQLiteReopenKeepsEverything is rule J1's "keys survive a restart"
