@@ -68,7 +68,12 @@ capabilities: [management, tenant_settings, password_grant]
 	}
 	var sum bytes.Buffer
 	_ = res.Report.WriteSummary(&sum)
-	t.Logf("replica 0 served %d requests, replica 1 %d:\n%s", served[0].Load(), served[1].Load(), sum.String())
+	t.Logf("%d scenarios passed, %d failed, %d not applicable on a URL target; replica 0 served %d requests, replica 1 %d:\n%s",
+		res.Report.Count(report.Passed), res.Report.Count(report.Failed), res.Report.Count(report.NotApplicable),
+		served[0].Load(), served[1].Load(), sum.String())
+	if res.Report.Count(report.Passed) == 0 {
+		t.Error("no scenario passed: the suite did not run")
+	}
 	failed := 0
 	for _, r := range res.Report.Results {
 		if r.Outcome == report.Failed {
