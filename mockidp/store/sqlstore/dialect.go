@@ -39,6 +39,9 @@ type dialect struct {
 	// forUpdate ends a SELECT that locks the rows it reads until the end of
 	// the transaction ("" when oneWriter already does).
 	forUpdate string
+	// forShare ends a SELECT that keeps the rows it reads from being
+	// deleted until the transaction ends ("" when oneWriter already does).
+	forShare string
 	// isUniqueViolation reports a unique or primary key constraint error.
 	isUniqueViolation func(error) bool
 }
@@ -65,6 +68,7 @@ var postgresDialect = &dialect{
 	sessionLock:   "SELECT pg_advisory_lock(27987464747774586)",
 	sessionUnlock: "SELECT pg_advisory_unlock(27987464747774586)",
 	forUpdate:     " FOR UPDATE",
+	forShare:      " FOR SHARE",
 	isUniqueViolation: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505"

@@ -116,6 +116,81 @@ CREATE TABLE revoked_access (
 	until_ns BIGINT NOT NULL
 );
 `,
+	// 3: an Okta org (okta.Store). IDs are unique in the org; the columns
+	// hold what the types keep out of their JSON.
+	`
+CREATE TABLE okta_apps (
+	seq {{serial}},
+	id TEXT NOT NULL UNIQUE,
+	client_id TEXT NOT NULL UNIQUE,
+	doc TEXT NOT NULL
+);
+CREATE TABLE okta_users (
+	seq {{serial}},
+	id TEXT NOT NULL UNIQUE,
+	login_key TEXT NOT NULL UNIQUE,
+	password_hash TEXT NOT NULL,
+	doc TEXT NOT NULL
+);
+CREATE TABLE okta_app_users (
+	seq {{serial}},
+	app_id TEXT NOT NULL,
+	user_id TEXT NOT NULL,
+	doc TEXT NOT NULL,
+	UNIQUE (app_id, user_id)
+);
+CREATE INDEX okta_app_users_user ON okta_app_users (user_id);
+CREATE TABLE okta_servers (
+	seq {{serial}},
+	id TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL UNIQUE,
+	is_default INTEGER NOT NULL,
+	doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX okta_servers_default ON okta_servers (is_default) WHERE is_default = 1;
+CREATE TABLE okta_scopes (
+	seq {{serial}},
+	id TEXT NOT NULL UNIQUE,
+	server_id TEXT NOT NULL,
+	name TEXT NOT NULL,
+	doc TEXT NOT NULL,
+	UNIQUE (server_id, name)
+);
+CREATE TABLE okta_policies (
+	seq {{serial}},
+	id TEXT NOT NULL UNIQUE,
+	server_id TEXT NOT NULL,
+	doc TEXT NOT NULL
+);
+CREATE INDEX okta_policies_server ON okta_policies (server_id);
+CREATE TABLE okta_rules (
+	seq {{serial}},
+	id TEXT NOT NULL UNIQUE,
+	server_id TEXT NOT NULL,
+	policy_id TEXT NOT NULL,
+	doc TEXT NOT NULL
+);
+CREATE INDEX okta_rules_policy ON okta_rules (policy_id);
+CREATE TABLE okta_grants (
+	seq {{serial}},
+	id TEXT NOT NULL UNIQUE,
+	user_id TEXT NOT NULL,
+	client_id TEXT NOT NULL,
+	server_id TEXT NOT NULL,
+	scope_id TEXT NOT NULL,
+	active_key TEXT NOT NULL,
+	doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX okta_grants_active ON okta_grants (active_key) WHERE active_key <> '';
+CREATE INDEX okta_grants_user ON okta_grants (user_id);
+CREATE TABLE okta_skips (
+	user_id TEXT NOT NULL,
+	client_id TEXT NOT NULL,
+	server_id TEXT NOT NULL,
+	scope_id TEXT NOT NULL,
+	PRIMARY KEY (user_id, client_id, server_id, scope_id)
+);
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

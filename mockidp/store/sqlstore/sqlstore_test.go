@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/consentry/consentry/mockidp/okta"
 	"github.com/consentry/consentry/mockidp/session"
 	"github.com/consentry/consentry/mockidp/store/pgtest"
 	"github.com/consentry/consentry/mockidp/store/sqlstore"
@@ -149,3 +150,12 @@ func TestRedactsPassword(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestOktaConformanceSQLite(t *testing.T) {
+	storetest.RunOkta(t, func(t *testing.T) okta.Store { return newSQLite(t).Okta() })
+}
+
+func TestOktaConformancePostgres(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunOkta(t, func(t *testing.T) okta.Store { return newPostgres(t).Okta() })
+}
