@@ -64,8 +64,9 @@ func TestSessionConformancePostgres(t *testing.T) {
 }
 
 // TestSQLiteReopenKeepsEverything is rule J1's "keys survive a restart"
-// and the rest of the tenant with them: close the store, open the file
-// again, and everything written is there.
+// and the rest of the tenant with them, login sessions and issued codes
+// included: close the store, open the file again, and everything written is
+// there.
 func TestSQLiteReopenKeepsEverything(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
@@ -84,6 +85,9 @@ func TestSQLiteReopenKeepsEverything(t *testing.T) {
 	must(s.AddSigningKey(ctx, tenant.SigningKey{KID: "k", Alg: "RS256", PEM: []byte("pem")}))
 	g, err := s.MergeUserGrant(ctx, "auth0|u", "c", "https://a.example.com", []string{"read"})
 	must(err)
+	ss := s.Sessions(nil, session.Limits{})
+	must(ss.PutSession(ctx, session.Session{ID: "sess", UserID: "auth0|u", AuthTime: time.Now()}))
+	must(ss.PutCode(ctx, "code-digest", session.Code{ClientID: "c", UserID: "auth0|u", ExpiresAt: time.Now().Add(time.Minute)}))
 	must(s.Close())
 
 	s, err = sqlstore.OpenDir(ctx, dir)
@@ -100,6 +104,13 @@ func TestSQLiteReopenKeepsEverything(t *testing.T) {
 	}
 	if got, err := s.GetUserGrant(ctx, g.ID); err != nil || got.Scope[0] != "read" {
 		t.Errorf("grant after reopening: %+v, %v", got, err)
+	}
+	ss = s.Sessions(nil, session.Limits{})
+	if se, err := ss.GetSession(ctx, "sess"); err != nil || se.UserID != "auth0|u" {
+		t.Errorf("login session after reopening: %+v, %v", se, err)
+	}
+	if c, claim, err := ss.ClaimCode(ctx, "code-digest"); err != nil || claim != session.ClaimWon || c.ClientID != "c" {
+		t.Errorf("code issued before reopening: %v %+v %v, want it claimable", claim, c, err)
 	}
 }
 
