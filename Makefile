@@ -9,19 +9,32 @@ DRIVER  ?= http
 FUZZTIME       ?= 1m
 FUZZTIME_SHORT ?= 2s
 
-.PHONY: help run run-tls run-data test test-short fuzz fuzz-list suite rules bench bench-store build vet clean
+.PHONY: help run run-tls run-data test test-short fuzz fuzz-list suite rules bench bench-compare bench-store build vet clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "Targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}' \
+		| sed -e 's|$$(ADDR)|$(ADDR)|g' -e 's|$$(CONFIG)|$(CONFIG)|g' -e 's|$$(TARGET)|$(TARGET)|g' -e 's|$$(DRIVER)|$(DRIVER)|g'
+	@echo "Variables (make run ADDR=127.0.0.1:9090):"
+	@echo "  ADDR=$(ADDR)  CONFIG=$(CONFIG)  TARGET=$(TARGET)  DRIVER=$(DRIVER)  GO=$(GO)"
 
-run: ## serve the mock IdP with the demo tenant on $(ADDR)
-	$(GO) run ./cmd/mockidp serve --addr $(ADDR) --config $(CONFIG)
+# run builds the binary, then execs it: make's own process is the server's
+# parent, so stopping make (Ctrl+C, or kill) stops the server too.
+run: ## build bin/mockidp, then serve the demo tenant and the demo app on http://$(ADDR)/
+	@echo "make run: compiling bin/mockidp (a cold build compiles every dependency first: up to a minute on 2 cores; packages are listed as they compile)"
+	@$(GO) build -v -o bin/mockidp ./cmd/mockidp
+	@echo "make run: exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo"
+	@exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo
 
 run-tls: ## the same over HTTPS with a local CA (written to mockidp-ca.pem)
-	$(GO) run ./cmd/mockidp serve --addr $(ADDR) --config $(CONFIG) --tls
+	@echo "make run-tls: compiling bin/mockidp"
+	@$(GO) build -v -o bin/mockidp ./cmd/mockidp
+	@exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo --tls
 
-run-data: ## the demo tenant kept in ./mockidp-data (SQLite): it survives restarts
-	$(GO) run ./cmd/mockidp serve --addr $(ADDR) --config $(CONFIG) --data mockidp-data
+run-data: ## like make run, with the tenant kept in ./mockidp-data (SQLite): it survives restarts
+	@echo "make run-data: compiling bin/mockidp"
+	@$(GO) build -v -o bin/mockidp ./cmd/mockidp
+	@exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo --data mockidp-data
 
 test: vet ## every Go test, the conformance suite on both drivers, the SDK interop test, short fuzz runs
 	$(GO) test -race -count=1 -timeout 15m ./...
@@ -47,8 +60,15 @@ suite: ## run the conformance suite: make suite TARGET=file.yaml DRIVER=browser
 rules: ## list the spec's rules and the scenarios that check them
 	$(GO) run ./cmd/consentry rules
 
-bench: ## benchmarks (token endpoint, signing, secrets, passwords, stores)
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+BENCHTIME ?= 1s
+
+bench: ## benchmarks with -benchmem: signing, consent, token endpoint, code flow, 100k grants, start-up, stores (BENCHTIME=$(BENCHTIME))
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+bench-compare: ## client credentials RS256/ES256: mockidp against node oidc-provider (npm ci), same run
+	@echo "make bench-compare: compiling bin/mockidp"
+	@$(GO) build -o bin/mockidp ./cmd/mockidp
+	@interop/oidc-provider/compare.sh bin/mockidp
 
 bench-store: ## token requests/s and Management API writes/s on memory, SQLite and PostgreSQL
 	$(GO) test -run '^$$' -bench 'Store' -benchtime 3s ./mockidp/store/sqlstore/

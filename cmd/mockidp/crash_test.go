@@ -140,7 +140,7 @@ func TestCrashKeepsEveryAcknowledgedWrite(t *testing.T) {
 		t.Skip("starts and kills child processes")
 	}
 	data := filepath.Join(t.TempDir(), "data")
-	addr := freeAddr(t)
+	addr := loopbackAddr(t)
 	args := []string{"--addr", addr, "--data", data, "--config", demoConfig, "--password-cost", "4", "--log-level", "error"}
 	c := startChild(t, args...)
 	issuer := c.issuer

@@ -42,7 +42,7 @@ func TestReplicasPassTheConformanceSuite(t *testing.T) {
 	defer proxy.Close()
 	issuer := proxy.URL + "/"
 	for i := range backends {
-		addr := freeAddr(t)
+		addr := loopbackAddr(t)
 		startChild(t, "--addr", addr, "--store", dsn, "--issuer", issuer, "--password-cost", "4", "--log-level", "error")
 		backends[i] = &url.URL{Scheme: "http", Host: addr}
 	}

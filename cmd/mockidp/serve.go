@@ -52,12 +52,16 @@ type serveOptions struct {
 	tls          bool
 	caCert       string
 	passwordCost int
-	logLevel     slog.Level
-	mgmtID       string
-	mgmtSecret   string
-	dataDir      string // --data: SQLite in this directory
-	storeURL     string // --store: PostgreSQL
-	reseed       bool
+	// passwordCostSet: --password-cost was given, so it also overrides the
+	// tenant file's password_cost.
+	passwordCostSet bool
+	demo            bool
+	logLevel        slog.Level
+	mgmtID          string
+	mgmtSecret      string
+	dataDir         string // --data: SQLite in this directory
+	storeURL        string // --store: PostgreSQL
+	reseed          bool
 }
 
 // parseServe reads the serve flags and environment. Its errors are one
@@ -72,6 +76,7 @@ func parseServe(args []string) (*serveOptions, error) {
 	fs.BoolVar(&o.tls, "tls", false, "")
 	fs.StringVar(&o.caCert, "ca-cert", "mockidp-ca.pem", "")
 	fs.IntVar(&o.passwordCost, "password-cost", credentials.DefaultCost, "")
+	fs.BoolVar(&o.demo, "demo", false, "")
 	fs.StringVar(&o.dataDir, "data", "", "")
 	fs.StringVar(&o.storeURL, "store", "", "")
 	fs.BoolVar(&o.reseed, "reseed", false, "")
@@ -82,6 +87,7 @@ func parseServe(args []string) (*serveOptions, error) {
 		}
 		return nil, fmt.Errorf("serve: %v (run \"mockidp help\" for the flags)", err)
 	}
+	fs.Visit(func(f *flag.Flag) { o.passwordCostSet = o.passwordCostSet || f.Name == "password-cost" })
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("serve: unexpected argument %q (flags start with --)", fs.Arg(0))
 	}
@@ -200,6 +206,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if u, err := url.Parse(issuer); err == nil && u.Hostname() != "" {
 			hosts = append(hosts, u.Hostname())
 		}
+		if o.demo {
+			hosts = append(hosts, "app.localhost") // the demo app's verifiable callback
+		}
 		if h, _, err := net.SplitHostPort(o.addr); err == nil && h != "" {
 			if ip := net.ParseIP(h); ip == nil || !ip.IsUnspecified() {
 				hosts = append(hosts, h)
@@ -231,6 +240,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			MgmtClientSecret: o.mgmtSecret,
 			PasswordCost:     o.passwordCost,
 			HSTS:             o.tls,
+			Demo:             o.demo,
 		})
 		return err
 	})
@@ -250,7 +260,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	go func() { served <- hs.Serve(ln) }()
 
 	if err := printBanner(ctx, stdout, bannerInfo{
-		issuer: issuer, configPath: o.configPath, caFile: caFile, mgmtID: o.mgmtID, store: store,
+		issuer: issuer, configPath: o.configPath, caFile: caFile, mgmtID: o.mgmtID, store: store, demo: o.demo,
 		storeLine: tn.storeLine, fileLine: tn.fileLine,
 	}); err != nil {
 		log.Warn("banner", "err", err)

@@ -74,7 +74,11 @@ func openTenant(ctx context.Context, o *serveOptions) (*theTenant, error) {
 		if file == nil {
 			return nil
 		}
-		return file.Apply(ctx, st, o.passwordCost)
+		fileCost := 0 // the file's password_cost, else the default
+		if o.passwordCostSet {
+			fileCost = o.passwordCost
+		}
+		return file.Apply(ctx, st, fileCost)
 	}
 
 	if o.dataDir == "" && o.storeURL == "" {

@@ -98,7 +98,7 @@ func TestServeDataKeepsTheTenant(t *testing.T) {
 	t.Setenv(envMgmtClientID, "mgmt-client")
 	t.Setenv(envMgmtClientSecret, "mgmt-secret-DO-NOT-PRINT")
 	data := filepath.Join(t.TempDir(), "data")
-	addr := freeAddr(t)
+	addr := loopbackAddr(t)
 	args := []string{"--addr", addr, "--data", data, "--config", demoConfig, "--password-cost", "4"}
 
 	r := startServe(t, args...)

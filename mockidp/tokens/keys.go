@@ -36,48 +36,41 @@ type key struct {
 
 // Keys are the tenant's signing keys: one RS256 and one ES256 key.
 type Keys struct {
+	// ready is closed when byAlg and byKID are complete (Prepare generates
+	// missing keys in the background) and err is set.
+	ready chan struct{}
+	err   error
 	byAlg map[string]key
 	byKID map[string]key
 }
 
 // LoadOrCreate returns the tenant's keys, generating and storing whichever
 // of the RS256 and ES256 keys the store does not have yet. Processes sharing
-// one store may call it at the same time: a key is stored only if no key of
-// its algorithm is (AddSigningKeyIfAbsent), and every process then uses the
-// keys as stored, so all of them sign with the same keys.
+// one store may do this at the same time: a key is stored only if no key of
+// its algorithm is (AddSigningKeyIfAbsent), and a process whose key was not
+// stored uses the stored one, so all of them sign with the same keys.
 func LoadOrCreate(ctx context.Context, st tenant.Store) (*Keys, error) {
-	k, err := load(ctx, st)
+	k, err := Prepare(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	created := false
-	for _, alg := range []string{RS256, ES256} {
-		if _, ok := k.byAlg[alg]; ok {
-			continue
-		}
-		sk, err := newSigningKey(alg)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := st.AddSigningKeyIfAbsent(ctx, sk); err != nil {
-			return nil, fmt.Errorf("tokens: store key: %w", err)
-		}
-		created = true
+	if err := k.Wait(); err != nil {
+		return nil, err
 	}
-	if !created {
-		return k, nil
-	}
-	// Read back: another process may have stored its key first.
-	return load(ctx, st)
+	return k, nil
 }
 
-// load reads the stored keys.
-func load(ctx context.Context, st tenant.Store) (*Keys, error) {
+// Prepare is LoadOrCreate without the wait: it reads the stored keys (and
+// reports a bad one), then generates and stores the missing ones in the
+// background. Signing, verifying and the JWKS wait for them; everything
+// else can be served at once. An RSA-2048 key takes 10 to 70 ms to
+// generate on 2 cores, most of a fresh mock's start before this.
+func Prepare(ctx context.Context, st tenant.Store) (*Keys, error) {
 	stored, err := st.SigningKeys(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: read signing keys: %w", err)
 	}
-	k := &Keys{byAlg: map[string]key{}, byKID: map[string]key{}}
+	k := &Keys{ready: make(chan struct{}), byAlg: map[string]key{}, byKID: map[string]key{}}
 	for _, sk := range stored {
 		signer, err := parsePEM(sk.PEM)
 		if err != nil {
@@ -85,26 +78,78 @@ func load(ctx context.Context, st tenant.Store) (*Keys, error) {
 		}
 		k.add(key{kid: sk.KID, alg: sk.Alg, signer: signer})
 	}
+	var missing []string
+	for _, alg := range []string{RS256, ES256} {
+		if _, ok := k.byAlg[alg]; !ok {
+			missing = append(missing, alg)
+		}
+	}
+	if len(missing) == 0 {
+		close(k.ready)
+		return k, nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		defer close(k.ready)
+		for _, alg := range missing {
+			if k.err = k.create(ctx, st, alg); k.err != nil {
+				return
+			}
+		}
+	}()
 	return k, nil
 }
 
-// newSigningKey generates a key and its stored form; its kid is the RFC 7638
-// thumbprint.
-func newSigningKey(alg string) (tenant.SigningKey, error) {
+// Wait blocks until every key exists and returns the error that kept one
+// from being generated or stored.
+func (k *Keys) Wait() error {
+	<-k.ready
+	return k.err
+}
+
+// create generates a key for alg and stores it unless another process
+// sharing the store stored one first; then it uses the stored key instead.
+func (k *Keys) create(ctx context.Context, st tenant.Store, alg string) error {
 	signer, err := generate(alg)
 	if err != nil {
-		return tenant.SigningKey{}, err
+		return err
 	}
 	der, err := x509.MarshalPKCS8PrivateKey(signer)
 	if err != nil {
-		return tenant.SigningKey{}, fmt.Errorf("tokens: encode key: %w", err)
+		return fmt.Errorf("tokens: encode key: %w", err)
 	}
 	kid, err := thumbprint(signer)
 	if err != nil {
-		return tenant.SigningKey{}, err
+		return err
 	}
-	return tenant.SigningKey{KID: kid, Alg: alg, PEM: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}),
-		CreatedAt: time.Now().UTC()}, nil
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	stored, err := st.AddSigningKeyIfAbsent(ctx, tenant.SigningKey{KID: kid, Alg: alg, PEM: pemBytes, CreatedAt: time.Now().UTC()})
+	if err != nil {
+		return fmt.Errorf("tokens: store key: %w", err)
+	}
+	if stored {
+		k.add(key{kid: kid, alg: alg, signer: signer})
+		return nil
+	}
+	// Another process stored its key of alg first: read it back.
+	all, err := st.SigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("tokens: read signing keys: %w", err)
+	}
+	for _, sk := range all {
+		if sk.Alg != alg {
+			continue
+		}
+		s, err := parsePEM(sk.PEM)
+		if err != nil {
+			return fmt.Errorf("tokens: key %s: %w", sk.KID, err)
+		}
+		k.add(key{kid: sk.KID, alg: sk.Alg, signer: s})
+	}
+	if _, ok := k.byAlg[alg]; !ok {
+		return fmt.Errorf("tokens: no %s key stored", alg)
+	}
+	return nil
 }
 
 func (k *Keys) add(nk key) {
@@ -151,8 +196,12 @@ func thumbprint(s crypto.Signer) (string, error) {
 }
 
 // JWKS is the public key set published at /.well-known/jwks.json.
+// It waits for keys being generated; it is empty when that failed.
 func (k *Keys) JWKS() jose.JSONWebKeySet {
 	var set jose.JSONWebKeySet
+	if k.Wait() != nil {
+		return set
+	}
 	for _, alg := range []string{RS256, ES256} {
 		for _, kk := range k.byKID {
 			if kk.alg != alg {
@@ -166,6 +215,9 @@ func (k *Keys) JWKS() jose.JSONWebKeySet {
 
 // signer returns the key that signs for alg (RS256 when alg is empty).
 func (k *Keys) signer(alg string) (key, error) {
+	if err := k.Wait(); err != nil {
+		return key{}, err
+	}
 	if alg == "" {
 		alg = RS256
 	}
@@ -174,4 +226,13 @@ func (k *Keys) signer(alg string) (key, error) {
 		return key{}, fmt.Errorf("tokens: no key for algorithm %q", alg)
 	}
 	return kk, nil
+}
+
+// byID returns the key with kid, once every key exists.
+func (k *Keys) byID(kid string) (key, bool) {
+	if k.Wait() != nil {
+		return key{}, false
+	}
+	kk, ok := k.byKID[kid]
+	return kk, ok
 }

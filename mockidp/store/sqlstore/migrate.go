@@ -191,6 +191,15 @@ CREATE TABLE okta_skips (
 	PRIMARY KEY (user_id, client_id, server_id, scope_id)
 );
 `,
+	// 4: connections.
+	`
+CREATE TABLE connections (
+	seq {{serial}},
+	id TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL UNIQUE,
+	doc TEXT NOT NULL
+);
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

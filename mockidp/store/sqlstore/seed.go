@@ -71,7 +71,7 @@ func (s *Store) Seed(ctx context.Context, source string, reseed bool, apply func
 		for _, q := range []string{
 			`DELETE FROM meta WHERE key IN ('seeded_at', 'seeded_from')`,
 			`DELETE FROM clients`, `DELETE FROM apis`, `DELETE FROM users`, `DELETE FROM client_grants`,
-			`DELETE FROM user_grants`, `DELETE FROM refresh_tokens`, `UPDATE settings SET doc = '{}'`,
+			`DELETE FROM user_grants`, `DELETE FROM refresh_tokens`, `DELETE FROM connections`, `UPDATE settings SET doc = '{}'`,
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err

@@ -57,7 +57,7 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 				return err
 			}
 		}
-		return nil
+		return s.disableClientOnConnections(ctx, tx, id)
 	})
 }
 
