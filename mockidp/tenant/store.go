@@ -132,6 +132,9 @@ type Store interface {
 	// UpdateConnection replaces the connection with c's ID; a name another
 	// connection has is ErrConflict.
 	UpdateConnection(ctx context.Context, c *Connection) error
+	// UpdateConnectionFunc changes one connection atomically (see Update
+	// funcs); a new name another connection has is ErrConflict.
+	UpdateConnectionFunc(ctx context.Context, id string, fn func(*Connection) error) (*Connection, error)
 	// DeleteConnection also removes the connection's users, with their
 	// grants and refresh tokens.
 	DeleteConnection(ctx context.Context, id string) error

@@ -647,6 +647,33 @@ func (s *Store) UpdateAPIFunc(ctx context.Context, id string, fn func(*tenant.AP
 	})
 }
 
+func (s *Store) UpdateConnectionFunc(ctx context.Context, id string, fn func(*tenant.Connection) error) (*tenant.Connection, error) {
+	match := func(c *tenant.Connection) bool { return c.ID == id }
+	return updateFunc(ctx, s, cloneConnection, func() (*tenant.Connection, error) {
+		i := find(s.connections, match)
+		if i < 0 {
+			return nil, tenant.ErrNotFound
+		}
+		return cloneConnection(s.connections[i]), nil
+	}, fn, func(seen, next *tenant.Connection) (bool, error) {
+		if next.ID != id {
+			return false, errIDChanged
+		}
+		i := find(s.connections, match)
+		if i < 0 {
+			return false, tenant.ErrNotFound
+		}
+		if !reflect.DeepEqual(s.connections[i], seen) {
+			return false, nil
+		}
+		if find(s.connections, func(x *tenant.Connection) bool { return x.ID != id && x.Name == next.Name }) >= 0 {
+			return false, tenant.ErrConflict
+		}
+		s.connections[i] = cloneConnection(next)
+		return true, nil
+	})
+}
+
 func (s *Store) UpdateClientGrantFunc(ctx context.Context, id string, fn func(*tenant.ClientGrant) error) (*tenant.ClientGrant, error) {
 	match := func(g *tenant.ClientGrant) bool { return g.ID == id }
 	return updateFunc(ctx, s, cloneClientGrant, func() (*tenant.ClientGrant, error) {

@@ -56,6 +56,17 @@ func (s *Store) UpdateConnection(ctx context.Context, c *tenant.Connection) erro
 	return found(s.exec(ctx, `UPDATE connections SET name = $2, doc = $3 WHERE id = $1`, c.ID, c.Name, encode(c)))
 }
 
+func (s *Store) UpdateConnectionFunc(ctx context.Context, id string, fn func(*tenant.Connection) error) (*tenant.Connection, error) {
+	return updateDoc(ctx, s, func() (*tenant.Connection, string, error) {
+		return getDoc[tenant.Connection](ctx, s.db, `SELECT doc FROM connections WHERE id = $1`, id)
+	}, fn, func(old string, c *tenant.Connection) (int64, error) {
+		if c.ID != id {
+			return 0, errIDChanged
+		}
+		return s.exec(ctx, `UPDATE connections SET name = $3, doc = $4 WHERE id = $1 AND doc = $2`, id, old, c.Name, encode(c))
+	})
+}
+
 func (s *Store) DeleteConnection(ctx context.Context, id string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var name string

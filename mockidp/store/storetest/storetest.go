@@ -84,6 +84,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tenant.Store) {
 		{"UpdateFunc/Client", testUpdateClientFunc},
 		{"UpdateFunc/API", testUpdateAPIFunc},
 		{"UpdateFunc/ClientGrant", testUpdateClientGrantFunc},
+		{"UpdateFunc/Connection", testUpdateConnectionFunc},
 		{"UpdateFunc/Settings", testUpdateSettingsFunc},
 
 		{"Concurrent/DistinctCreates", testConcurrentCreates},

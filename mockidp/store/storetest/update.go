@@ -115,6 +115,33 @@ func testUpdateClientGrantFunc(t *testing.T, s tenant.Store) {
 	same(t, stored, &want, "grant after an UpdateClientGrantFunc whose fn failed")
 }
 
+func testUpdateConnectionFunc(t *testing.T, s tenant.Store) {
+	ctx := ctxOf(t)
+	_, err := s.UpdateConnectionFunc(ctx, "con_missing", func(*tenant.Connection) error { return nil })
+	wantErr(t, err, tenant.ErrNotFound, "UpdateConnectionFunc of a missing connection")
+	a, b := newConnection("db-a", "c1"), newConnection("db-b")
+	must(t, s.CreateConnection(ctx, a), "CreateConnection")
+	must(t, s.CreateConnection(ctx, b), "CreateConnection")
+	got, err := s.UpdateConnectionFunc(ctx, a.ID, func(c *tenant.Connection) error {
+		c.EnabledClients = append(c.EnabledClients, "c2")
+		c.Options["extra"] = "x"
+		return nil
+	})
+	must(t, err, "UpdateConnectionFunc")
+	want := newConnection("db-a", "c1", "c2")
+	want.ID = a.ID
+	want.Options["extra"] = "x"
+	same(t, got, want, "connection returned by UpdateConnectionFunc")
+	stored, _ := s.GetConnection(ctx, a.ID)
+	same(t, stored, want, "connection stored by UpdateConnectionFunc")
+	_, err = s.UpdateConnectionFunc(ctx, a.ID, func(c *tenant.Connection) error { c.Name = "db-b"; return nil })
+	wantErr(t, err, tenant.ErrConflict, "UpdateConnectionFunc to a name in use")
+	_, err = s.UpdateConnectionFunc(ctx, a.ID, func(c *tenant.Connection) error { c.EnabledClients = nil; return errFromFn })
+	wantErr(t, err, errFromFn, "UpdateConnectionFunc whose fn fails")
+	stored, _ = s.GetConnection(ctx, a.ID)
+	same(t, stored, want, "connection after refused UpdateConnectionFuncs")
+}
+
 func testUpdateSettingsFunc(t *testing.T, s tenant.Store) {
 	ctx := ctxOf(t)
 	got, err := s.UpdateSettingsFunc(ctx, func(st *tenant.Settings) error {
@@ -134,7 +161,8 @@ func testUpdateSettingsFunc(t *testing.T, s tenant.Store) {
 }
 
 // testConcurrentUpdateFuncs has every worker add its own value to one
-// client, one API, one client grant and the settings at the same time: a
+// client, one API, one client grant, one connection and the settings at the
+// same time: a
 // store that does read-modify-write without a check loses some.
 func testConcurrentUpdateFuncs(t *testing.T, s tenant.Store) {
 	ctx := ctxOf(t)
@@ -143,6 +171,8 @@ func testConcurrentUpdateFuncs(t *testing.T, s tenant.Store) {
 	must(t, s.CreateAPI(ctx, a), "CreateAPI")
 	g := &tenant.ClientGrant{ClientID: "c", Audience: a.Identifier}
 	must(t, s.CreateClientGrant(ctx, g), "CreateClientGrant")
+	conn := newConnection("db")
+	must(t, s.CreateConnection(ctx, conn), "CreateConnection")
 	const n = 5
 	var wg sync.WaitGroup
 	var want []string
@@ -173,6 +203,12 @@ func testConcurrentUpdateFuncs(t *testing.T, s tenant.Store) {
 				}); err != nil {
 					t.Errorf("UpdateClientGrantFunc: %v", err)
 				}
+				if _, err := s.UpdateConnectionFunc(ctx, conn.ID, func(c *tenant.Connection) error {
+					c.EnabledClients = append(c.EnabledClients, v)
+					return nil
+				}); err != nil {
+					t.Errorf("UpdateConnectionFunc: %v", err)
+				}
 				if _, err := s.UpdateSettingsFunc(ctx, func(st *tenant.Settings) error {
 					st.FriendlyName += v + " "
 					return nil
@@ -189,6 +225,8 @@ func testConcurrentUpdateFuncs(t *testing.T, s tenant.Store) {
 	checkScopes(t, api.ScopeValues(), append(newAPI("x").ScopeValues(), want...), "API scopes after concurrent UpdateAPIFunc")
 	cg, _ := s.GetClientGrant(ctx, g.ID)
 	checkScopes(t, cg.Scope, want, "client grant scopes after concurrent UpdateClientGrantFunc")
+	cn, _ := s.GetConnection(ctx, conn.ID)
+	checkScopes(t, cn.EnabledClients, want, "connection enabled_clients after concurrent UpdateConnectionFunc")
 	st, _ := s.GetSettings(ctx)
 	for _, v := range want {
 		if !slices.Contains(splitFields(st.FriendlyName), v) {
