@@ -68,6 +68,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "report":
 		return reportCmd(args[1:], stdout, stderr)
 	case "version", "--version":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "consentry version: unexpected arguments %q\n", args[1:])
+			return 2
+		}
 		fmt.Fprintln(stdout, versionLine())
 		return 0
 	case "fixtures":
@@ -134,7 +138,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		err = runner.ValidateTags(*tags)
 	}
 	if err == nil {
-		_, _, err = runner.ParseFormats(*format)
+		err = checkFormats(*format)
 	}
 	var rt runner.Rate
 	if err == nil {
@@ -142,6 +146,12 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil && *concurrency < 1 {
 		err = fmt.Errorf("--concurrency %d: want 1 or more", *concurrency)
+	}
+	if err == nil && *driverFlag != runner.DriverHTTP && *driverFlag != runner.DriverBrowser {
+		err = fmt.Errorf("--driver %q: want %s or %s", *driverFlag, runner.DriverBrowser, runner.DriverHTTP)
+	}
+	if err == nil && *stepTimeout <= 0 {
+		err = fmt.Errorf("--step-timeout %v: want a positive duration, e.g. 30s", *stepTimeout)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "consentry run: %v\n", err)
@@ -195,6 +205,22 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// checkFormats parses a --format list and refuses a junit or cucumber
+// report without a file: on the console it would be interleaved with the
+// progress and the summary, so it could never be read as XML or JSON.
+func checkFormats(list string) error {
+	_, outs, err := runner.ParseFormats(list)
+	if err != nil {
+		return err
+	}
+	for _, o := range outs {
+		if o.Dest == "" {
+			return fmt.Errorf("--format %q: %s needs a file: %s:FILE (on the console it would be mixed with the summary)", list, o.Name, o.Name)
+		}
+	}
+	return nil
 }
 
 // listRules prints every rule with the scenarios that check it; with

@@ -62,6 +62,14 @@ func TestBadRunFlagsAreOneLineAndExitTwo(t *testing.T) {
 		"--concurrency|0":     "--concurrency 0",
 		"--no-such-flag|x":    "flag provided but not defined: -no-such-flag",
 		"--step-timeout|soon": "invalid value",
+		// These three were accepted: an unknown driver printed the run's
+		// banner on stdout before its error, a negative step timeout was
+		// silently the default, and a junit report without a file was
+		// interleaved with the progress and the summary on stdout.
+		"--driver|netscape":          `--driver "netscape": want browser or http`,
+		"--step-timeout|-1s":         "--step-timeout -1s: want a positive duration",
+		"--format|junit":             `junit needs a file: junit:FILE`,
+		"--format|cucumber,progress": `cucumber needs a file: cucumber:FILE`,
 	} {
 		var out, errb bytes.Buffer
 		code := run(append([]string{"run", "--driver", "http"}, strings.Split(args, "|")...), &out, &errb)
@@ -87,6 +95,19 @@ func TestRunHelpIsOnStdoutAndExitsZero(t *testing.T) {
 		if !strings.Contains(out.String(), flag) {
 			t.Errorf("run --help lacks %s:\n%s", flag, out.String())
 		}
+	}
+}
+
+// A merged junit report without a file would be mixed with the summary:
+// refused as for run; version takes no arguments.
+func TestMergeFormatNeedsAFileAndVersionTakesNoArguments(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"report", "merge", "a.json", "--format", "junit"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "junit needs a file") {
+		t.Errorf("merge --format junit: exit %d, %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"version", "extra"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "unexpected arguments") {
+		t.Errorf("version extra: exit %d, %q", code, errb.String())
 	}
 }
 
