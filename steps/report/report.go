@@ -279,9 +279,9 @@ func verdict(steps []Step) (outcome Outcome, reason string, checks int) {
 				return NotApplicable, reason, 0
 			}
 			return NotApplicable, fmt.Sprintf("%d of %d steps passed (%s); not applicable from step %d, %s%s: %s",
-				i, len(steps), plural(checks, "check"), i+1, s.Keyword, s.Name, reason), checks
+				i, len(steps), plural(checks, "check"), i+1, s.Keyword, stepTitle(s.Name), reason), checks
 		default: // failed, undefined, pending, ambiguous
-			reason := fmt.Sprintf("%s%s: %s", s.Keyword, s.Name, s.Status)
+			reason := fmt.Sprintf("%s%s: %s", s.Keyword, stepTitle(s.Name), s.Status)
 			if s.Error != "" {
 				reason += ": " + s.Error
 			}
@@ -314,6 +314,11 @@ func undouble(msg string) string {
 	}
 	return msg
 }
+
+// stepTitle is a step's text in a sentence: a step that introduces a
+// table or a doc string ends with ":", which the reason's own ": " would
+// double ("lists:: failed").
+func stepTitle(name string) string { return strings.TrimSuffix(strings.TrimSpace(name), ":") }
 
 // Merge puts the results of several reports (the shards of one run) into
 // one. A scenario in more than one report is an error: the shards
