@@ -169,7 +169,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		banner += ", shard " + sh.String()
 	}
 	if rt.N > 0 {
-		banner += ", at most " + rt.String() + " new sessions"
+		banner += ", new sessions at most " + rt.String()
 	}
 	fmt.Fprintln(stdout, banner)
 	res, err := runner.Run(ctx, runner.Config{

@@ -216,3 +216,12 @@ func TestAnEmptyShardIsNotAFailure(t *testing.T) {
 		t.Errorf("tags that select nothing: exit %d:\n%s", code, out.String())
 	}
 }
+
+// The banner said "at most 1 per 2s new sessions".
+func TestRunBannerNamesTheRate(t *testing.T) {
+	var out, errb bytes.Buffer
+	run([]string{"run", "--driver", "http", "--tags", "@rule:K5", "--rate", "10/m"}, &out, &errb)
+	if first, _, _ := strings.Cut(out.String(), "\n"); !strings.HasPrefix(first, "consentry: http driver, target embedded, new sessions at most 10 per ") {
+		t.Errorf("banner %q", first)
+	}
+}
