@@ -246,11 +246,11 @@ func listRules(args []string, stdout, stderr io.Writer) int {
 	section := ""
 	for _, r := range report.Rules() {
 		var checks []report.Scenario
+		runs := 0
 		for _, s := range scenarios {
-			for _, id := range s.Rules {
-				if id == r.ID {
-					checks = append(checks, s)
-				}
+			if n := s.Runs(r.ID); n > 0 {
+				checks = append(checks, s)
+				runs += n
 			}
 		}
 		if len(checks) == 0 && !r.Required && !r.Pending && !*verbose {
@@ -260,7 +260,13 @@ func listRules(args []string, stdout, stderr io.Writer) int {
 			section = r.Section
 			fmt.Fprintf(stdout, "\n%s\n\n", section)
 		}
-		fmt.Fprintf(stdout, "%-3s %s (%d scenarios)\n", r.ID, r.Title, len(checks))
+		count := plural(len(checks), "scenario")
+		if runs != len(checks) {
+			// A run counts each row of an outline: say so, so that the
+			// number matches the run's CHECKED column.
+			count += fmt.Sprintf(", %s with the outlines' rows", plural(runs, "run"))
+		}
+		fmt.Fprintf(stdout, "%-3s %s (%s)\n", r.ID, r.Title, count)
 		if *verbose {
 			for _, line := range report.Wrap(r.Text, 76) {
 				fmt.Fprintf(stdout, "      %s\n", line)
@@ -285,6 +291,13 @@ func listRules(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // versionLine names the binary's version, its commit when known and the

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -18,6 +19,21 @@ func TestRulesListsEveryRequiredRule(t *testing.T) {
 		if !strings.Contains(out.String(), "\n"+id+" ") && !strings.HasPrefix(out.String(), id+" ") {
 			t.Errorf("rule %s not listed", id)
 		}
+	}
+}
+
+// rules counted an outline once while a run counts each row, so "K2 (6
+// scenarios)" stood beside a run's "K2 checked 10".
+func TestRulesCountsTheRunsOfOutlines(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"rules"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !regexp.MustCompile(`(?m)^K2 .* \(\d+ scenarios, \d+ runs with the outlines' rows\)$`).MatchString(out.String()) {
+		t.Errorf("K2 line lacks the runs:\n%s", out.String())
+	}
+	if !regexp.MustCompile(`(?m)^K5 .* \(1 scenario\)$`).MatchString(out.String()) {
+		t.Errorf("K5 line:\n%s", out.String())
 	}
 }
 
