@@ -338,6 +338,13 @@ func TestMergeNamesMissingShards(t *testing.T) {
 	if err := m.WriteSummary(&sum); err != nil || !strings.Contains(sum.String(), "INCOMPLETE") {
 		t.Errorf("summary: %v\n%s", err, sum.String())
 	}
+	var junit strings.Builder
+	if err := m.WriteJUnit(&junit, JUnitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if j := junit.String(); !strings.Contains(j, `errors="1"`) || !strings.Contains(j, `<testcase name="shard 3/3"`) || !strings.Contains(j, `<error message="no report of shard 3/3 was merged`) {
+		t.Errorf("junit of an incomplete merge:\n%s", j)
+	}
 	if m, err := Merge(shard("1/3", 3, 6), shard("2/3", 4, 7), shard("3/3", 5)); err != nil || !m.OK() || len(m.MissingShards) != 0 {
 		t.Errorf("every shard: %v %+v", err, m)
 	}
