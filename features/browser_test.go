@@ -40,11 +40,17 @@ func browserFor(t *testing.T, driverName string) *browser.Browser {
 	if driverName != runner.DriverBrowser {
 		return nil
 	}
+	b, err := sharedChromium()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// sharedChromium starts the package's Chromium on first use.
+func sharedChromium() (*browser.Browser, error) {
 	chromiumOnce.Do(func() {
 		chromium, chromiumErr = browser.Launch(context.Background(), browser.Options{})
 	})
-	if chromiumErr != nil {
-		t.Fatal(chromiumErr)
-	}
-	return chromium
+	return chromium, chromiumErr
 }
