@@ -37,7 +37,7 @@ func checkAttachments(t *testing.T, driverName string, want ...string) {
 	})
 	var out bytes.Buffer
 	res, err := runner.Run(context.Background(), runner.Config{
-		Driver: driverName, Tags: "@rule:D1 && @rule:D3", Output: &out, Format: "cucumber:" + file, NoColors: true,
+		Driver: driverName, Browser: browserFor(t, driverName), Tags: "@rule:D1 && @rule:D3", Output: &out, Format: "cucumber:" + file, NoColors: true,
 		Start: target.StartOptions{Wrap: declineAccepts},
 	})
 	if err != nil {

@@ -55,7 +55,7 @@ func foreignVerdicts(t *testing.T, driverName, tags string) (map[string]report.O
 	f := newForeignIdP(t)
 	file := filepath.Join(t.TempDir(), "cucumber.json")
 	var out bytes.Buffer
-	res, err := runner.Run(t.Context(), runner.Config{Profile: foreignProfile(f), Driver: driverName, Concurrency: 4, Tags: tags,
+	res, err := runner.Run(t.Context(), runner.Config{Profile: foreignProfile(f), Driver: driverName, Browser: browserFor(t, driverName), Concurrency: 4, Tags: tags,
 		Output: &out, Format: "progress,cucumber:" + file, NoColors: true})
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +210,7 @@ var foreignExpected = []struct {
 	{"token_exchange.feature:117 a missing audience is refused with 400 invalid_request", NA},
 	{"token_exchange.feature:118 an unknown audience is refused with 400 invalid_target", NA},
 	{"token_exchange.feature:119 more scopes than the subject token, for its API is refused with 400 invalid_scope", NA},
-	{"token_exchange.feature:122 an expired subject token is refused", NA},
+	{"token_exchange.feature:125 an expired subject token is refused", NA},
 	{"token_exchange.feature:26 an API with token exchange enabled exchanges the user's token for a token to another API", NA},
 	{"token_exchange.feature:39 token exchange enabled on the API's client with the on_behalf_of_token_exchange profile", NA},
 	{"token_exchange.feature:51 an API without token exchange enabled is refused", NA},

@@ -234,7 +234,7 @@ func expectFailureWith(t *testing.T, driverName, tags, rule string, start target
 	t.Helper()
 	var out bytes.Buffer
 	res, err := runner.Run(context.Background(), runner.Config{
-		Driver: driverName, Tags: tags, Concurrency: 4, Output: &out, Format: "progress", NoColors: true, Start: start,
+		Driver: driverName, Browser: browserFor(t, driverName), Tags: tags, Concurrency: 4, Output: &out, Format: "progress", NoColors: true, Start: start,
 	})
 	if err != nil {
 		t.Fatal(err)

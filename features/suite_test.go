@@ -31,6 +31,7 @@ func runSuite(t *testing.T, cfg runner.Config) *runner.Result {
 	t.Helper()
 	var out bytes.Buffer
 	cfg.TestingT = t
+	cfg.Browser = browserFor(t, cfg.Driver)
 	cfg.Output = &out
 	cfg.Format = "progress"
 	cfg.NoColors = true

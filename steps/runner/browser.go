@@ -12,29 +12,38 @@ import (
 // Chromium is missing; its message says how to install it.
 var ErrNoBrowser = browser.ErrNotFound
 
-// launchBrowser starts one Chromium for the run; every scenario gets a
-// fresh isolated browser context from it, reading pages with sel. A missing
-// Chromium is an error (ErrNoBrowser) whose message says how to install it;
-// so is a selector that is not valid CSS, before any scenario runs.
+// launchBrowser starts one Chromium for the run (or uses cfg.Browser);
+// every scenario gets a fresh isolated browser context from it, reading
+// pages with sel. The contexts are prepared ahead (a browser.Pool, one
+// more than the scenarios running at once), each handed out once and
+// disposed of by its scenario. A missing Chromium is an error
+// (ErrNoBrowser) whose message says how to install it; so is a selector
+// that is not valid CSS, before any scenario runs.
 func launchBrowser(ctx context.Context, cfg Config, sel driver.Selectors) (func(context.Context) (driver.Driver, error), func(), error) {
-	b, err := browser.Launch(ctx, browser.Options{ExecPath: cfg.ChromePath, StepTimeout: cfg.StepTimeout, Selectors: sel})
-	if err != nil {
-		return nil, nil, err
+	b, closeBrowser := cfg.Browser, func() {}
+	if b == nil {
+		var err error
+		b, err = browser.Launch(ctx, browser.Options{ExecPath: cfg.ChromePath, StepTimeout: cfg.StepTimeout, Selectors: sel})
+		if err != nil {
+			return nil, nil, err
+		}
+		closeBrowser = func() { _ = b.Close() }
 	}
 	if cfg.Profile != nil && cfg.Profile.Selectors != nil {
-		d, err := b.NewDriver(ctx)
+		d, err := b.NewDriverWith(ctx, sel)
 		if err != nil {
-			_ = b.Close()
+			closeBrowser()
 			return nil, nil, fmt.Errorf("target profile %q: %w", cfg.Profile.Name, err)
 		}
 		_ = d.Close()
 	}
+	pool := b.NewPool(cfg.Concurrency+1, sel)
 	newDriver := func(ctx context.Context) (driver.Driver, error) {
-		d, err := b.NewDriver(ctx)
+		d, err := pool.Get(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return d, nil
 	}
-	return newDriver, func() { _ = b.Close() }, nil
+	return newDriver, func() { pool.Close(); closeBrowser() }, nil
 }

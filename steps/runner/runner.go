@@ -24,6 +24,7 @@ import (
 	"github.com/consentry/consentry/features"
 	"github.com/consentry/consentry/steps"
 	"github.com/consentry/consentry/steps/driver"
+	"github.com/consentry/consentry/steps/driver/browser"
 	"github.com/consentry/consentry/steps/driver/httpua"
 	"github.com/consentry/consentry/steps/report"
 	"github.com/consentry/consentry/steps/target"
@@ -69,6 +70,10 @@ type Config struct {
 	StepTimeout time.Duration
 	// ChromePath is the Chromium executable for the browser driver.
 	ChromePath string
+	// Browser is a running Chromium for the browser driver to use (tests
+	// share one); nil launches one for the run (ChromePath). The run does
+	// not close it.
+	Browser *browser.Browser
 	// Start tunes the embedded target (mutation tests).
 	Start target.StartOptions
 	// NoColors turns off colours in console output (as does the NO_COLOR

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/consentry/consentry/steps/driver"
@@ -20,8 +21,10 @@ import (
 
 var _ driver.Driver = (*Driver)(nil)
 
-// pollInterval is how often a step looks at the page while it waits.
-const pollInterval = 20 * time.Millisecond
+// statusWait bounds how long a step that found its page waits for the
+// status of the page's document (the response event precedes the document
+// in practice) before it reports the status as unknown (0).
+const statusWait = 250 * time.Millisecond
 
 // Driver is one scenario's user agent: a tab in its own browser context, so
 // it shares no cookies with other drivers. Its methods are meant to be called
@@ -36,16 +39,22 @@ type Driver struct {
 	patterns driver.Patterns
 	config   string // sel as a JavaScript object literal
 
-	mu        sync.Mutex
-	prefixes  []string
-	cur       driver.Page
-	cbSeq     int           // bumped on each captured callback
-	cb        driver.Page   // the last captured callback
-	cbWake    chan struct{} // closed (and replaced) on each capture
-	loader    cdp.LoaderID  // loader of the main frame's current document
-	url       string        // URL of the main frame's current document
-	status    map[cdp.LoaderID]int
-	interrErr error // last error while answering a paused request
+	mu       sync.Mutex
+	prefixes []string
+	cur      driver.Page
+	cbSeq    int           // bumped on each captured callback
+	cb       driver.Page   // the last captured callback
+	cbWake   chan struct{} // closed (and replaced) on each capture
+	// navWake is closed (and replaced) when the main frame commits a new
+	// document or a script context is created: a wait in the page
+	// evaluates again in the new document. statusWake is closed on each
+	// document response.
+	navWake    chan struct{}
+	statusWake chan struct{}
+	loader     cdp.LoaderID // loader of the main frame's current document
+	url        string       // URL of the main frame's current document
+	status     map[cdp.LoaderID]int
+	interrErr  error // last error while answering a paused request
 	// lastRedirect is the last 3xx Location seen, for error messages: an
 	// unwatched custom-scheme redirect otherwise leaves no trace.
 	lastRedirect string
@@ -77,15 +86,17 @@ func (b *Browser) NewDriverWith(ctx context.Context, sel driver.Selectors) (*Dri
 	}
 	dctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	d := &Driver{
-		ctx:      dctx,
-		cancel:   cancel,
-		sel:      sel,
-		patterns: patterns,
-		config:   configJS(sel),
-		timeout:  b.opts.StepTimeout,
-		cbWake:   make(chan struct{}),
-		status:   make(map[cdp.LoaderID]int),
-		cur:      driver.Page{Kind: driver.KindOther, URL: "about:blank"},
+		ctx:        dctx,
+		cancel:     cancel,
+		sel:        sel,
+		patterns:   patterns,
+		config:     configJS(sel),
+		timeout:    b.opts.StepTimeout,
+		cbWake:     make(chan struct{}),
+		navWake:    make(chan struct{}),
+		statusWake: make(chan struct{}),
+		status:     make(map[cdp.LoaderID]int),
+		cur:        driver.Page{Kind: driver.KindOther, URL: "about:blank"},
 	}
 
 	// The first call on dctx creates the tab, whose life is bound to the
@@ -173,6 +184,8 @@ func (d *Driver) onEvent(ev any) {
 			clear(d.status)
 		}
 		d.status[ev.LoaderID] = int(ev.Response.Status)
+		close(d.statusWake)
+		d.statusWake = make(chan struct{})
 		d.mu.Unlock()
 	case *page.EventFrameNavigated:
 		if ev.Frame == nil || ev.Frame.ParentID != "" {
@@ -181,12 +194,23 @@ func (d *Driver) onEvent(ev any) {
 		d.mu.Lock()
 		d.loader = ev.Frame.LoaderID
 		d.url = ev.Frame.URL + ev.Frame.URLFragment
+		d.wakeNav()
+		d.mu.Unlock()
+	case *runtime.EventExecutionContextCreated:
+		d.mu.Lock()
+		d.wakeNav()
 		d.mu.Unlock()
 	case *page.EventNavigatedWithinDocument:
 		d.mu.Lock()
 		d.url = ev.URL
 		d.mu.Unlock()
 	}
+}
+
+// wakeNav wakes the waits in the page (d.mu held).
+func (d *Driver) wakeNav() {
+	close(d.navWake)
+	d.navWake = make(chan struct{})
 }
 
 // WatchCallback registers a redirect_uri prefix: navigations to URLs that
@@ -437,15 +461,14 @@ func (d *Driver) callbackSince(seq int) (driver.Page, bool) {
 	return d.cb, true
 }
 
-// settle polls the tab until a callback is captured or a new document that
-// the page-kind selectors identify is ready (the mock's form_post relay page
-// is none of the kinds: the step waits past it).
+// settle waits until a callback is captured or a new document that the
+// page-kind selectors identify is ready (the mock's form_post relay page is
+// none of the kinds: the step waits past it). It waits on events, never by
+// polling: the page itself resolves a promise when it is ready and of a
+// kind (a MutationObserver sees a page that scripts build), a capture
+// cancels the wait, and a new document gets a new wait.
 func (d *Driver) settle(ctx, sctx context.Context, what string, seq int) (driver.Page, error) {
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
-	var last *snapshot
-	statusWaits := 0
-	snapJS := fmt.Sprintf(snapshotJS, d.config)
+	waitJS := fmt.Sprintf(waitPageJS, d.config)
 	for {
 		if p, ok := d.callbackSince(seq); ok {
 			return d.landed(sctx, p), nil
@@ -453,43 +476,97 @@ func (d *Driver) settle(ctx, sctx context.Context, what string, seq int) (driver
 		d.mu.Lock()
 		wake := d.cbWake
 		d.mu.Unlock()
-
-		// An evaluation waits while the tab is busy navigating; a captured
-		// callback ends the wait at once.
-		ectx, ecancel := context.WithCancel(sctx)
-		stopWake := afterClose(wake, ecancel)
-		snap, err := chromedp.Run(ectx, chromedp.Evaluate[snapshot](snapJS))
-		stopWake()
-		ecancel()
-		if err == nil && !snap.Old {
-			last = &snap
-			if snap.Ready != "loading" && kindOf(snap.Kind) != driver.KindOther {
-				p, known := d.pageOf(snap)
-				// The status event precedes the document in practice;
-				// give it a few polls before settling for 0.
-				if known || statusWaits >= 5 {
-					if cb, ok := d.callbackSince(seq); ok {
-						return d.landed(sctx, cb), nil
-					}
-					d.setCurrent(p)
-					return p, nil
-				}
-				statusWaits++
-			}
+		snap, err := waitInPage[snapshot](sctx, d, waitJS, wake)
+		if p, ok := d.callbackSince(seq); ok {
+			return d.landed(sctx, p), nil
 		}
-
-		select {
-		case <-wake:
-		case <-tick.C:
-		case <-sctx.Done():
-			if p, ok := d.callbackSince(seq); ok {
-				return p, nil
+		if err == nil {
+			p := d.awaitStatus(sctx, snap)
+			if cb, ok := d.callbackSince(seq); ok {
+				return d.landed(sctx, cb), nil
 			}
-			if last != nil {
-				p, _ := d.pageOf(*last)
+			d.setCurrent(p)
+			return p, nil
+		}
+		if sctx.Err() != nil {
+			// Where the tab is, for the failure report.
+			if snap, ok := d.snapshotNow(); ok {
+				p, _ := d.pageOf(snap)
 				d.setCurrent(p)
 			}
 			return driver.Page{}, d.stepError(ctx, sctx, what, nil)
+		}
+	}
+}
+
+// awaitStatus is the page of snap, once the status of its document is
+// known, or with status 0 after statusWait.
+func (d *Driver) awaitStatus(sctx context.Context, snap snapshot) driver.Page {
+	timer := time.NewTimer(statusWait)
+	defer timer.Stop()
+	for {
+		d.mu.Lock()
+		wake := d.statusWake
+		d.mu.Unlock()
+		p, known := d.pageOf(snap)
+		if known {
+			return p
+		}
+		select {
+		case <-wake:
+		case <-timer.C:
+			return p
+		case <-sctx.Done():
+			return p
+		}
+	}
+}
+
+// snapshotNow reads the current document once, briefly: the page a failed
+// step ended on. ok is false when there is no new document to read.
+func (d *Driver) snapshotNow() (snapshot, bool) {
+	ctx, cancel := context.WithTimeout(d.ctx, time.Second)
+	defer cancel()
+	snap, err := chromedp.Run(ctx, chromedp.Evaluate[snapshot](fmt.Sprintf(snapshotJS, d.config)))
+	return snap, err == nil && !snap.Old
+}
+
+// waitInPage evaluates js, a promise that resolves in the document the
+// caller waits for and never in another (an old one, a page of no kind).
+// When the document goes away first (a navigation destroys the
+// evaluation, or the tab reports a new document or script context), it is
+// evaluated again in the next. It ends when ctx ends or wake closes (a
+// captured callback), with an error.
+func waitInPage[T any](ctx context.Context, d *Driver, js string, wake <-chan struct{}) (T, error) {
+	for {
+		d.mu.Lock()
+		nav := d.navWake
+		d.mu.Unlock()
+		ectx, cancel := context.WithCancel(ctx)
+		stopWake := afterClose(wake, cancel)
+		stopNav := afterClose(nav, cancel)
+		v, err := chromedp.Run(ectx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+		stopWake()
+		stopNav()
+		cancel()
+		if err == nil {
+			return v, nil
+		}
+		select {
+		case <-wake:
+			return v, errors.New("a callback was captured")
+		case <-ctx.Done():
+			return v, ctx.Err()
+		default:
+		}
+		// The evaluation failed between documents, or its document went
+		// away: evaluate again once a new one is there.
+		select {
+		case <-nav:
+		case <-wake:
+			return v, errors.New("a callback was captured")
+		case <-ctx.Done():
+			return v, ctx.Err()
 		}
 	}
 }
@@ -504,21 +581,18 @@ const landedWait = 2 * time.Second
 func (d *Driver) landed(sctx context.Context, p driver.Page) driver.Page {
 	wctx, cancel := context.WithTimeout(sctx, landedWait)
 	defer cancel()
-	for {
-		ok, err := chromedp.Run(wctx, chromedp.Evaluate[bool](landedJS))
-		if err == nil && ok {
-			return p
-		}
-		select {
-		case <-wctx.Done():
-			return p
-		case <-time.After(pollInterval):
-		}
-	}
+	_, _ = waitInPage[bool](wctx, d, landedJS, nil)
+	return p
 }
 
-const landedJS = `!document.__consentryOld && document.readyState !== 'loading' &&
-	!!document.querySelector('[data-consentry-callback]')`
+// landedJS resolves once the stand-in page of a captured callback is
+// there (never in the document the step started on).
+const landedJS = `new Promise((resolve) => {
+	if (document.__consentryOld) return;
+	const ok = () => document.readyState !== 'loading' && !!document.querySelector('[data-consentry-callback]');
+	if (ok()) return resolve(true);
+	document.addEventListener('readystatechange', () => { if (ok()) resolve(true); });
+})`
 
 // afterClose calls f when ch closes, until stop is called.
 func afterClose(ch <-chan struct{}, f func()) (stop func()) {

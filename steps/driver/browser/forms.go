@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -149,23 +148,20 @@ func (d *Driver) Resubmit(ctx context.Context, action string, fields url.Values)
 // newDocumentOrigin waits until the tab shows a loaded document other than
 // the one marked old, and returns its origin.
 func (d *Driver) newDocumentOrigin(ctx context.Context) (string, error) {
-	for {
-		type doc struct {
-			Old    bool   `json:"old"`
-			Ready  string `json:"ready"`
-			Origin string `json:"origin"`
-		}
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[doc](`({old: !!document.__consentryOld, ready: document.readyState, origin: location.origin})`))
-		if err == nil && !s.Old && s.Ready == "complete" {
-			return s.Origin, nil
-		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("no new document within %s", d.timeout)
-		case <-time.After(pollInterval):
-		}
+	origin, err := waitInPage[string](ctx, d, newDocumentJS, nil)
+	if err != nil {
+		return "", fmt.Errorf("no new document within %s", d.timeout)
 	}
+	return origin, nil
 }
+
+// newDocumentJS resolves with the origin of a document not marked old,
+// once it is loaded.
+const newDocumentJS = `new Promise((resolve) => {
+	if (document.__consentryOld) return;
+	if (document.readyState === 'complete') return resolve(location.origin);
+	addEventListener('load', () => resolve(location.origin), {once: true});
+})`
 
 // jsValue is v as a JavaScript literal.
 func jsValue(v any) string {

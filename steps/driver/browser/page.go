@@ -76,7 +76,10 @@ func configJS(s driver.Selectors) string {
 // these are the mock's data-prompt, data-scope-line, data-error and
 // data-error-description; the mock's form_post relay page
 // (data-prompt="form-post") matches no kind, so a step waits past it.
-const snapshotJS = `((c) => {
+const snapshotJS = `(` + snapshotFn + `)(%s)`
+
+// snapshotFn is the function snapshotJS calls with the selectors.
+const snapshotFn = `(c) => {
 	const text = el => el ? (el.innerText ?? el.textContent ?? '').trim() : '';
 	const q = s => document.querySelector(s);
 	const k = c.kinds.find(([, all]) => all.length > 0 && all.every(s => q(s)));
@@ -101,7 +104,32 @@ const snapshotJS = `((c) => {
 		accept: ctl(c.accept),
 		decline: ctl(c.decline),
 	};
-})(%s)`
+}`
+
+// waitPageJS is a promise (%s: configJS) that resolves with the snapshot
+// of the document once it is no longer loading and is of a kind: at once
+// when it is, else on the first DOM change or readiness change after which
+// it is (a MutationObserver, so a page that a script builds is seen as soon
+// as it is built). In the document a step started on (marked old) it never
+// resolves: that document's navigation ends the evaluation.
+const waitPageJS = `((c) => new Promise((resolve) => {
+	if (document.__consentryOld) return;
+	const snap = ` + snapshotFn + `;
+	let obs = null;
+	const check = () => {
+		if (document.readyState === 'loading') return false;
+		if (!c.kinds.some(([, all]) => all.length > 0 && all.every(s => document.querySelector(s)))) return false;
+		const s = snap(c);
+		if (obs) obs.disconnect();
+		document.removeEventListener('readystatechange', check);
+		resolve(s);
+		return true;
+	};
+	if (check()) return;
+	obs = new MutationObserver(check);
+	obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+	document.addEventListener('readystatechange', check);
+}))(%s)`
 
 // validateJS returns "" when every selector (%s: configJS) is valid CSS,
 // else what is wrong with the first that is not.
