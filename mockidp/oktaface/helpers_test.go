@@ -201,7 +201,9 @@ func formOf(t *testing.T, p page) (string, url.Values) {
 	return unescape(a[1]), url.Values{"state": {unescape(s[1])}, "csrf": {unescape(c[1])}}
 }
 
-func unescape(s string) string { return strings.NewReplacer("&amp;", "&", "&#43;", "+", "&#34;", `"`).Replace(s) }
+func unescape(s string) string {
+	return strings.NewReplacer("&amp;", "&", "&#43;", "+", "&#34;", `"`).Replace(s)
+}
 
 // follow follows one redirect inside the org.
 func (b *browser) follow(p page) page {
