@@ -34,14 +34,16 @@ Feature: Client credentials
     When the application asks for a client credentials token for the API with the scopes "read:reports write:reports"
     Then the access token has the scopes "read:reports"
 
-  @rule:T2 @rule:T5
+  @rule:T2 @rule:T5 @dialect:auth0
   Scenario: without a client grant the application is refused
     Given a first-party machine-to-machine application
     When the application asks for a client credentials token for the API
-    Then the token request fails with the status 403 and the error "access_denied" and the description "Client is not authorized to access "{audience}". You need to create a "client-grant" associated to this API."
+    Then the token request is refused
+    And the token error has the status 403 and the error "access_denied" and the description "Client is not authorized to access "{audience}". You need to create a "client-grant" associated to this API." in the auth0 dialect
 
-  @rule:K5 @rule:T5
+  @rule:K5 @rule:T5 @dialect:auth0
   Scenario: a grant type the application does not have is refused
     Given a first-party regular web application with the grant types "authorization_code refresh_token" and with a client grant for the API
     When the application asks for a client credentials token for the API
-    Then the token request fails with the status 403 and the error "unauthorized_client" and the description "Grant type 'client_credentials' not allowed for the client."
+    Then the token request is refused with the error "unauthorized_client"
+    And the token error has the status 403 and the description "Grant type 'client_credentials' not allowed for the client." in the auth0 dialect

@@ -32,13 +32,14 @@ Feature: Declining consent
     Then the error page is shown with the status 403 and the error "access_denied"
     And the browser is not redirected to the callback
 
-  @rule:D2 @rule:D3 @rule:K3
+  @rule:D2 @rule:D3 @rule:K3 @dialect:auth0
   Scenario Outline: a <application> gets access_denied at its callback
     Given a <application>
     When the application asks for "read:posts write:posts"
     And the user logs in
     And the user declines consent
-    Then the application receives the error "access_denied" with the description "User did not authorize the request"
+    Then the application receives the error "access_denied"
+    And the application's error description is "User did not authorize the request" in the auth0 dialect
     And the application receives no authorization code
     And the user has no grant for the application
 
@@ -49,13 +50,14 @@ Feature: Declining consent
       | first-party regular web application                                                  |
       | first-party regular web application with the redirection policy open_redirect_protection |
 
-  @rule:D2
+  @rule:D2 @dialect:auth0
   Scenario: the decline goes back to the callback by an HTTP 302 redirect
     Given a third-party application with the redirection policy allow_always
     When the application asks for "read:posts"
     And the user logs in
     And the user declines consent
-    Then the application receives the error "access_denied" with the description "User did not authorize the request" in the query
+    Then the application receives the error "access_denied" in the query
+    And the application's error description is "User did not authorize the request" in the auth0 dialect
     And the browser reached the callback by an HTTP 302 redirect
 
   @rule:D3 @rule:C2

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/consentry/consentry/mockidp/consent"
@@ -133,6 +135,64 @@ func TestMutationC8_AddedScopesIgnored(t *testing.T) {
 	})})
 }
 
+// The same bug caught in a real browser, where the scope field is added to
+// the consent form by a DOM edit.
+func TestMutationC8_AddedScopesIgnoredInTheBrowser(t *testing.T) {
+	if os.Getenv("CONSENTRY_BROWSER") == "off" {
+		t.Skip("CONSENTRY_BROWSER=off: the browser was NOT checked")
+	}
+	expectFailureWith(t, runner.DriverBrowser, "@rule:C8", "C8", target.StartOptions{Wrap: rewriteForm(func(r *http.Request, form url.Values) {
+		if form.Get("action") == "accept" && len(form["scope"]) > 1 {
+			form["scope"] = form["scope"][:1]
+		}
+	})})
+}
+
+// lendCookies breaks the binding of the consent form to the browser: a
+// consent POST that comes without the IdP's cookies is given those of the
+// browser its transaction's consent page was shown to, as a mock that
+// ignored its cookies would behave.
+func lendCookies(next http.Handler) http.Handler {
+	var mu sync.Mutex
+	byState := map[string]string{} // consent transaction -> the cookies of its browser
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/u/consent" {
+			c := r.Header.Get("Cookie")
+			switch r.Method {
+			case http.MethodGet:
+				if strings.Contains(c, "mockidp_session") {
+					mu.Lock()
+					byState[r.URL.Query().Get("state")] = c
+					mu.Unlock()
+				}
+			case http.MethodPost:
+				body, _ := io.ReadAll(r.Body)
+				form, _ := url.ParseQuery(string(body))
+				mu.Lock()
+				if lent := byState[form.Get("state")]; lent != "" && !strings.Contains(c, "mockidp_session") {
+					r.Header.Set("Cookie", lent)
+				}
+				mu.Unlock()
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func TestMutationC8_FormNotBoundToTheBrowser(t *testing.T) {
+	expectFailure(t, "@rule:C8", "C8", target.StartOptions{Wrap: lendCookies})
+}
+
+// In a real browser the form is captured in one browser context and
+// submitted from another.
+func TestMutationC8_FormNotBoundToTheBrowserInTheBrowser(t *testing.T) {
+	if os.Getenv("CONSENTRY_BROWSER") == "off" {
+		t.Skip("CONSENTRY_BROWSER=off: the browser was NOT checked")
+	}
+	expectFailureWith(t, runner.DriverBrowser, "@rule:C8", "C8", target.StartOptions{Wrap: lendCookies})
+}
+
 func TestMutationX2_ExchangeEnabledByDefault(t *testing.T) {
 	// The bug: every new API has token exchange enabled, so an API's client
 	// exchanges tokens nobody allowed it to.
@@ -167,9 +227,14 @@ func TestMutationX4_SubjectTokenTypeIgnored(t *testing.T) {
 // fail.
 func expectFailure(t *testing.T, tags, rule string, start target.StartOptions) {
 	t.Helper()
+	expectFailureWith(t, runner.DriverHTTP, tags, rule, start)
+}
+
+func expectFailureWith(t *testing.T, driverName, tags, rule string, start target.StartOptions) {
+	t.Helper()
 	var out bytes.Buffer
 	res, err := runner.Run(context.Background(), runner.Config{
-		Driver: runner.DriverHTTP, Tags: tags, Concurrency: 4, Output: &out, Format: "progress", NoColors: true, Start: start,
+		Driver: driverName, Tags: tags, Concurrency: 4, Output: &out, Format: "progress", NoColors: true, Start: start,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -14,14 +14,15 @@ Feature: Login confirmation for non-verifiable callbacks
     Given an API "Posts" with the scopes "read:posts" that allows skipping consent for first-party applications
     And a user
 
-  @rule:C6
+  @rule:C6 @dialect:auth0
   Scenario Outline: SSO to a first-party application with the callback <callback> asks the user to confirm
     Given a first-party native application with the callback "<callback>"
     And the user has a session at the identity provider
     When the application asks for "read:posts"
     Then the login confirmation page is shown
     And the page lists no scopes
-    And the page offers the buttons "Accept" and "Decline"
+    And the page offers the accept and decline buttons
+    And the buttons read "Accept" and "Decline" in the auth0 dialect
     When the user accepts the login confirmation
     Then the application receives an authorization code
     And the user has no grant for the application
@@ -58,14 +59,15 @@ Feature: Login confirmation for non-verifiable callbacks
     When the application asks for "read:posts"
     Then the application receives an authorization code
 
-  @rule:C6 @rule:D2 @denial
+  @rule:C6 @rule:D2 @denial @dialect:auth0
   Scenario: declining the login confirmation sends access_denied to the application
     Given a first-party native application with the callback "com.example.app://callback"
     And the user has a session at the identity provider
     When the application asks for "read:posts"
     Then the login confirmation page is shown
     When the user declines the login confirmation
-    Then the application receives the error "access_denied" with the description "User did not authorize the request"
+    Then the application receives the error "access_denied"
+    And the application's error description is "User did not authorize the request" in the auth0 dialect
 
   @rule:K6
   Scenario: the application's setting turns the confirmation off

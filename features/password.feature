@@ -24,14 +24,16 @@ Feature: Resource owner password grants
     Then the access token has the scopes "read:posts"
     And the user has no grant for the application
 
-  @rule:T3 @rule:T5
+  @rule:T3 @rule:T5 @dialect:auth0
   Scenario: wrong credentials are refused
     Given a first-party regular web application
     When the application asks for a token with a wrong password
-    Then the token request fails with the status 403 and the error "invalid_grant" and the description "Wrong email or password."
+    Then the token request is refused with the error "invalid_grant"
+    And the token error has the status 403 and the description "Wrong email or password." in the auth0 dialect
 
-  @rule:T3 @rule:K2
+  @rule:T3 @rule:K2 @dialect:auth0
   Scenario: a strict third-party application may not use the password grant
     Given a strict third-party application
     When the application asks for a token with the user's password
-    Then the token request fails with the status 403 and the error "unauthorized_client"
+    Then the token request is refused with the error "unauthorized_client"
+    And the token error has the status 403 in the auth0 dialect

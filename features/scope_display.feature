@@ -29,7 +29,7 @@ Feature: How the consent page shows scopes
       | Posts: read, write and delete your posts |
       | Comments: read your comments             |
 
-  @rule:C7
+  @rule:C7 @dialect:auth0
   Scenario: the page names the application, the user and the tenant, with Accept and Decline
     Given an API "Posts" with the scopes "read:posts"
     And a third-party application
@@ -37,7 +37,8 @@ Feature: How the consent page shows scopes
     When the application asks for "read:posts"
     And the user logs in
     Then the consent page names the application, the user and the tenant
-    And the page offers the buttons "Accept" and "Decline"
+    And the page offers the accept and decline buttons
+    And the buttons read "Accept" and "Decline" in the auth0 dialect
 
   @rule:C7 @tenant-settings @exclusive
   Scenario: with use_scope_descriptions_for_consent each scope has its own line with its description

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -26,12 +25,14 @@ type apiFixture struct {
 // appFixture is an application the scenario uses.
 type appFixture struct {
 	description string
-	clientID    string
-	secret      string
-	callbacks   []string
-	authMethod  string // client_secret_post, client_secret_basic, none
-	firstParty  bool
-	strict      bool
+	// name is what the consent page shows ("" when unknown).
+	name       string
+	clientID   string
+	secret     string
+	callbacks  []string
+	authMethod string // client_secret_post, client_secret_basic, none
+	firstParty bool
+	strict     bool
 }
 
 // callback is the application's first registered callback.
@@ -52,11 +53,19 @@ type userFixture struct {
 
 const defaultCallback = "https://app.example.com/callback"
 
+// The fixture steps' expressions; needs.go reads scenarios with them too.
+const (
+	stepAPI      = `^an API "([^"]*)" with the scopes "([^"]*)"(.*)$`
+	stepAPITable = `^an API "([^"]*)" with these scopes:$`
+	stepApp      = `^an? ((?:strict |permissive |public )*(?:first|third)-party(?: regular web| single-page| native| machine-to-machine)?) application(.*)$`
+	stepUser     = `^a user$`
+)
+
 func (s *Suite) registerFixtureSteps(sc *godog.ScenarioContext) {
-	sc.Step(`^an API "([^"]*)" with the scopes "([^"]*)"(.*)$`, s.anAPI)
-	sc.Step(`^an API "([^"]*)" with these scopes:$`, s.anAPIWithScopeTable)
-	sc.Step(`^an? ((?:strict |permissive |public )*(?:first|third)-party(?: regular web| single-page| native| machine-to-machine)?) application(.*)$`, s.anApplication)
-	sc.Step(`^a user$`, s.aUser)
+	sc.Step(stepAPI, s.anAPI)
+	sc.Step(stepAPITable, s.anAPIWithScopeTable)
+	sc.Step(stepApp, s.anApplication)
+	sc.Step(stepUser, s.aUser)
 	sc.Step(`^the tenant skips the login confirmation prompt for non-verifiable callbacks$`, s.tenantSkipsConfirmation)
 	sc.Step(`^the tenant shows scope descriptions on the consent page$`, s.tenantUsesScopeDescriptions)
 }
@@ -73,68 +82,66 @@ func (st *state) needManagement(what string) error {
 func (st *state) unique(prefix string) string { return prefix + "-" + st.suffix }
 
 func (s *Suite) anAPI(ctx context.Context, name, scopes, clauses string) error {
-	st := getState(ctx)
-	var skip, offline bool
-	for _, c := range splitClauses(clauses) {
-		switch c {
-		case "that allows skipping consent for first-party applications":
-			skip = true
-		case "that does not allow skipping consent":
-			skip = false
-		case "that allows offline access":
-			offline = true
-		default:
-			return fmt.Errorf("unknown API clause %q", c)
-		}
+	spec, err := parseAPI(name, scopes, clauses)
+	if err != nil {
+		return err
 	}
-	var list []mgmtclient.Scope
-	for _, v := range strings.Fields(scopes) {
-		list = append(list, mgmtclient.Scope{Value: v, Description: ""})
-	}
-	return st.createAPI(ctx, name, list, skip, offline)
+	return getState(ctx).createAPI(ctx, spec)
 }
 
 func (s *Suite) anAPIWithScopeTable(ctx context.Context, name string, table *godog.Table) error {
-	st := getState(ctx)
-	var list []mgmtclient.Scope
-	for i, row := range table.Rows {
-		if len(row.Cells) != 2 {
-			return errors.New("the scope table needs two columns: scope and description")
+	var rows [][]string
+	for _, row := range table.Rows {
+		var cells []string
+		for _, c := range row.Cells {
+			cells = append(cells, c.Value)
 		}
-		if i == 0 && row.Cells[0].Value == "scope" {
-			continue
-		}
-		list = append(list, mgmtclient.Scope{Value: row.Cells[0].Value, Description: row.Cells[1].Value})
+		rows = append(rows, cells)
 	}
-	return st.createAPI(ctx, name, list, false, false)
+	spec, err := parseAPITable(name, rows)
+	if err != nil {
+		return err
+	}
+	return getState(ctx).createAPI(ctx, spec)
 }
 
-func (st *state) createAPI(ctx context.Context, name string, scopes []mgmtclient.Scope, skip, offline bool) error {
-	values := make([]string, len(scopes))
-	for i, sc := range scopes {
-		values[i] = sc.Value
-	}
+func (st *state) createAPI(ctx context.Context, spec APISpec) error {
+	values := spec.values()
 	if st.suite.Target.Mgmt == nil {
-		pre, ok := st.suite.Target.Profile.APIs[name]
-		if !ok {
-			return st.needManagement(fmt.Sprintf("create the API %q (or register it under apis in the target profile)", name))
+		pre, why := bindAPI(st.suite.Target.Profile, spec)
+		if pre == nil {
+			return st.missingFixture(spec.String(), why)
 		}
-		if pre.SkipsConsent != skip {
-			return notApplicable("the pre-registered API %q does not have skipping consent set to %v", name, skip)
-		}
-		st.apis = append(st.apis, &apiFixture{name: name, identifier: pre.Identifier, scopes: values, skips: skip})
+		st.apis = append(st.apis, &apiFixture{name: spec.Name, identifier: pre.Identifier, scopes: values, skips: spec.SkipsConsent})
 		return nil
 	}
-	identifier := fmt.Sprintf("https://%s.consentry.test/%s", strings.ToLower(strings.ReplaceAll(name, " ", "-")), st.suffix)
+	identifier := fmt.Sprintf("https://%s.consentry.test/%s", strings.ToLower(strings.ReplaceAll(spec.Name, " ", "-")), st.suffix)
 	id, _, err := st.suite.Target.Mgmt.CreateResourceServer(ctx, mgmtclient.ResourceServer{
-		Name: "consentry " + name + " " + st.suffix, Identifier: identifier, Scopes: scopes,
-		AllowOfflineAccess: offline, SkipConsentForVerifiableFirstPartyClients: skip,
+		Name: "consentry " + spec.Name + " " + st.suffix, Identifier: identifier, Scopes: spec.Scopes,
+		AllowOfflineAccess: spec.OfflineAccess, SkipConsentForVerifiableFirstPartyClients: spec.SkipsConsent,
 	})
 	if err != nil {
 		return err
 	}
-	st.registerAPI(&apiFixture{name: name, id: id, identifier: identifier, scopes: values, skips: skip})
+	st.registerAPI(&apiFixture{name: spec.Name, id: id, identifier: identifier, scopes: values, skips: spec.SkipsConsent})
 	return nil
+}
+
+// missingFixture ends the scenario as not applicable: the target has no
+// Management API and no pre-registered fixture fits. The reason names
+// every fixture the scenario needs and the profile lacks (found when the
+// scenario began), not only this one.
+func (st *state) missingFixture(what, why string) error {
+	missing := st.missing
+	if !slices.ContainsFunc(missing, func(m string) bool { return strings.HasPrefix(m, what) }) {
+		this := what
+		if why != "" {
+			this += " (" + why + ")"
+		}
+		missing = append([]string{this}, missing...)
+	}
+	return notApplicable("target %q has no Management API access (capability %s) and its profile registers no fixture for: %s",
+		st.suite.Target.Profile.Name, target.CapManagement, strings.Join(missing, "; "))
 }
 
 func (st *state) registerAPI(a *apiFixture) {
@@ -160,98 +167,57 @@ func splitClauses(s string) []string {
 	return out
 }
 
-var (
-	clausePolicy    = regexp.MustCompile(`^with the redirection policy (\S+)$`)
-	clauseCallback  = regexp.MustCompile(`^with the callback "([^"]*)"$`)
-	clauseGrants    = regexp.MustCompile(`^with the grant types "([^"]*)"$`)
-	clauseAuth      = regexp.MustCompile(`^authenticating with (client_secret_basic|client_secret_post|none)$`)
-	clauseCG        = regexp.MustCompile(`^with a client grant for the API(?: with the scopes "([^"]*)")?$`)
-	clauseNoUserCG  = regexp.MustCompile(`^without access to the API for users$`)
-	clauseSkipConf  = regexp.MustCompile(`^that skips the login confirmation prompt$`)
-	clauseKeepsConf = regexp.MustCompile(`^that does not skip the login confirmation prompt$`)
-)
-
 // anApplication creates an application from its description, e.g. "strict
-// third-party" + " with the redirection policy allow_always".
+// third-party" + " with the redirection policy allow_always", or binds a
+// pre-registered one with those properties.
 func (s *Suite) anApplication(ctx context.Context, kind, clauses string) error {
 	st := getState(ctx)
-	description := strings.TrimSpace(kind + " application " + strings.TrimSpace(clauses))
-	words := strings.Fields(kind)
-	app := mgmtclient.ClientApp{Name: "consentry " + description + " " + st.suffix, AppType: "regular_web", TokenEndpointAuthMethod: "client_secret_post"}
-	first := slices.Contains(words, "first-party")
-	app.IsFirstParty = &first
-	mode := ""
-	if !first {
-		mode = "strict"
-		if slices.Contains(words, "permissive") {
-			mode = "permissive"
-		}
-		app.ThirdPartySecurityMode = mode
+	spec, err := parseApp(kind, clauses, st.apiSpecs())
+	if err != nil {
+		return err
 	}
-	switch {
-	case strings.Contains(kind, "single-page"):
-		app.AppType, app.TokenEndpointAuthMethod = "spa", "none"
-	case strings.Contains(kind, "native"):
-		app.AppType, app.TokenEndpointAuthMethod = "native", "none"
-	case strings.Contains(kind, "machine-to-machine"):
-		app.AppType = "non_interactive"
-	}
-	if slices.Contains(words, "public") {
-		app.TokenEndpointAuthMethod = "none"
-	}
-	var clientGrant *mgmtclient.ClientGrant
-	userGrant := !first
-	for _, c := range splitClauses(clauses) {
-		switch {
-		case clausePolicy.MatchString(c):
-			app.RedirectionPolicy = clausePolicy.FindStringSubmatch(c)[1]
-		case clauseCallback.MatchString(c):
-			app.Callbacks = append(app.Callbacks, clauseCallback.FindStringSubmatch(c)[1])
-		case clauseGrants.MatchString(c):
-			app.GrantTypes = strings.Fields(clauseGrants.FindStringSubmatch(c)[1])
-		case clauseAuth.MatchString(c):
-			app.TokenEndpointAuthMethod = clauseAuth.FindStringSubmatch(c)[1]
-		case clauseCG.MatchString(c):
-			api, err := st.api()
-			if err != nil {
-				return err
-			}
-			scopes := api.scopes
-			if m := clauseCG.FindStringSubmatch(c); m[1] != "" {
-				scopes = strings.Fields(m[1])
-			}
-			clientGrant = &mgmtclient.ClientGrant{Audience: api.identifier, Scope: scopes, SubjectType: "client"}
-		case clauseNoUserCG.MatchString(c):
-			userGrant = false
-		case clauseSkipConf.MatchString(c):
-			t := true
-			app.SkipNonVerifiableCallbackURIConfirmationPrompt = &t
-		case clauseKeepsConf.MatchString(c):
-			f := false
-			app.SkipNonVerifiableCallbackURIConfirmationPrompt = &f
-		default:
-			return fmt.Errorf("unknown application clause %q", c)
-		}
-	}
-	if len(app.Callbacks) == 0 && app.AppType != "non_interactive" {
-		app.Callbacks = []string{defaultCallback}
-	}
-	if app.GrantTypes == nil {
-		app.GrantTypes = defaultGrantTypes(app.AppType, first, mode, app.TokenEndpointAuthMethod)
-	}
-	fx := &appFixture{description: description, callbacks: app.Callbacks, authMethod: app.TokenEndpointAuthMethod, firstParty: first, strict: mode == "strict"}
+	return st.createApp(ctx, spec)
+}
 
+// apiSpecs are the scenario's APIs so far, as an application's clauses
+// refer to them.
+func (st *state) apiSpecs() []APISpec {
+	out := make([]APISpec, len(st.apis))
+	for i, a := range st.apis {
+		out[i] = APISpec{Name: a.name, SkipsConsent: a.skips}
+		for _, v := range a.scopes {
+			out[i].Scopes = append(out[i].Scopes, mgmtclient.Scope{Value: v})
+		}
+	}
+	return out
+}
+
+func (st *state) createApp(ctx context.Context, spec AppSpec) error {
+	fx := &appFixture{description: spec.Description, callbacks: spec.Callbacks, authMethod: spec.AuthMethod, firstParty: spec.FirstParty, strict: spec.Mode == "strict"}
 	mgmt := st.suite.Target.Mgmt
 	if mgmt == nil {
-		pre, ok := st.suite.Target.Profile.Clients[description]
-		if !ok {
-			return st.needManagement(fmt.Sprintf("create a %s (or register one under clients in the target profile)", description))
+		var used []string
+		for _, a := range st.apps {
+			used = append(used, a.clientID)
 		}
-		fx.clientID, fx.secret, fx.callbacks = pre.ClientID, pre.ClientSecret, []string{pre.Callback}
+		pre, why := bindClient(st.suite.Target.Profile, spec, used)
+		if pre == nil {
+			return st.missingFixture(spec.String(), why)
+		}
+		fx.clientID, fx.secret, fx.name = pre.ClientID, pre.ClientSecret, pre.Name
+		fx.callbacks = spec.callbacksOn(pre)
+		fx.authMethod = pre.AuthMethod
+		if fx.authMethod == "" {
+			fx.authMethod = defaultAuthMethod(pre.AppType)
+		}
 		st.addSecret(fx.secret)
 		st.apps = append(st.apps, fx)
 		return nil
 	}
+	app := spec.clientApp()
+	app.Name = "consentry " + spec.Description + " " + st.suffix
+	fx.name = app.Name
+	fx.callbacks = app.Callbacks
 	created, err := mgmt.CreateClient(ctx, app)
 	if err != nil {
 		return err
@@ -265,16 +231,19 @@ func (s *Suite) anApplication(ctx context.Context, kind, clauses string) error {
 	if fx.clientID == "" {
 		return errors.New("the Management API created the client but returned no client_id")
 	}
-	if userGrant {
+	if spec.UserAccess {
 		for _, api := range st.apis {
 			if err := st.createClientGrant(ctx, mgmtclient.ClientGrant{ClientID: fx.clientID, Audience: api.identifier, Scope: api.scopes, SubjectType: "user"}); err != nil {
 				return err
 			}
 		}
 	}
-	if clientGrant != nil {
-		clientGrant.ClientID = fx.clientID
-		if err := st.createClientGrant(ctx, *clientGrant); err != nil {
+	if g := spec.ClientGrant; g != nil {
+		api, err := st.namedAPI(g.API)
+		if err != nil {
+			return err
+		}
+		if err := st.createClientGrant(ctx, mgmtclient.ClientGrant{ClientID: fx.clientID, Audience: api.identifier, Scope: g.Scopes, SubjectType: "client"}); err != nil {
 			return err
 		}
 	}
@@ -293,27 +262,6 @@ func (st *state) createClientGrant(ctx context.Context, g mgmtclient.ClientGrant
 	return nil
 }
 
-// defaultGrantTypes are the grant types an application of a kind gets
-// unless the scenario says otherwise (close to Auth0's defaults).
-func defaultGrantTypes(appType string, firstParty bool, mode, auth string) []string {
-	const realm = "http://auth0.com/oauth/grant-type/password-realm"
-	switch {
-	case appType == "non_interactive":
-		return []string{"client_credentials"}
-	case !firstParty && mode == "strict":
-		if auth == "none" {
-			return []string{"authorization_code", "refresh_token"}
-		}
-		return []string{"authorization_code", "refresh_token", "client_credentials"}
-	case !firstParty:
-		return []string{"authorization_code", "implicit", "refresh_token", "client_credentials"}
-	case auth == "none":
-		return []string{"authorization_code", "implicit", "refresh_token"}
-	default:
-		return []string{"authorization_code", "implicit", "refresh_token", "client_credentials", "password", realm}
-	}
-}
-
 func (s *Suite) aUser(ctx context.Context) error {
 	st := getState(ctx)
 	if pre := st.suite.Target.Profile.User; pre != nil {
@@ -329,8 +277,8 @@ func (s *Suite) aUser(ctx context.Context) error {
 		}
 		return nil
 	}
-	if err := st.needManagement("create a user (or give a test user in the target profile)"); err != nil {
-		return err
+	if st.suite.Target.Mgmt == nil {
+		return st.missingFixture("a test user", "user: in the profile")
 	}
 	mgmt := st.suite.Target.Mgmt
 	email := fmt.Sprintf("user-%s-%s@consentry.test", st.suffix, randomHex(3))

@@ -11,7 +11,9 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/consentry/consentry/steps/driver"
 	"github.com/consentry/consentry/steps/mgmtclient"
+	"github.com/consentry/consentry/steps/target"
 )
 
 func (s *Suite) registerManagementSteps(sc *godog.ScenarioContext) {
@@ -19,7 +21,6 @@ func (s *Suite) registerManagementSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the user has no grant for the application$`, s.hasNoGrant)
 	sc.Step(`^the tenant admin revokes the grant$`, s.revokesGrant)
 	sc.Step(`^the tenant admin revokes every grant of the user$`, s.revokesAllGrants)
-	sc.Step(`^the application's client_id starts with "([^"]*)"$`, s.clientIDPrefix)
 	sc.Step(`^an application created through the Management API without is_first_party$`, s.appWithoutOwner)
 	sc.Step(`^the application is (?:still )?(first|third)-party$`, s.appIs)
 	sc.Step(`^the tenant admin tries to make the application third-party$`, s.makeThirdParty)
@@ -63,6 +64,9 @@ func (st *state) grantFor(ctx context.Context) (*mgmtclient.Grant, error) {
 
 func (s *Suite) hasGrant(ctx context.Context, scopes string) error {
 	st := getState(ctx)
+	if st.suite.Target.Mgmt == nil {
+		return st.grantByBehaviour(ctx, strings.Fields(scopes))
+	}
 	g, err := st.grantFor(ctx)
 	if err != nil {
 		return err
@@ -80,7 +84,11 @@ func (s *Suite) hasGrant(ctx context.Context, scopes string) error {
 }
 
 func (s *Suite) hasNoGrant(ctx context.Context) error {
-	g, err := getState(ctx).grantFor(ctx)
+	st := getState(ctx)
+	if st.suite.Target.Mgmt == nil {
+		return st.grantByBehaviour(ctx, nil)
+	}
+	g, err := st.grantFor(ctx)
 	if err != nil {
 		return err
 	}
@@ -88,6 +96,93 @@ func (s *Suite) hasNoGrant(ctx context.Context) error {
 		return fmt.Errorf("the user has a grant for the application with the scopes %q", g.Scope)
 	}
 	return nil
+}
+
+// Without a Management API the grant store cannot be read, but what a grant
+// does can be seen (rule C2): a second authorization for scopes the grant
+// covers shows no consent page, one for scopes it lacks shows it. The
+// probes run in the user's browser, with its session; the scenario's page,
+// request and screens are as they were afterwards. Where consent is never
+// asked (a first-party application and an API that skips consent) nothing
+// can be seen, and the step says so.
+
+// grantByBehaviour checks, by second authorizations, that the user's grant
+// covers exactly want (nil: that there is no grant).
+func (st *state) grantByBehaviour(ctx context.Context, want []string) error {
+	app, err := st.app()
+	if err != nil {
+		return err
+	}
+	api, err := st.api()
+	if err != nil {
+		return err
+	}
+	if app.firstParty && api.skips {
+		return notApplicable("target %q has no Management API access (capability %s) to read the grant, and a second authorization cannot show it: the API lets the first-party application skip consent", st.suite.Target.Profile.Name, target.CapManagement)
+	}
+	saved, savedReq, savedScreens := st.page, st.req, st.screens
+	defer func() { st.page, st.req, st.screens = saved, savedReq, savedScreens }()
+	if want == nil { // no grant: even the scopes asked for last need consent
+		probe := api.scopes
+		if savedReq != nil && len(savedReq.scopes) > 0 {
+			probe = savedReq.scopes
+		}
+		asked, err := st.consentAsked(ctx, probe)
+		if err != nil {
+			return err
+		}
+		if !asked {
+			return fmt.Errorf("a second authorization for %q shows no consent page: the user has a grant for the application", strings.Join(probe, " "))
+		}
+		return nil
+	}
+	asked, err := st.consentAsked(ctx, want)
+	if err != nil {
+		return err
+	}
+	if asked {
+		return fmt.Errorf("a second authorization for %q shows the consent page again: the user has no grant that covers them", strings.Join(want, " "))
+	}
+	var beyond []string
+	for _, sc := range api.scopes {
+		if !slices.Contains(want, sc) {
+			beyond = append(beyond, sc)
+		}
+	}
+	if len(beyond) == 0 {
+		return nil
+	}
+	asked, err = st.consentAsked(ctx, append(slices.Clone(want), beyond...))
+	if err != nil {
+		return err
+	}
+	if !asked {
+		return fmt.Errorf("a second authorization for %q shows no consent page: the grant covers more than %q", strings.Join(append(slices.Clone(want), beyond...), " "), strings.Join(want, " "))
+	}
+	return nil
+}
+
+// consentAsked sends an authorization request for scopes and reports
+// whether the consent page is shown (logging in if the login page comes).
+func (st *state) consentAsked(ctx context.Context, scopes []string) (bool, error) {
+	if _, err := st.authorize(ctx, strings.Join(scopes, " "), ""); err != nil {
+		return false, err
+	}
+	for range 3 {
+		switch p := st.page; {
+		case p.Kind == driver.KindConsent:
+			return true, nil
+		case p.Kind == driver.KindLogin:
+			if err := st.login(ctx); err != nil {
+				return false, err
+			}
+		case p.Kind == driver.KindCallback && p.Callback.Get("code") != "":
+			return false, nil
+		default:
+			return false, notApplicable("target %q has no Management API access (capability %s) to read the grant, and a second authorization for %q ended at %s, which does not tell", st.suite.Target.Profile.Name, target.CapManagement, strings.Join(scopes, " "), describe(p))
+		}
+	}
+	return false, fmt.Errorf("a second authorization did not end: the user agent is at %s", describe(st.page))
 }
 
 func (s *Suite) revokesGrant(ctx context.Context) error {
@@ -119,17 +214,6 @@ func (s *Suite) revokesAllGrants(ctx context.Context) error {
 	}
 	if len(grants) > 0 {
 		return fmt.Errorf("the user still has %d grants", len(grants))
-	}
-	return nil
-}
-
-func (s *Suite) clientIDPrefix(ctx context.Context, prefix string) error {
-	app, err := getState(ctx).app()
-	if err != nil {
-		return err
-	}
-	if !strings.HasPrefix(app.clientID, prefix) {
-		return fmt.Errorf("the client_id %q does not start with %q", app.clientID, prefix)
 	}
 	return nil
 }

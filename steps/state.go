@@ -35,6 +35,12 @@ type state struct {
 	apis []*apiFixture
 	apps []*appFixture
 	user *userFixture
+	// missing are the fixtures the scenario needs that the target can
+	// neither create nor bind (read from its steps when it began).
+	missing []string
+	// mismatches are dialect differences found by the current step, to be
+	// attached to it (report.DialectMismatchMediaType).
+	mismatches []string
 
 	ua      driver.Driver   // the user's browser
 	others  []driver.Driver // other user agents opened by the scenario

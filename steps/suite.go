@@ -39,7 +39,8 @@ type Suite struct {
 	// StepTimeout bounds every step (default 30s).
 	StepTimeout time.Duration
 
-	provider *oidc.Provider
+	provider  *oidc.Provider
+	selectors driver.Selectors // the target's, with the mock's markup for keys left out
 	// exclusive lets scenarios tagged @exclusive (they change tenant-wide
 	// state: settings, every grant of a shared user) run alone, while all
 	// others share it.
@@ -53,7 +54,7 @@ func NewSuite(ctx context.Context, t *target.Target, driverName string, newDrive
 	if err != nil {
 		return nil, fmt.Errorf("discovery for %s: %w", t.Issuer, err)
 	}
-	return &Suite{Target: t, Driver: driverName, NewDriver: newDriver, provider: p}, nil
+	return &Suite{Target: t, Driver: driverName, NewDriver: newDriver, provider: p, selectors: t.Profile.Selectors.Driver()}, nil
 }
 
 // TagExclusive marks scenarios that change tenant-wide state (tenant
@@ -73,6 +74,9 @@ type stepScopeKey struct{}
 func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, scn *godog.Scenario) (context.Context, error) {
 		st := newState(s, scn)
+		if s.Target.Mgmt == nil {
+			st.missing = needsOf(scn, true).Missing(s.Target.Profile)
+		}
 		if hasTag(scn, TagExclusive) {
 			s.exclusive.Lock()
 			st.release, st.exclusive = s.exclusive.Unlock, true
@@ -106,6 +110,11 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 			out = scope.base
 		}
 		st := getState(ctx)
+		if st != nil {
+			for _, m := range st.takeMismatches() {
+				out = godog.Attach(out, godog.Attachment{FileName: "dialect-mismatch.txt", MediaType: report.DialectMismatchMediaType, Body: []byte(st.scrub(m))})
+			}
+		}
 		switch {
 		case err != nil && errors.Is(err, godog.ErrSkip):
 			reason := strings.TrimPrefix(err.Error(), godog.ErrSkip.Error()+": ")
@@ -118,6 +127,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 		}
 		return out, err
 	})
+	s.registerDialectSteps(sc)
 	s.registerFixtureSteps(sc)
 	s.registerBrowseSteps(sc)
 	s.registerTokenSteps(sc)

@@ -54,7 +54,9 @@ func (s *Suite) registerTokenSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the application sends a token request with the grant type "([^"]*)"$`, s.rawGrant)
 
 	sc.Step(`^the token request fails with the status (\d+) and the error "([^"]*)"(?: and the description "(.*)")?$`, s.tokenFails)
+	sc.Step(`^the token request is refused(?: with the error "([^"]*)")?$`, s.tokenRefused)
 	sc.Step(`^the access token has the scopes "([^"]*)"$`, s.accessTokenScopes)
+	sc.Step(`^the access token has the API scopes "([^"]*)"$`, s.accessTokenAPIScopes)
 	sc.Step(`^the access token has no scopes$`, s.accessTokenNoScopes)
 	sc.Step(`^an ID token is issued for the application$`, s.idTokenIssued)
 	sc.Step(`^no ID token is issued$`, s.noIDToken)
@@ -140,6 +142,10 @@ func (st *state) exchangeCode(ctx context.Context, variant, redirectURI string) 
 	if verifier != "" {
 		opts = append(opts, oauth2.VerifierOption(verifier))
 	}
+	// RFC 8707 2.2: the token request names the resource again.
+	if req.audience != "" && slices.Contains(st.suite.Target.Profile.APIParams(), target.APIParamResource) {
+		opts = append(opts, oauth2.SetAuthURLParam("resource", req.audience))
+	}
 	return st.record(cfg.Exchange(ctx, code, opts...))
 }
 
@@ -201,6 +207,32 @@ func (s *Suite) accessTokenScopes(ctx context.Context, scopes string) error {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		return fmt.Errorf("the access token has the scopes %q, want %q", c.Scope, scopes)
+	}
+	return nil
+}
+
+// oidcScopes are OpenID Connect's own scopes: whether an access token
+// carries them is the vendor's choice (Auth0's do).
+var oidcScopes = []string{"openid", "profile", "email", "address", "phone", "offline_access"}
+
+// accessTokenAPIScopes compares the access token's scopes without the
+// OpenID Connect ones.
+func (s *Suite) accessTokenAPIScopes(ctx context.Context, scopes string) error {
+	st := getState(ctx)
+	tok, err := st.needToken()
+	if err != nil {
+		return err
+	}
+	c, err := st.verifyAccessToken(ctx, tok.AccessToken)
+	if err != nil {
+		return err
+	}
+	got := slices.DeleteFunc(strings.Fields(c.Scope), func(s string) bool { return slices.Contains(oidcScopes, s) })
+	want := strings.Fields(scopes)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("the access token has the API scopes %q (scope %q), want %q", got, c.Scope, scopes)
 	}
 	return nil
 }
@@ -299,7 +331,7 @@ func (s *Suite) clientCredentials(ctx context.Context, scopes string) error {
 	}
 	cfg := clientcredentials.Config{
 		ClientID: app.clientID, ClientSecret: app.secret, TokenURL: st.suite.provider.Endpoint().TokenURL,
-		Scopes: strings.Fields(scopes), EndpointParams: url.Values{"audience": {api.identifier}}, AuthStyle: oauth2.AuthStyleInParams,
+		Scopes: strings.Fields(scopes), EndpointParams: st.apiParams(api.identifier), AuthStyle: oauth2.AuthStyleInParams,
 	}
 	st.req = &authRequest{app: app, audience: api.identifier}
 	return st.record(cfg.Token(ctx))
@@ -375,7 +407,9 @@ func (s *Suite) password(realm, wrong bool) func(context.Context, string) error 
 		}
 		st.req = &authRequest{app: app}
 		if api, err := st.api(); err == nil {
-			form.Set("audience", api.identifier)
+			for k, v := range st.apiParams(api.identifier) {
+				form[k] = v
+			}
 			st.req.audience = api.identifier
 		}
 		return st.postToken(ctx, app, form)
@@ -392,6 +426,37 @@ func (s *Suite) rawGrant(ctx context.Context, grantType string) error {
 	}
 	st.req = &authRequest{app: app}
 	return st.postToken(ctx, app, url.Values{"grant_type": {grantType}})
+}
+
+// apiParams name the API in a token request: audience, resource or both,
+// as the target profile says.
+func (st *state) apiParams(identifier string) url.Values {
+	v := url.Values{}
+	for _, p := range st.suite.Target.Profile.APIParams() {
+		v.Set(p, identifier)
+	}
+	return v
+}
+
+// tokenRefused checks that a token request failed as RFC 6749 5.2 says:
+// a 4xx JSON error with an error code (the one given, when given).
+func (s *Suite) tokenRefused(ctx context.Context, code string) error {
+	st := getState(ctx)
+	t := st.token
+	if t == nil {
+		return errors.New("the application has not asked the token endpoint yet")
+	}
+	if !t.failed() {
+		return errors.New("the token request succeeded")
+	}
+	got, _ := t.body["error"].(string)
+	if t.status < 400 || t.status > 499 || got == "" || got == "(not JSON)" {
+		return fmt.Errorf("the token request failed with %s, want a 4xx JSON error", t)
+	}
+	if code != "" && got != code {
+		return fmt.Errorf("the token request failed with %s, want the error %s", t, code)
+	}
+	return nil
 }
 
 func (s *Suite) tokenFails(ctx context.Context, status int, code, description string) error {

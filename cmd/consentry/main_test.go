@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -44,5 +47,151 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		if code := run(args, &out, &errb); code != 2 {
 			t.Errorf("%q: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// Bad --tags, --format, --shard or --rate: one line on stderr naming the
+// problem, exit 2, nothing run.
+func TestBadRunFlagsAreOneLineAndExitTwo(t *testing.T) {
+	for args, want := range map[string]string{
+		"--tags|@rule:C6 &&":  "an && has nothing on one side",
+		"--tags|@rule:C99":    "the spec has no rule C99",
+		"--format|xml":        `unknown format "xml" (formats: progress, pretty, junit:FILE, cucumber:FILE, html:DIR)`,
+		"--shard|5/4":         "--shard \"5/4\"",
+		"--rate|fast":         "--rate \"fast\"",
+		"--concurrency|0":     "--concurrency 0",
+		"--no-such-flag|x":    "flag provided but not defined: -no-such-flag",
+		"--step-timeout|soon": "invalid value",
+	} {
+		var out, errb bytes.Buffer
+		code := run(append([]string{"run", "--driver", "http"}, strings.Split(args, "|")...), &out, &errb)
+		if code != 2 || !strings.Contains(errb.String(), want) || strings.Count(strings.TrimSpace(errb.String()), "\n") != 0 {
+			t.Errorf("%s: exit %d, stderr %q, want one line with %q", args, code, errb.String(), want)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%s: stdout %q", args, out.String())
+		}
+	}
+}
+
+func TestRunHelpIsOnStdoutAndExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"run", "--help"}, {"run", "-h"}, {"rules", "--help"}, {"report", "merge", "--help"}, {"--help"}} {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb); code != 0 || errb.Len() != 0 || !strings.Contains(out.String(), "usage:") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out.String(), errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	run([]string{"run", "--help"}, &out, &errb)
+	for _, flag := range []string{"-chrome", "-step-timeout", "-no-colors", "-concurrency int", "(default 4)", "-shard", "-rate", "-format", "-tags", "-target", "-driver"} {
+		if !strings.Contains(out.String(), flag) {
+			t.Errorf("run --help lacks %s:\n%s", flag, out.String())
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"version"}, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), "consentry ") || !strings.Contains(out.String(), "go1.") {
+		t.Errorf("exit %d: %q %q", code, out.String(), errb.String())
+	}
+	version = "v1.2.3"
+	defer func() { version = "" }()
+	out.Reset()
+	run([]string{"version"}, &out, &errb)
+	if !strings.HasPrefix(out.String(), "consentry v1.2.3 (") {
+		t.Errorf("%q", out.String())
+	}
+}
+
+// rules --verbose quotes every rule's text from the spec, new rules
+// included.
+func TestRulesVerboseQuotesTheRules(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"rules", "--verbose"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	s := out.String()
+	for _, want := range []string{
+		"4. Consent", "C4  first-party + skipping API + verifiable callback: no consent, no grant",
+		"First-party + API allows skipping + verifiable callback: no consent page,",
+		"W1  CORS", "L1  RP-initiated logout", "O12 Okta Sign-In Widget", "A6  max_age",
+		"no scenario yet",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("rules --verbose lacks %q", want)
+		}
+	}
+}
+
+// Two shards of a run together are the whole run; report merge joins
+// their cucumber reports into one rule table, one JUnit file and one HTML
+// page, with the same counts as the unsharded run.
+func TestShardsMergeIntoOneReport(t *testing.T) {
+	dir := t.TempDir()
+	const tags = "@denial,@rule:K5"
+	var whole bytes.Buffer
+	if code := run([]string{"run", "--driver", "http", "--tags", tags, "--format", "progress"}, &whole, io.Discard); code != 0 {
+		t.Fatalf("unsharded run: exit %d\n%s", code, whole.String())
+	}
+	wholeCount := countLine(t, whole.String())
+	var files []string
+	for _, k := range []string{"1", "2"} {
+		f := filepath.Join(dir, "shard"+k+".json")
+		var out bytes.Buffer
+		if code := run([]string{"run", "--driver", "http", "--tags", tags, "--shard", k + "/2", "--format", "cucumber:" + f}, &out, io.Discard); code != 0 {
+			t.Fatalf("shard %s: exit %d\n%s", k, code, out.String())
+		}
+		if !strings.Contains(out.String(), "shard "+k+"/2") {
+			t.Errorf("shard %s: the banner does not name the shard:\n%s", k, out.String())
+		}
+		if countLine(t, out.String()) == wholeCount {
+			t.Errorf("shard %s ran everything", k)
+		}
+		files = append(files, f)
+	}
+	html, junit := filepath.Join(dir, "html"), filepath.Join(dir, "junit.xml")
+	var out, errb bytes.Buffer
+	code := run(append([]string{"report", "merge"}, append(files, "--format", "html:"+html+",junit:"+junit)...), &out, &errb)
+	if code != 0 {
+		t.Fatalf("merge: exit %d\n%s\n%s", code, out.String(), errb.String())
+	}
+	if got := countLine(t, out.String()); got != wholeCount {
+		t.Errorf("merged %q, unsharded %q", got, wholeCount)
+	}
+	x, err := os.ReadFile(junit)
+	if err != nil || !strings.Contains(string(x), `<property name="shard" value="1/2, 2/2">`) {
+		t.Errorf("merged JUnit: %v\n%.600s", err, x)
+	}
+	if _, err := os.Stat(filepath.Join(html, "index.html")); err != nil {
+		t.Error(err)
+	}
+	errb.Reset()
+	if code := run([]string{"report", "merge", files[0], files[0]}, io.Discard, &errb); code != 2 || !strings.Contains(errb.String(), "more than one report") {
+		t.Errorf("overlapping shards: exit %d, %q", code, errb.String())
+	}
+}
+
+func countLine(t *testing.T, out string) string {
+	t.Helper()
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "scenarios: ") {
+			return l
+		}
+	}
+	t.Fatalf("no count line in:\n%s", out)
+	return ""
+}
+
+// With more shards than scenarios, the shards left empty succeed: the
+// merge of the others has the whole run.
+func TestAnEmptyShardIsNotAFailure(t *testing.T) {
+	var out bytes.Buffer
+	if code := run([]string{"run", "--driver", "http", "--tags", "@rule:K5", "--shard", "2/3"}, &out, io.Discard); code != 0 || !strings.Contains(out.String(), "shard 2/3 has no scenario: the tags select 1, for 3 shards") {
+		t.Errorf("exit %d:\n%s", code, out.String())
+	}
+	out.Reset()
+	if code := run([]string{"run", "--driver", "http", "--tags", "@no-such-tag", "--shard", "2/3"}, &out, io.Discard); code != 1 {
+		t.Errorf("tags that select nothing: exit %d:\n%s", code, out.String())
 	}
 }

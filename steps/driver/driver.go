@@ -7,7 +7,10 @@ package driver
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"regexp"
+	"slices"
 )
 
 // Kind says what the user agent is looking at. The comments give the mock's
@@ -52,7 +55,30 @@ type Page struct {
 	Callback url.Values
 	// CallbackVia is "query", "fragment" or "form_post".
 	CallbackVia string
+	// Accept and Decline are the first elements the Selectors' Accept and
+	// Decline match (a button, an input or a link), nil when none does.
+	// Steps check that a page offers them by selector; their labels are
+	// the vendor's wording, checked only as a dialect.
+	Accept, Decline *Control
+	// Ambiguous lists the other kinds the page may be that the page-kind
+	// selectors cannot tell from Kind (see Selectors.Ambiguous): with
+	// selectors that tell a consent page from a confirmation page only by
+	// its scope list, a consent page that lists nothing looks like a
+	// confirmation page.
+	Ambiguous []Kind
 }
+
+// Control is a button, an input or a link a page offers.
+type Control struct {
+	// Tag is the element's tag name, lower case ("button", "input", "a").
+	Tag string
+	// Label is what the user reads: the element's text, or the value of an
+	// input button.
+	Label string
+}
+
+// MaybeKind reports whether the page is of kind k or may be (Ambiguous).
+func (p Page) MaybeKind(k Kind) bool { return p.Kind == k || slices.Contains(p.Ambiguous, k) }
 
 // Driver is one user agent with its own cookies: one per scenario.
 type Driver interface {
@@ -63,11 +89,15 @@ type Driver interface {
 	// Login fills username and password on the login page and submits
 	// (the Selectors' Username, Password and Login; by default the inputs
 	// name="username" and name="password" and the button name="action"
-	// value="default").
+	// value="default"). On an identifier-first login page (a username input
+	// and no password input) it submits the username with the Selectors'
+	// Next button, then fills the password on the page that follows.
 	Login(ctx context.Context, username, password string) (Page, error)
 	// Accept presses the Selectors' Accept button on a consent or
 	// confirmation page (default name="action" value="accept"); Decline
-	// presses Decline (default value="deny").
+	// presses Decline (default value="deny"). Whatever the selector
+	// matches is used as a user would: a button or an input submits its
+	// form with its name and value, a link is followed.
 	Accept(ctx context.Context) (Page, error)
 	Decline(ctx context.Context) (Page, error)
 	// Current is the last page seen.
@@ -96,9 +126,11 @@ type Driver interface {
 // A page that matches no kind is not an IdP page: a step keeps waiting for
 // one (the browser) or reports it as KindOther (the HTTP driver).
 //
-// The HTTP driver understands a subset of CSS: type (tag), #id, .class,
-// [attr], [attr=value] (value quoted or not), the descendant and child (>)
-// combinators and comma lists. The browser understands all of CSS.
+// Both drivers take the same CSS selectors: the browser its own engine, the
+// HTTP driver github.com/andybalholm/cascadia (CSS Selectors Level 3 and
+// more: :not(), attribute operators such as [name^=...], the ~ and +
+// combinators). Pseudo-classes about the live page (:hover, :checked after
+// a click) mean nothing to the HTTP driver.
 type Selectors struct {
 	// Username and Password are the login form's inputs; Login is the
 	// button that submits it.
@@ -113,6 +145,16 @@ type Selectors struct {
 	// Error and ErrorDescription are read from the error page.
 	Error            string
 	ErrorDescription string
+	// ErrorPattern and ErrorDescriptionPattern, when set, are regular
+	// expressions applied to the text of the Error and ErrorDescription
+	// elements: the first capturing group (the whole match without one) is
+	// the value, for pages that show the code inside a sentence ("Error
+	// code: access_denied"). A text they do not match gives "".
+	ErrorPattern            string
+	ErrorDescriptionPattern string
+	// Next is the button that submits the username on an identifier-first
+	// login page (a username page, then a password page); default Login.
+	Next string
 	// Page kinds: every selector must match for the page to be of the kind.
 	LoginPage        []string
 	ConsentPage      []string
@@ -164,6 +206,7 @@ func (s Selectors) WithDefaults() Selectors {
 	str(&s.Username, def.Username)
 	str(&s.Password, def.Password)
 	str(&s.Login, def.Login)
+	str(&s.Next, s.Login)
 	str(&s.Accept, def.Accept)
 	str(&s.Decline, def.Decline)
 	str(&s.ScopeLine, def.ScopeLine)
@@ -196,7 +239,7 @@ type KindSelector struct {
 // validation and error messages.
 func (s Selectors) All() []NamedSelector {
 	out := []NamedSelector{
-		{"username", s.Username}, {"password", s.Password}, {"login", s.Login},
+		{"username", s.Username}, {"password", s.Password}, {"login", s.Login}, {"next", s.Next},
 		{"accept", s.Accept}, {"decline", s.Decline}, {"scope_line", s.ScopeLine},
 		{"error", s.Error}, {"error_description", s.ErrorDescription},
 	}
@@ -210,3 +253,77 @@ func (s Selectors) All() []NamedSelector {
 
 // NamedSelector is a selector and the profile key it came from.
 type NamedSelector struct{ Name, Selector string }
+
+// Ambiguous returns the kinds a page identified as k may also be, because
+// the page-kind selectors cannot tell them apart: k is tried after another
+// kind whose selectors are all among k's own (nothing but the absence of
+// the other kind's extra markers identifies k), or before a kind whose
+// selectors are all among k's (that kind never wins). The mock's
+// data-prompt markup has a marker of its own for every kind: nothing is
+// ambiguous. Only consent and confirmation pages are compared; login and
+// error pages are too different to be mistaken.
+func (s Selectors) Ambiguous(k Kind) []Kind {
+	subset := func(a, b []string) bool { // every selector of a is in b
+		for _, x := range a {
+			if !slices.Contains(b, x) {
+				return false
+			}
+		}
+		return len(a) > 0
+	}
+	switch k {
+	case KindConfirmation:
+		if subset(s.ConfirmationPage, s.ConsentPage) {
+			return []Kind{KindConsent}
+		}
+	case KindConsent:
+		if subset(s.ConsentPage, s.ConfirmationPage) {
+			return []Kind{KindConfirmation}
+		}
+	}
+	return nil
+}
+
+// Patterns are the compiled ErrorPattern and ErrorDescriptionPattern (nil
+// when unset).
+type Patterns struct{ Error, ErrorDescription *regexp.Regexp }
+
+// CompilePatterns checks ErrorPattern and ErrorDescriptionPattern: each
+// must be a regular expression with at most one capturing group.
+func (s Selectors) CompilePatterns() (Patterns, error) {
+	var p Patterns
+	for _, x := range []struct {
+		key string
+		src string
+		dst **regexp.Regexp
+	}{{"error_pattern", s.ErrorPattern, &p.Error}, {"error_description_pattern", s.ErrorDescriptionPattern, &p.ErrorDescription}} {
+		if x.src == "" {
+			continue
+		}
+		re, err := regexp.Compile(x.src)
+		if err != nil {
+			return Patterns{}, fmt.Errorf("selectors.%s: %w", x.key, err)
+		}
+		if re.NumSubexp() > 1 {
+			return Patterns{}, fmt.Errorf("selectors.%s: %q has %d capturing groups, want at most one (the value)", x.key, x.src, re.NumSubexp())
+		}
+		*x.dst = re
+	}
+	return p, nil
+}
+
+// Extract applies a pattern to an element's text: the first group (or the
+// whole match), "" when it does not match; text itself when re is nil.
+func Extract(re *regexp.Regexp, text string) string {
+	if re == nil {
+		return text
+	}
+	m := re.FindStringSubmatch(text)
+	switch {
+	case m == nil:
+		return ""
+	case len(m) > 1:
+		return m[1]
+	}
+	return m[0]
+}

@@ -95,15 +95,15 @@ func TestJUnitReportsNotApplicableAsSkipped(t *testing.T) {
 		{Feature: "b.feature", FeatureName: "B", Name: "na", Rules: []string{"C8"}, Outcome: NotApplicable, Reason: "no management"},
 	}}
 	var b strings.Builder
-	if err := rep.WriteJUnit(&b, "consentry"); err != nil {
+	if err := rep.WriteJUnit(&b, JUnitOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	x := b.String()
 	for _, want := range []string{
-		`<testsuites name="consentry" tests="3" failures="1" skipped="1">`,
+		`<testsuites name="consentry" tests="3" failures="1" errors="0" skipped="1" time="0.000">`,
 		`<testcase name="na [C8]" classname="b.feature" time="0.000">`,
 		`<skipped message="not applicable: no management"></skipped>`,
-		`<failure message="Then y: failed: boom">Then y: failed: boom</failure>`,
+		`<failure message="Then y: failed: boom" type="rule failure"><![CDATA[Then y: failed: boom`,
 	} {
 		if !strings.Contains(x, want) {
 			t.Errorf("JUnit lacks %s:\n%s", want, x)

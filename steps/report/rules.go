@@ -1,61 +1,117 @@
 package report
 
-// Rule is one rule of the consent behaviour spec.
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/consentry/consentry/features"
+)
+
+// Rule is one rule of the consent behaviour spec, as features/rules.md
+// quotes it.
 type Rule struct {
 	ID, Title string
-	// Required rules (sections 1 to 6) must each be checked by a scenario.
+	// Text is the spec's wording of the rule (Markdown, one paragraph).
+	Text string
+	// Section is the spec section's heading ("4. Consent").
+	Section string
+	// Required rules (the sections marked "(required)", 1 to 6) must each be
+	// checked by a scenario.
 	Required bool
+	// Pending marks a required rule that no scenario checks yet ("(no
+	// scenario yet)" in rules.md): listed as such, never hidden.
+	Pending bool
 }
 
-// Rules is the catalogue of shared/spec/consent-behavior.md, in its order.
-func Rules() []Rule {
-	return []Rule{
-		{"K1", "first-party by default; ownership never changes", true},
-		{"K2", "strict third-party: tpc_ ids, PKCE, no implicit, no OIDC scopes, user client grant", true},
-		{"K3", "redirection_policy only affects strict third-party clients", true},
-		{"K4", "redirect URIs match exactly; loopback IPs with any port", true},
-		{"K5", "grant type not allowed -> 403 unauthorized_client", true},
-		{"K6", "skip_non_verifiable_callback_uri_confirmation_prompt, client wins over tenant", true},
-		{"P1", "API fields: identifier, scopes, skip consent, offline access", true},
-		{"P2", "older spellings accepted as aliases", true},
-		{"P3", "unknown scopes are dropped, never an error", true},
-		{"A1", "unknown client or redirect_uri: error page 400, never a redirect", true},
-		{"A2", "other request errors redirect with error, description and state", true},
-		{"A3", "login page without a session or with prompt=login; SSO otherwise", true},
-		{"A4", "prompt=none: login_required / consent_required, no page", true},
-		{"A5", "code in the query, tokens in the fragment, form_post; state unchanged", true},
-		{"C1", "third-party clients are always asked for consent", true},
-		{"C2", "accepting creates a grant; covered requests skip the page; merging", true},
-		{"C3", "first-party clients get consent unless the API allows skipping", true},
-		{"C4", "first-party + skipping API + verifiable callback: no consent, no grant", true},
-		{"C5", "prompt=consent always shows the consent page", true},
-		{"C6", "login confirmation for non-verifiable callbacks", true},
-		{"C7", "scope lines grouped per resource; descriptions flag; names and buttons", true},
-		{"C8", "consent form bound to transaction and session", true},
-		{"C9", "revoking a grant asks again and stops its refresh tokens", true},
-		{"D1", "decline with open_redirect_protection: error page 403, no redirect", true},
-		{"D2", "decline otherwise: redirect with access_denied", true},
-		{"D3", "nothing granted after a decline", true},
-		{"T1", "authorization_code: client auth, redirect_uri, PKCE, single-use codes that expire", true},
-		{"T2", "client_credentials: no consent, needs a client grant", true},
-		{"T3", "password grants: no consent, no grant; not for strict third-party", true},
-		{"T4", "refresh_token with offline access", true},
-		{"T5", "token errors are JSON with the spec's statuses", true},
-		{"X1", "token exchange: an API's resource_server client trades a user's access token for another API's", false},
-		{"X2", "token exchange only when enabled (API or client profile) and the target skips consent", false},
-		{"X3", "exchanged token keeps sub; aud target, azp and nested act the actor; at most 4 deep", false},
-		{"X4", "bad, expired or foreign subject token, wrong token type: invalid_request; unknown audience: invalid_target", false},
-		{"O1", "Okta consent_method", false},
-		{"O2", "Okta scope consent", false},
-		{"O3", "Okta consent page table", false},
-		{"O4", "Okta client credentials with REQUIRED scopes", false},
-		{"O5", "Okta password grant with REQUIRED scopes", false},
-		{"O6", "Okta grants per scope", false},
-		{"O7", "Okta decline", false},
-		{"J1", "discovery, JWKS, token claims", false},
-		{"J2", "userinfo", false},
-		{"M1", "Management API token", false},
-		{"M2", "Management API errors", false},
-		{"M3", "Management API endpoints", false},
+var (
+	sectionRe = regexp.MustCompile(`^## (\d+\. .*?)( \(required\))?$`)
+	ruleRe    = regexp.MustCompile(`^### ([A-Z]+[0-9]+): (.*?)( \(no scenario yet\))?$`)
+)
+
+// Rules is the catalogue of the spec's rules, in its order, read from the
+// embedded features/rules.md (the one list of rules in the repository).
+func Rules() []Rule { return catalogue() }
+
+var catalogue = sync.OnceValue(func() []Rule {
+	rules, err := ParseRules(features.Rules())
+	if err != nil {
+		panic("features/rules.md: " + err.Error()) // the embedded file is checked by TestRulesFileParses
 	}
+	return rules
+})
+
+// RuleByID returns the rule with the ID.
+func RuleByID(id string) (Rule, bool) {
+	for _, r := range Rules() {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// ParseRules reads the rules file format described in features/rules.md.
+func ParseRules(data []byte) ([]Rule, error) {
+	var out []Rule
+	var section string
+	var required bool
+	seen := map[string]bool{}
+	cur := -1
+	var text []string
+	flush := func() {
+		if cur >= 0 {
+			out[cur].Text = strings.TrimSpace(strings.Join(text, " "))
+		}
+		cur, text = -1, nil
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "## "):
+			flush()
+			m := sectionRe.FindStringSubmatch(line)
+			if m == nil {
+				return nil, fmt.Errorf("line %d: a section heading is \"## N. Title\", got %q", n, line)
+			}
+			section, required = m[1], m[2] != ""
+		case strings.HasPrefix(line, "### "):
+			flush()
+			m := ruleRe.FindStringSubmatch(line)
+			if m == nil {
+				return nil, fmt.Errorf("line %d: a rule heading is \"### ID: title\", got %q", n, line)
+			}
+			if section == "" {
+				return nil, fmt.Errorf("line %d: rule %s is outside any section", n, m[1])
+			}
+			if seen[m[1]] {
+				return nil, fmt.Errorf("line %d: rule %s appears twice", n, m[1])
+			}
+			seen[m[1]] = true
+			pending := m[3] != ""
+			if pending && !required {
+				return nil, fmt.Errorf("line %d: rule %s is marked \"no scenario yet\" outside a required section", n, m[1])
+			}
+			out = append(out, Rule{ID: m[1], Title: m[2], Section: section, Required: required && !pending, Pending: pending})
+			cur = len(out) - 1
+		case cur >= 0:
+			if t := strings.TrimSpace(line); t != "" {
+				text = append(text, t)
+			}
+		}
+	}
+	flush()
+	for _, r := range out {
+		if r.Text == "" {
+			return nil, fmt.Errorf("rule %s has no text", r.ID)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no rules")
+	}
+	return out, sc.Err()
 }

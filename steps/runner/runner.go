@@ -1,11 +1,15 @@
-// Package runner runs the conformance suite once: it starts the target,
-// prepares the user agents, runs the embedded features with godog and reads
-// the outcome back as a rule report. The consentry command and the Go tests
-// both run the suite through it.
+// Package runner runs the conformance suite once: it checks the tags and
+// formats, selects the scenarios (tags, shard), starts the target, prepares
+// the user agents, runs the features with godog behind consentry's own
+// console output, and reads the outcome back as a rule report, written in
+// the formats asked for. The consentry command and the Go tests both run
+// the suite through it.
 package runner
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -37,17 +41,26 @@ type Config struct {
 	Profile *target.Profile
 	// Driver is DriverHTTP or DriverBrowser.
 	Driver string
-	// Tags is a godog tag expression ("@consent && ~@tenant-settings").
+	// Tags is a godog tag expression ("@consent && ~@tenant-settings"),
+	// checked by ValidateTags before the run starts.
 	Tags string
+	// Shard runs one part of the selected scenarios (see makePlan).
+	Shard Shard
 	// Concurrency is how many scenarios run at once (default 1).
 	Concurrency int
-	// Format is godog's format list ("progress", "pretty,junit:out.xml").
-	// A cucumber report is always written as well, for the rule summary.
-	// JUnit is written by the harness, not godog, so that a scenario that
-	// was not applicable is a skipped testcase with its reason.
+	// Format is the format list (see ParseFormats): one console format,
+	// progress (default) or pretty, and any of junit:FILE, cucumber:FILE,
+	// html:DIR. The run's own summary is the caller's to print (from the
+	// Result); no formatter prints one.
 	Format string
-	// Output receives the formatters' console output (default os.Stdout).
+	// Output receives the console output (default os.Stdout).
 	Output io.Writer
+	// Terminal says whether Output is a terminal (a progress bar, colours);
+	// nil detects it.
+	Terminal *bool
+	// ProgressEvery is how often progress is printed when Output is not a
+	// terminal (default 10s).
+	ProgressEvery time.Duration
 	// TestingT runs every scenario as a subtest (go test).
 	TestingT *testing.T
 	// Features are the feature files (default: the embedded ones).
@@ -58,8 +71,22 @@ type Config struct {
 	ChromePath string
 	// Start tunes the embedded target (mutation tests).
 	Start target.StartOptions
-	// NoColors turns off colours in console output.
+	// NoColors turns off colours in console output (as does the NO_COLOR
+	// environment variable, and an Output that is not a terminal).
 	NoColors bool
+	// Rate limits how often the run starts a new user session: a user
+	// agent with no cookies, whose first authorization is a login. Real
+	// tenants' attack protection answers bursts of automated logins with
+	// CAPTCHAs. Zero: no limit.
+	Rate Rate
+	// Dialect is the target's vendor dialect, for the reports ("" is the
+	// profile's, else the kind's: auth0 for the mock and Auth0 tenants,
+	// none for others).
+	Dialect string
+	// CapturePages attaches every page the user agents showed (and, in the
+	// browser, a screenshot of it) to the steps. On by default when an
+	// html or cucumber report is written.
+	CapturePages bool
 }
 
 // Result is a finished run.
@@ -72,15 +99,21 @@ type Result struct {
 	Status int
 	// Duration is how long the scenarios took.
 	Duration time.Duration
+	// Planned is how many scenarios (outline rows each counted) the tags
+	// and the shard selected; Selected how many the tags selected.
+	Planned, Selected int
 	// Leftovers are fixtures still on an embedded target after the run
 	// (every scenario must delete what it created); nil for other targets.
 	Leftovers []string
+	// Reports lists the reports written ("html reports/run").
+	Reports []string
 }
 
 // OK reports whether the run passed: every applicable scenario passed.
 func (r *Result) OK() bool { return r.Status == 0 && r.Report.OK() }
 
-// Run runs the suite.
+// Run runs the suite. Bad tags, formats or profiles are errors before
+// anything starts (and Result is nil).
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Profile == nil {
 		cfg.Profile = target.Embedded()
@@ -91,11 +124,36 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Output == nil {
 		cfg.Output = os.Stdout
 	}
-	if cfg.Format == "" {
-		cfg.Format = "progress"
-	}
 	if cfg.Concurrency < 1 {
 		cfg.Concurrency = 1
+	}
+	if err := ValidateTags(cfg.Tags); err != nil {
+		return nil, err
+	}
+	consoleMode, outputs, err := ParseFormats(cfg.Format)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range outputs {
+		if o.Name == "html" || (o.Name == "cucumber" && o.Dest != "") {
+			cfg.CapturePages = true
+		}
+	}
+	pl, err := makePlan(cfg.Features, cfg.Tags, cfg.Shard)
+	if err != nil {
+		return nil, err
+	}
+	info := report.RunInfo{Driver: cfg.Driver, Target: cfg.Profile.Name, Dialect: cfg.Dialect, Shard: cfg.Shard.String()}
+	if info.Driver == "" {
+		info.Driver = DriverHTTP
+	}
+	if info.Dialect == "" {
+		info.Dialect = dialectOf(cfg.Profile)
+	}
+	info.Host, _ = os.Hostname()
+
+	if len(pl.scenarios) == 0 {
+		return &Result{Report: &report.Report{}, Target: cfg.Profile.Name, Selected: pl.selected}, nil
 	}
 	newDriver, closeDrivers, err := driverFactory(ctx, cfg)
 	if err != nil {
@@ -108,7 +166,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer tgt.Close()
-	suite, err := steps.NewSuite(ctx, tgt, cfg.Driver, newDriver)
+	lim := newLimiter(cfg.Rate)
+	suite, err := steps.NewSuite(ctx, tgt, cfg.Driver, func(ctx context.Context) (driver.Driver, error) {
+		if err := lim.wait(ctx); err != nil {
+			return nil, fmt.Errorf("waiting for --rate: %w", err)
+		}
+		d, err := newDriver(ctx)
+		if err == nil {
+			if rec := recorderFrom(ctx); rec != nil {
+				rec.add(d)
+			}
+		}
+		return d, err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -123,47 +193,85 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if strings.ContainsAny(cucumber, ",:") {
 		return nil, fmt.Errorf("temporary directory %q cannot be named in a godog format", dir)
 	}
-	formats, junit := splitJUnit(cfg.Format)
-	format := strings.Join(append(formats, "cucumber:"+cucumber), ",")
+	tty := IsTerminal(cfg.Output)
+	if cfg.Terminal != nil {
+		tty = *cfg.Terminal
+	}
+	_, noColor := os.LookupEnv("NO_COLOR")
+	con := newConsole(cfg.Output, consoleMode, tty, tty && !cfg.NoColors && !noColor, len(pl.scenarios), cfg.ProgressEvery)
 
+	initialize := func(sc *godog.ScenarioContext) {
+		suite.InitializeScenario(sc)
+		rec := &recorder{screenshots: cfg.CapturePages, scrub: tgt.Scrub}
+		sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
+			run := info
+			run.Started = time.Now().UTC()
+			data, _ := json.Marshal(run)
+			ctx = godog.Attach(ctx, godog.Attachment{FileName: "run.json", MediaType: report.RunMediaType, Body: data})
+			return context.WithValue(ctx, recorderKey{}, rec), nil
+		})
+		if cfg.CapturePages {
+			// godog joins an error an After hook returns to the step's
+			// ("hook error, step error"): the hook returns none of its own.
+			sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
+				return rec.attachPages(ctx), nil
+			})
+		}
+	}
+
+	suiteName, unregister := con.register()
+	defer unregister()
 	start := time.Now()
 	status := godog.TestSuite{
-		Name:                "consentry",
-		ScenarioInitializer: suite.InitializeScenario,
+		Name:                suiteName,
+		ScenarioInitializer: initialize,
 		Options: &godog.Options{
-			Format:         format,
+			Format:         consoleFormatName + ",cucumber:" + cucumber,
 			Paths:          []string{"."},
-			FS:             cfg.Features,
-			Tags:           cfg.Tags,
+			FS:             pl.fsys,
 			Concurrency:    cfg.Concurrency,
 			Strict:         true,
 			Output:         cfg.Output,
 			TestingT:       cfg.TestingT,
-			NoColors:       cfg.NoColors,
+			NoColors:       true,
 			DefaultContext: ctx,
 		},
 	}.Run()
-	res := &Result{Target: tgt.Describe(), Status: status, Duration: time.Since(start)}
+	con.Summary()
+	res := &Result{Target: tgt.Describe(), Status: status, Duration: time.Since(start), Planned: len(pl.scenarios), Selected: pl.selected}
 	if cfg.Profile.Kind == target.KindEmbedded && tgt.Mgmt != nil {
 		if res.Leftovers, err = leftovers(ctx, tgt); err != nil {
 			return res, err
 		}
 	}
-	f, err := os.Open(cucumber)
+	data, err := os.ReadFile(cucumber)
 	if err != nil {
 		return res, fmt.Errorf("the run wrote no cucumber report (godog status %d): %w", status, err)
 	}
-	defer f.Close()
-	res.Report, err = report.FromCucumber(f)
+	res.Report, err = report.FromCucumber(bytes.NewReader(data))
 	if err != nil {
 		return res, err
 	}
-	for _, file := range junit {
-		if err := writeJUnit(res.Report, file, cfg.Output); err != nil {
-			return res, err
+	if err := WriteReports(res.Report, outputs, data, report.JUnitOptions{}, report.HTMLOptions{}, cfg.Output); err != nil {
+		return res, err
+	}
+	res.Reports = Written(outputs)
+	return res, nil
+}
+
+// dialectOf is the dialect the profile names (a profile that can name
+// one has TheDialect), else the one a target of its kind speaks.
+func dialectOf(p *target.Profile) string {
+	if d, ok := any(p).(interface{ TheDialect() string }); ok {
+		if v := d.TheDialect(); v != "" {
+			return v
 		}
 	}
-	return res, nil
+	switch p.Kind {
+	case target.KindEmbedded, target.KindURL, target.KindAuth0:
+		return "auth0"
+	}
+	return "none"
 }
 
 // leftovers lists the harness's fixtures still on the target: clients and
@@ -184,40 +292,6 @@ func leftovers(ctx context.Context, tgt *target.Target) ([]string, error) {
 	return out, nil
 }
 
-// splitJUnit takes the junit formats out of a godog format list and
-// returns the rest and the JUnit files ("" for the console).
-func splitJUnit(format string) (rest, junit []string) {
-	for _, f := range strings.Split(format, ",") {
-		name, file, _ := strings.Cut(f, ":")
-		switch {
-		case strings.TrimSpace(f) == "":
-		case name == "junit":
-			junit = append(junit, file)
-		default:
-			rest = append(rest, f)
-		}
-	}
-	if len(rest) == 0 {
-		rest = []string{"progress"}
-	}
-	return rest, junit
-}
-
-func writeJUnit(rep *report.Report, file string, console io.Writer) error {
-	if file == "" {
-		return rep.WriteJUnit(console, "consentry")
-	}
-	f, err := os.Create(file)
-	if err != nil {
-		return fmt.Errorf("junit report: %w", err)
-	}
-	if err := rep.WriteJUnit(f, "consentry"); err != nil {
-		f.Close()
-		return fmt.Errorf("junit report: %w", err)
-	}
-	return f.Close()
-}
-
 // driverFactory returns how to make a user agent for a scenario, and what
 // to close at the end of the run.
 func driverFactory(ctx context.Context, cfg Config) (func(context.Context) (driver.Driver, error), func(), error) {
@@ -227,7 +301,7 @@ func driverFactory(ctx context.Context, cfg Config) (func(context.Context) (driv
 	switch cfg.Driver {
 	case DriverHTTP, "":
 		if err := httpua.CompileSelectors(sel); err != nil {
-			return nil, nil, fmt.Errorf("target profile %q: %w (the HTTP driver knows a subset of CSS; the browser driver all of it)", cfg.Profile.Name, err)
+			return nil, nil, fmt.Errorf("target profile %q: %w", cfg.Profile.Name, err)
 		}
 		return func(context.Context) (driver.Driver, error) { return httpua.New(httpua.Options{Selectors: sel}) }, func() {}, nil
 	case DriverBrowser:

@@ -15,7 +15,7 @@ import (
 // The profile's selectors reach the HTTP driver; one it cannot use fails
 // the run before any scenario, naming the key.
 func TestProfileSelectorsReachTheHTTPDriver(t *testing.T) {
-	p := &target.Profile{Name: "t", Kind: target.KindGeneric, Selectors: &target.Selectors{ConsentPage: target.AllOf{"form:has(ul)"}}}
+	p := &target.Profile{Name: "t", Kind: target.KindGeneric, Selectors: &target.Selectors{ConsentPage: target.AllOf{"form:has(ul"}}}
 	_, _, err := driverFactory(context.Background(), Config{Profile: p, Driver: DriverHTTP})
 	if err == nil || !strings.Contains(err.Error(), "selectors.consent_page") {
 		t.Fatalf("want an error naming selectors.consent_page, got %v", err)

@@ -72,13 +72,25 @@ type Profile struct {
 	// TenantName is the name the pages show for the tenant, when it cannot
 	// be read from the Management API.
 	TenantName string `json:"tenant_name,omitempty"`
+	// Dialect is the vendor whose wording, status codes and naming the
+	// target is held to: checks marked with another dialect (a step
+	// ending "in the auth0 dialect") pass with the difference reported
+	// beside the verdict; checks of the target's own dialect must hold.
+	// none, auth0 or okta; default auth0 for the mock and Auth0, none for a
+	// generic IdP.
+	Dialect string `json:"dialect,omitempty"`
+	// APIParameter is how an authorization or token request names the API
+	// it wants a token for: "audience" (Auth0's parameter, the default),
+	// "resource" (RFC 8707 resource indicators) or "both".
+	APIParameter string `json:"api_parameter,omitempty"`
 	// APIs and Clients are fixtures registered by hand on targets without
-	// Management API access, keyed as the scenarios describe them: an API
-	// by its name ("Posts"), an application by its description
-	// ("strict third-party application with the redirection policy
-	// allow_always").
-	APIs    map[string]PreAPI    `json:"apis,omitempty"`
-	Clients map[string]PreClient `json:"clients,omitempty"`
+	// Management API access, each described by its properties: a scenario
+	// is bound to the first entry whose properties are what it asks for
+	// (see steps.AppSpec and steps.APISpec; `consentry fixtures` lists what
+	// the scenarios need). One API name may appear twice, once with each
+	// skips_consent value.
+	APIs    []PreAPI    `json:"apis,omitempty"`
+	Clients []PreClient `json:"clients,omitempty"`
 	// Selectors locate the page elements and identify the pages for both
 	// user agents on pages that do not follow the mock's data-* markup
 	// (Universal Login, a vendor's own IdP).
@@ -87,10 +99,67 @@ type Profile struct {
 	Capabilities []string `json:"capabilities,omitempty"`
 }
 
+// Dialects a profile may name.
+const (
+	DialectNone  = "none"
+	DialectAuth0 = "auth0"
+	DialectOkta  = "okta"
+)
+
+// Dialects lists them.
+var Dialects = []string{DialectNone, DialectAuth0, DialectOkta}
+
+// API parameters.
+const (
+	APIParamAudience = "audience"
+	APIParamResource = "resource"
+	APIParamBoth     = "both"
+)
+
+// TheDialect is the profile's dialect, with the kind's default.
+func (p *Profile) TheDialect() string {
+	switch {
+	case p.Dialect != "":
+		return p.Dialect
+	case p.Kind == KindGeneric:
+		return DialectNone
+	}
+	return DialectAuth0
+}
+
+// APIParams lists the request parameters that name the API: audience,
+// resource, or both.
+func (p *Profile) APIParams() []string {
+	switch p.APIParameter {
+	case APIParamResource:
+		return []string{APIParamResource}
+	case APIParamBoth:
+		return []string{APIParamAudience, APIParamResource}
+	}
+	return []string{APIParamAudience}
+}
+
 // Management is a Management API client.
 type Management struct {
 	ClientID     string `json:"client_id"`
 	ClientSecret string `json:"client_secret"`
+	// Domain is the Management API's host when it is not the issuer's: an
+	// Auth0 tenant with a custom domain issues tokens as the custom domain
+	// while its Management API stays on {tenant}.auth0.com. The token for
+	// it is asked there too.
+	Domain string `json:"domain,omitempty"`
+}
+
+// URL is the base URL (ending with "/") of the Management API: https://Domain/
+// when Domain is set, else the issuer.
+func (m *Management) URL(issuer string) string {
+	if m == nil || m.Domain == "" {
+		return issuer
+	}
+	if strings.Contains(m.Domain, "://") {
+		return strings.TrimSuffix(m.Domain, "/") + "/"
+	}
+	return "https://" + strings.TrimSuffix(m.Domain, "/") + "/"
 }
 
 // User is a test user's credentials.
@@ -105,40 +174,89 @@ type User struct {
 
 // PreAPI is an API registered by hand.
 type PreAPI struct {
+	// Name is the API's name in the scenarios ("Posts").
+	Name       string `json:"name"`
 	Identifier string `json:"identifier"`
+	// Scopes are the scope values the API defines: a scenario asking for
+	// others is not bound to it.
+	Scopes []string `json:"scopes"`
+	// Descriptions are the scopes' descriptions, for the scenarios that
+	// give them (scope_display.feature).
+	Descriptions map[string]string `json:"descriptions,omitempty"`
 	// SkipsConsent says whether the API allows skipping consent for
 	// verifiable first-party applications.
 	SkipsConsent bool `json:"skips_consent,omitempty"`
-	// Scopes are the scope values the API defines.
-	Scopes []string `json:"scopes,omitempty"`
+	// OfflineAccess says whether the API allows offline access (refresh
+	// tokens).
+	OfflineAccess bool `json:"offline_access,omitempty"`
 }
 
-// PreClient is an application registered by hand.
+// PreClient is an application registered by hand, by its properties.
 type PreClient struct {
 	ClientID     string `json:"client_id"`
 	ClientSecret string `json:"client_secret,omitempty"`
-	// Callback is the registered redirect_uri the scenarios use.
-	Callback string `json:"callback"`
+	// Name is the name the consent page shows.
+	Name string `json:"name,omitempty"`
+	// FirstParty: a first-party application; false means third-party.
+	FirstParty bool `json:"first_party,omitempty"`
+	// ThirdPartyMode is strict (the default for third-party) or permissive.
+	ThirdPartyMode string `json:"third_party_mode,omitempty"`
+	// AppType is regular_web (default), spa, native or non_interactive.
+	AppType string `json:"app_type,omitempty"`
+	// AuthMethod is the token endpoint authentication: client_secret_post,
+	// client_secret_basic or none (default: none for spa and native,
+	// client_secret_post otherwise).
+	AuthMethod string `json:"auth_method,omitempty"`
+	// Callbacks are the registered redirect URIs.
+	Callbacks []string `json:"callbacks"`
+	// GrantTypes, when given, are the grant types it has; scenarios that
+	// name grant types need them given.
+	GrantTypes []string `json:"grant_types,omitempty"`
+	// RedirectionPolicy is open_redirect_protection (default for
+	// third-party) or allow_always.
+	RedirectionPolicy string `json:"redirection_policy,omitempty"`
+	// SkipsConfirmation is the application's
+	// skip_non_verifiable_callback_uri_confirmation_prompt, when set.
+	SkipsConfirmation *bool `json:"skips_confirmation,omitempty"`
+	// UserAPIs names the APIs the application may get user tokens for (a
+	// strict third-party application's client grants with subject_type
+	// user); absent means every API.
+	UserAPIs []string `json:"user_apis,omitempty"`
+	// ClientGrants are its grants for client credentials: an API by name
+	// and the scopes it allows.
+	ClientGrants []PreClientGrant `json:"client_grants,omitempty"`
+}
+
+// PreClientGrant is a client credentials grant of a pre-registered client.
+type PreClientGrant struct {
+	API    string   `json:"api"`
+	Scopes []string `json:"scopes"`
 }
 
 // Selectors are CSS selectors of the pages' parts, for IdPs whose pages do
 // not follow the mock's data-* markup. Every key left out keeps the mock's
-// markup (driver.DefaultSelectors). The HTTP driver understands a subset of
-// CSS (tag, #id, .class, [attr], [attr=value], descendant and > combinators,
-// comma lists); the browser all of it.
+// markup (driver.DefaultSelectors). Both user agents take any CSS selector
+// (the HTTP driver through cascadia).
 type Selectors struct {
-	// The login form: its inputs and the button that submits it.
+	// The login form: its inputs and the button that submits it; Next
+	// submits the username on an identifier-first login page (default
+	// Login).
 	Username string `json:"username,omitempty"`
 	Password string `json:"password,omitempty"`
 	Login    string `json:"login,omitempty"`
-	// The consent (and confirmation) page's buttons.
+	Next     string `json:"next,omitempty"`
+	// The consent (and confirmation) page's buttons (or inputs, or links).
 	Accept  string `json:"accept,omitempty"`
 	Decline string `json:"decline,omitempty"`
 	// ScopeLine matches each line of the consent page's scope list.
 	ScopeLine string `json:"scope_line,omitempty"`
-	// Error and ErrorDescription are read from the error page.
-	Error            string `json:"error,omitempty"`
-	ErrorDescription string `json:"error_description,omitempty"`
+	// Error and ErrorDescription are read from the error page; a pattern,
+	// when given, captures the value from the element's text (its first
+	// group).
+	Error                   string `json:"error,omitempty"`
+	ErrorPattern            string `json:"error_pattern,omitempty"`
+	ErrorDescription        string `json:"error_description,omitempty"`
+	ErrorDescriptionPattern string `json:"error_description_pattern,omitempty"`
 	// Page kinds: a page is of the kind when every selector given (one, or
 	// a list) matches an element. They are tried in the order login,
 	// consent, confirmation, error; the first that matches wins.
@@ -174,18 +292,21 @@ func (s *Selectors) Driver() driver.Selectors {
 		return driver.DefaultSelectors()
 	}
 	return driver.Selectors{
-		Username:         s.Username,
-		Password:         s.Password,
-		Login:            s.Login,
-		Accept:           s.Accept,
-		Decline:          s.Decline,
-		ScopeLine:        s.ScopeLine,
-		Error:            s.Error,
-		ErrorDescription: s.ErrorDescription,
-		LoginPage:        s.LoginPage,
-		ConsentPage:      s.ConsentPage,
-		ConfirmationPage: s.ConfirmationPage,
-		ErrorPage:        s.ErrorPage,
+		Username:                s.Username,
+		Password:                s.Password,
+		Login:                   s.Login,
+		Next:                    s.Next,
+		Accept:                  s.Accept,
+		Decline:                 s.Decline,
+		ScopeLine:               s.ScopeLine,
+		Error:                   s.Error,
+		ErrorPattern:            s.ErrorPattern,
+		ErrorDescription:        s.ErrorDescription,
+		ErrorDescriptionPattern: s.ErrorDescriptionPattern,
+		LoginPage:               s.LoginPage,
+		ConsentPage:             s.ConsentPage,
+		ConfirmationPage:        s.ConfirmationPage,
+		ErrorPage:               s.ErrorPage,
 	}.WithDefaults()
 }
 
@@ -210,6 +331,14 @@ func Parse(data []byte, getenv func(string) (string, bool)) (*Profile, error) {
 	if len(missing) > 0 {
 		slices.Sort(missing)
 		return nil, fmt.Errorf("target profile: environment variables not set: %s", strings.Join(slices.Compact(missing), ", "))
+	}
+	var shape map[string]any
+	if err := yaml.Unmarshal([]byte(expanded), &shape); err == nil {
+		for _, key := range []string{"apis", "clients"} {
+			if _, isMap := shape[key].(map[string]any); isMap {
+				return nil, fmt.Errorf("target profile: %s is a list of fixtures described by their properties (see testdata/targets/generic.example.yaml), no longer a map keyed by a scenario's phrase", key)
+			}
+		}
 	}
 	var p Profile
 	if err := yaml.UnmarshalStrict([]byte(expanded), &p); err != nil {
@@ -268,6 +397,89 @@ func (p *Profile) validate() error {
 	}
 	if slices.Contains(p.Capabilities, CapManagement) && p.Management == nil && p.Kind != KindEmbedded {
 		return fmt.Errorf("target profile %q: capability management needs a management client", p.Name)
+	}
+	if p.Dialect != "" && !slices.Contains(Dialects, p.Dialect) {
+		return fmt.Errorf("target profile %q: unknown dialect %q (known: %s)", p.Name, p.Dialect, strings.Join(Dialects, ", "))
+	}
+	switch p.APIParameter {
+	case "", APIParamAudience, APIParamResource, APIParamBoth:
+	default:
+		return fmt.Errorf("target profile %q: api_parameter %q is none of audience, resource, both", p.Name, p.APIParameter)
+	}
+	if _, err := p.Selectors.Driver().CompilePatterns(); err != nil {
+		return fmt.Errorf("target profile %q: %w", p.Name, err)
+	}
+	return p.validateFixtures()
+}
+
+// validateFixtures checks the pre-registered APIs and clients: every key
+// that is given is one the harness reads, with a value it knows.
+func (p *Profile) validateFixtures() error {
+	type apiKey struct {
+		name           string
+		skips, offline bool
+	}
+	seen := map[apiKey]bool{}
+	names := map[string]bool{}
+	for i, a := range p.APIs {
+		where := fmt.Sprintf("target profile %q: apis[%d]", p.Name, i)
+		if a.Name == "" || a.Identifier == "" {
+			return fmt.Errorf("%s: name and identifier are required", where)
+		}
+		if len(a.Scopes) == 0 {
+			return fmt.Errorf("%s (%s): scopes are required: a scenario is bound to an API that defines the scopes it asks for", where, a.Name)
+		}
+		for scope := range a.Descriptions {
+			if !slices.Contains(a.Scopes, scope) {
+				return fmt.Errorf("%s (%s): descriptions names %q, which is not one of its scopes", where, a.Name, scope)
+			}
+		}
+		k := apiKey{a.Name, a.SkipsConsent, a.OfflineAccess}
+		if seen[k] {
+			return fmt.Errorf("%s: a second API %q with skips_consent %v and offline_access %v: a scenario could not tell them apart", where, a.Name, a.SkipsConsent, a.OfflineAccess)
+		}
+		seen[k], names[a.Name] = true, true
+	}
+	oneOf := func(where, key, v string, allowed ...string) error {
+		if v != "" && !slices.Contains(allowed, v) {
+			return fmt.Errorf("%s: %s %q is none of %s", where, key, v, strings.Join(allowed, ", "))
+		}
+		return nil
+	}
+	for i, c := range p.Clients {
+		where := fmt.Sprintf("target profile %q: clients[%d]", p.Name, i)
+		if c.ClientID == "" {
+			return fmt.Errorf("%s: client_id is required", where)
+		}
+		if c.AppType != "non_interactive" && len(c.Callbacks) == 0 {
+			return fmt.Errorf("%s (%s): callbacks are required", where, c.ClientID)
+		}
+		if c.FirstParty && c.ThirdPartyMode != "" {
+			return fmt.Errorf("%s (%s): third_party_mode is for third-party clients (first_party is true)", where, c.ClientID)
+		}
+		for _, e := range []error{
+			oneOf(where, "third_party_mode", c.ThirdPartyMode, "strict", "permissive"),
+			oneOf(where, "app_type", c.AppType, "regular_web", "spa", "native", "non_interactive"),
+			oneOf(where, "auth_method", c.AuthMethod, "client_secret_post", "client_secret_basic", "none"),
+			oneOf(where, "redirection_policy", c.RedirectionPolicy, "open_redirect_protection", "allow_always"),
+		} {
+			if e != nil {
+				return e
+			}
+		}
+		if c.AuthMethod != "none" && c.ClientSecret == "" && c.AuthMethod != "" {
+			return fmt.Errorf("%s (%s): auth_method %s needs client_secret", where, c.ClientID, c.AuthMethod)
+		}
+		for _, n := range c.UserAPIs {
+			if !names[n] {
+				return fmt.Errorf("%s (%s): user_apis names %q, which is not under apis", where, c.ClientID, n)
+			}
+		}
+		for _, g := range c.ClientGrants {
+			if !names[g.API] {
+				return fmt.Errorf("%s (%s): client_grants names the API %q, which is not under apis", where, c.ClientID, g.API)
+			}
+		}
 	}
 	return nil
 }

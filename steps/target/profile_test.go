@@ -102,6 +102,7 @@ selectors:
 	want.ErrorDescription = ".error-description"
 	want.LoginPage = []string{"input#password, input#username"}
 	want.ConsentPage = []string{"button[name=action][value=accept]", "ul.scopes li"}
+	want.Next = want.Login
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("selectors:\n got  %#v\n want %#v", got, want)
 	}
@@ -118,8 +119,8 @@ selectors:
 	}
 }
 
-// The selectors of the shipped profiles are in the CSS subset the HTTP
-// driver understands, so both user agents can run them.
+// The selectors of the shipped profiles compile for the HTTP driver (the
+// browser checks its own at start).
 func TestShippedSelectorsSuitTheHTTPDriver(t *testing.T) {
 	files, _ := filepath.Glob("../../testdata/targets/*.yaml")
 	anything := func(k string) (string, bool) { return "value-of-" + strings.ToLower(k), true }
@@ -136,5 +137,94 @@ func TestShippedSelectorsSuitTheHTTPDriver(t *testing.T) {
 		if err := httpua.CompileSelectors(p.Selectors.Driver()); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+// Pre-registered fixtures are described by their properties; every key is
+// read, and one that is wrong or not read is an error, not ignored.
+func TestPreRegisteredFixturesAreCheckedKeyByKey(t *testing.T) {
+	base := "kind: generic\nissuer: https://idp.example.com/\n"
+	good := base + `apis:
+  - {name: Posts, identifier: "https://a/1", scopes: [read:posts], skips_consent: false}
+  - {name: Posts, identifier: "https://a/2", scopes: [read:posts], skips_consent: true}
+clients:
+  - {client_id: c1, first_party: true, callbacks: ["https://app/cb"], user_apis: [Posts], client_grants: [{api: Posts, scopes: [read:posts]}]}
+`
+	p, err := Parse([]byte(good), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.APIs) != 2 || p.APIs[1].Identifier != "https://a/2" || !p.APIs[1].SkipsConsent {
+		t.Fatalf("apis: %+v", p.APIs)
+	}
+	for name, src := range map[string]string{
+		"old map form":        base + "apis:\n  Posts: {identifier: x, scopes: [a]}\n",
+		"unknown API key":     base + "apis:\n  - {name: P, identifier: x, scopes: [a], audience: y}\n",
+		"API without scopes":  base + "apis:\n  - {name: P, identifier: x}\n",
+		"same API twice":      base + "apis:\n  - {name: P, identifier: x, scopes: [a]}\n  - {name: P, identifier: y, scopes: [a]}\n",
+		"description of none": base + "apis:\n  - {name: P, identifier: x, scopes: [a], descriptions: {b: B}}\n",
+		"unknown client key":  base + "clients:\n  - {client_id: c, callbacks: [x], kind: spa}\n",
+		"bad app_type":        base + "clients:\n  - {client_id: c, callbacks: [x], app_type: web}\n",
+		"no callbacks":        base + "clients:\n  - {client_id: c}\n",
+		"mode on first party": base + "clients:\n  - {client_id: c, callbacks: [x], first_party: true, third_party_mode: strict}\n",
+		"unknown user_apis":   base + "clients:\n  - {client_id: c, callbacks: [x], user_apis: [Nope]}\n",
+		"unknown dialect":     base + "dialect: klingon\n",
+		"bad api_parameter":   base + "api_parameter: scope\n",
+		"bad error_pattern":   base + "selectors:\n  error_pattern: \"(a)(b)\"\n",
+	} {
+		if _, err := Parse([]byte(src), env(nil)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestDialectAndAPIParameterDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		p    Profile
+		want string
+	}{
+		{Profile{Kind: KindEmbedded}, DialectAuth0},
+		{Profile{Kind: KindAuth0}, DialectAuth0},
+		{Profile{Kind: KindGeneric}, DialectNone},
+		{Profile{Kind: KindGeneric, Dialect: DialectOkta}, DialectOkta},
+	} {
+		if got := tc.p.TheDialect(); got != tc.want {
+			t.Errorf("%s %q: dialect %s, want %s", tc.p.Kind, tc.p.Dialect, got, tc.want)
+		}
+	}
+	for param, want := range map[string][]string{"": {"audience"}, "audience": {"audience"}, "resource": {"resource"}, "both": {"audience", "resource"}} {
+		if got := (&Profile{APIParameter: param}).APIParams(); !reflect.DeepEqual(got, want) {
+			t.Errorf("api_parameter %q: %v, want %v", param, got, want)
+		}
+	}
+}
+
+// With a custom domain the issuer is the custom domain and the Management
+// API (its token included) stays on the tenant's domain.
+func TestManagementDomainApartFromTheIssuer(t *testing.T) {
+	m := &Management{ClientID: "a", ClientSecret: "b", Domain: "tenant.eu.auth0.com"}
+	if got := m.URL("https://login.example.com/"); got != "https://tenant.eu.auth0.com/" {
+		t.Errorf("URL = %q", got)
+	}
+	if got := (&Management{}).URL("https://login.example.com/"); got != "https://login.example.com/" {
+		t.Errorf("no domain: URL = %q, want the issuer", got)
+	}
+	mock, err := Start(t.Context(), &Profile{Name: "m", Kind: KindEmbedded, Management: &Management{ClientID: "dom-test", ClientSecret: "dom-test-secret-0123"}}, StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mock.Close()
+	// The issuer names a host with no Management API; the domain the mock.
+	tgt, err := Start(t.Context(), &Profile{Name: "custom-domain", Kind: KindURL, Issuer: "http://127.0.0.1:1/",
+		Management: &Management{ClientID: "dom-test", ClientSecret: "dom-test-secret-0123", Domain: strings.TrimSuffix(mock.Issuer, "/")}}, StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	if tgt.Issuer != "http://127.0.0.1:1/" {
+		t.Errorf("issuer %q, want the profile's", tgt.Issuer)
+	}
+	if _, err := tgt.Mgmt.TenantSettings(t.Context()); err != nil {
+		t.Fatalf("the Management API on the domain: %v", err)
 	}
 }

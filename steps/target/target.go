@@ -114,7 +114,11 @@ func Start(ctx context.Context, p *Profile, opts StartOptions) (*Target, error) 
 		mgmt = *p.Management
 	}
 	if t.caps[CapManagement] {
-		c, err := mgmtclient.New(ctx, mgmtclient.Config{Issuer: t.Issuer, ClientID: mgmt.ClientID, ClientSecret: mgmt.ClientSecret})
+		base := t.Issuer
+		if p.Kind != KindEmbedded {
+			base = p.Management.URL(t.Issuer) // a custom domain's Management API stays on the tenant's domain
+		}
+		c, err := mgmtclient.New(ctx, mgmtclient.Config{Issuer: base, ClientID: mgmt.ClientID, ClientSecret: mgmt.ClientSecret})
 		if err != nil {
 			t.Close()
 			return nil, err

@@ -102,7 +102,7 @@ func TestLoginConsentAndQueryCallback(t *testing.T) {
 	consentURL := idp.URL + "/consent?" + mustURL(t, authz).RawQuery
 	checkPage(t, p, driver.Page{
 		Kind: driver.KindConsent, URL: consentURL, Status: 200, Title: "Authorize Test App | Acme",
-		ScopeLines: scopeLines,
+		ScopeLines: scopeLines, Accept: mockAccept, Decline: mockDecline,
 	}, "Signed in as alice", "Posts: read and write your posts")
 
 	p = ok(t)(d.Accept(ctx))
@@ -310,6 +310,12 @@ func TestLoopbackCallbacks(t *testing.T) {
 	}
 }
 
+// The page's accept and decline buttons, as the mock's markup has them.
+var (
+	mockAccept  = &driver.Control{Tag: "button", Label: "Accept"}
+	mockDecline = &driver.Control{Tag: "button", Label: "Decline"}
+)
+
 // C6: the confirmation page is read like consent, without scope lines, and
 // Accept works on it.
 func TestConfirmationPage(t *testing.T) {
@@ -323,7 +329,7 @@ func TestConfirmationPage(t *testing.T) {
 	p := ok(t)(d.Login(ctx, "gina", "pw"))
 	checkPage(t, p, driver.Page{
 		Kind: driver.KindConfirmation, URL: idp.URL + "/consent?" + mustURL(t, authz).RawQuery,
-		Status: 200, Title: "Confirm | Acme",
+		Status: 200, Title: "Confirm | Acme", Accept: mockAccept, Decline: mockDecline,
 	}, "Continue to Test App?", "Signed in as gina")
 	p = ok(t)(d.Accept(ctx))
 	if p.Kind != driver.KindCallback || p.Callback.Get("code") != "c0de+/=" {

@@ -28,12 +28,13 @@ const pollInterval = 20 * time.Millisecond
 // from one goroutine (a scenario's steps); NewDriver and Close may run
 // concurrently with other drivers.
 type Driver struct {
-	ctx     context.Context // chromedp context of the tab
-	cancel  context.CancelFunc
-	timeout time.Duration
-	wg      sync.WaitGroup // the interception goroutine
-	sel     driver.Selectors
-	config  string // sel as a JavaScript object literal
+	ctx      context.Context // chromedp context of the tab
+	cancel   context.CancelFunc
+	timeout  time.Duration
+	wg       sync.WaitGroup // the interception goroutine
+	sel      driver.Selectors
+	patterns driver.Patterns
+	config   string // sel as a JavaScript object literal
 
 	mu        sync.Mutex
 	prefixes  []string
@@ -48,6 +49,7 @@ type Driver struct {
 	// lastRedirect is the last 3xx Location seen, for error messages: an
 	// unwatched custom-scheme redirect otherwise leaves no trace.
 	lastRedirect string
+	observe      func(driver.Page) // see ObservePages
 
 	closeOnce sync.Once
 	closeErr  error
@@ -69,16 +71,21 @@ func (b *Browser) NewDriverWith(ctx context.Context, sel driver.Selectors) (*Dri
 		return nil, fmt.Errorf("new driver: browser is closed: %w", err)
 	}
 	sel = sel.WithDefaults()
+	patterns, err := sel.CompilePatterns()
+	if err != nil {
+		return nil, err
+	}
 	dctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	d := &Driver{
-		ctx:     dctx,
-		cancel:  cancel,
-		sel:     sel,
-		config:  configJS(sel),
-		timeout: b.opts.StepTimeout,
-		cbWake:  make(chan struct{}),
-		status:  make(map[cdp.LoaderID]int),
-		cur:     driver.Page{Kind: driver.KindOther, URL: "about:blank"},
+		ctx:      dctx,
+		cancel:   cancel,
+		sel:      sel,
+		patterns: patterns,
+		config:   configJS(sel),
+		timeout:  b.opts.StepTimeout,
+		cbWake:   make(chan struct{}),
+		status:   make(map[cdp.LoaderID]int),
+		cur:      driver.Page{Kind: driver.KindOther, URL: "about:blank"},
 	}
 
 	// The first call on dctx creates the tab, whose life is bound to the
@@ -87,7 +94,7 @@ func (b *Browser) NewDriverWith(ctx context.Context, sel driver.Selectors) (*Dri
 	limit := 2 * b.opts.StepTimeout
 	stop := context.AfterFunc(ctx, cancel)
 	timer := time.AfterFunc(limit, cancel)
-	err := d.setup()
+	err = d.setup()
 	late := !timer.Stop()
 	stop()
 	if err == nil && dctx.Err() != nil {
@@ -219,7 +226,11 @@ func (d *Driver) Current() driver.Page {
 func (d *Driver) setCurrent(p driver.Page) {
 	d.mu.Lock()
 	d.cur = p
+	observe := d.observe
 	d.mu.Unlock()
+	if observe != nil {
+		observe(p)
+	}
 }
 
 // Open navigates to authorizeURL and waits for an IdP page or a callback.
@@ -236,13 +247,62 @@ func (d *Driver) Open(ctx context.Context, authorizeURL string) (driver.Page, er
 	})
 }
 
-// Login fills username and password on the login page and submits it.
+// Login fills username and password on the login page and submits it. On
+// an identifier-first page (a username input, no password input) it
+// submits the username with the Next button, then fills the password on
+// the page that follows.
 func (d *Driver) Login(ctx context.Context, username, password string) (driver.Page, error) {
 	if err := d.expect("login", driver.KindLogin); err != nil {
 		return driver.Page{}, err
 	}
-	fill := fmt.Sprintf(loginJS, d.config, jsString(username), jsString(password))
-	return d.step(ctx, "login", func(sctx context.Context) error {
+	has, err := d.loginInputs(ctx)
+	if err != nil {
+		return driver.Page{}, err
+	}
+	if has.User && !has.Pass {
+		p, err := d.fillLogin(ctx, "login (username page)", d.sel.Next, &username, nil)
+		if err != nil || p.Kind != driver.KindLogin {
+			return p, err
+		}
+		if has, err = d.loginInputs(ctx); err != nil || !has.Pass {
+			return d.Current(), err
+		}
+	}
+	var user *string
+	if has.User {
+		user = &username
+	}
+	return d.fillLogin(ctx, "login", d.sel.Login, user, &password)
+}
+
+type loginInputs struct {
+	User bool `json:"user"`
+	Pass bool `json:"pass"`
+}
+
+// loginInputs says which of the login inputs the page has.
+func (d *Driver) loginInputs(ctx context.Context) (loginInputs, error) {
+	sctx, cancel := d.stepContext(ctx)
+	defer cancel()
+	js := fmt.Sprintf(`((c) => ({user: !!document.querySelector(c.username), pass: !!document.querySelector(c.password)}))(%s)`, d.config)
+	has, err := chromedp.Run(sctx, chromedp.Evaluate[loginInputs](js))
+	if err != nil {
+		return loginInputs{}, fmt.Errorf("login: reading the login page: %w", err)
+	}
+	return has, nil
+}
+
+// fillLogin fills the inputs given (nil: leave it) in the form of button
+// and presses the button.
+func (d *Driver) fillLogin(ctx context.Context, what, button string, user, pass *string) (driver.Page, error) {
+	js := func(v *string) string {
+		if v == nil {
+			return "null"
+		}
+		return jsString(*v)
+	}
+	fill := fmt.Sprintf(loginJS, d.config, jsString(button), js(user), js(pass))
+	return d.step(ctx, what, func(sctx context.Context) error {
 		problem, err := chromedp.Run(sctx, chromedp.Evaluate[string](fill))
 		if err != nil {
 			return err
@@ -250,24 +310,28 @@ func (d *Driver) Login(ctx context.Context, username, password string) (driver.P
 		if problem != "" {
 			return errors.New(problem)
 		}
-		return chromedp.Do(sctx, chromedp.Click(chromedp.CSS(d.sel.Login)))
+		return chromedp.Do(sctx, chromedp.Click(chromedp.CSS(button)))
 	})
 }
 
 // loginJS fills the login form and checks it (%s: configJS; then the
-// username and the password). A browser refuses to submit a form with an
-// empty required field; the step says so instead of waiting for a
-// navigation that never comes. It returns "" when the form is ready.
-const loginJS = `((c, user, pass) => {
-	const b = document.querySelector(c.login);
-	if (!b) return 'no login button on the page (selector ' + c.login + ')';
+// button's selector, the username and the password, each null to leave
+// it). A browser refuses to submit a form with an empty required field;
+// the step says so instead of waiting for a navigation that never comes.
+// It returns "" when the form is ready.
+const loginJS = `((c, button, user, pass) => {
+	const b = document.querySelector(button);
+	if (!b) return 'no login button on the page (selector ' + button + ')';
 	const f = b.form;
-	if (!f) return 'the login button (selector ' + c.login + ') is in no form';
-	const u = f.querySelector(c.username) || document.querySelector(c.username);
-	const p = f.querySelector(c.password) || document.querySelector(c.password);
-	if (!u) return 'the login form has no username input (selector ' + c.username + ')';
-	if (!p) return 'the login form has no password input (selector ' + c.password + ')';
-	for (const [el, v] of [[u, user], [p, pass]]) {
+	if (!f) return 'the login button (selector ' + button + ') is in no form';
+	const fill = [];
+	for (const [what, sel, v] of [['username', c.username, user], ['password', c.password, pass]]) {
+		if (v === null) continue;
+		const el = f.querySelector(sel) || document.querySelector(sel);
+		if (!el) return 'the login form has no ' + what + ' input (selector ' + sel + ')';
+		fill.push([el, v]);
+	}
+	for (const [el, v] of fill) {
 		el.value = v;
 		el.dispatchEvent(new Event('input', {bubbles: true}));
 		el.dispatchEvent(new Event('change', {bubbles: true}));
@@ -276,7 +340,7 @@ const loginJS = `((c, user, pass) => {
 	const bad = f.querySelector(':invalid');
 	return 'the browser refuses to submit the login form (' +
 		(bad ? bad.name + ': ' + bad.validationMessage : 'invalid form') + ')';
-})(%s, %s, %s)`
+})(%s, %s, %s, %s)`
 
 // jsString quotes s as a JavaScript string literal.
 func jsString(s string) string {
@@ -284,7 +348,8 @@ func jsString(s string) string {
 	return string(b)
 }
 
-// Accept presses Accept on a consent or confirmation page.
+// Accept presses Accept on a consent or confirmation page: a click on
+// whatever the selector matches (button, input or link).
 func (d *Driver) Accept(ctx context.Context) (driver.Page, error) {
 	return d.press(ctx, "accept", d.sel.Accept)
 }

@@ -18,6 +18,21 @@ type snapshot struct {
 	ScopeLines       []string `json:"scopeLines"`
 	Error            string   `json:"error"`
 	ErrorDescription string   `json:"errorDescription"`
+	Accept           *control `json:"accept"`
+	Decline          *control `json:"decline"`
+}
+
+// control is a button, input or link the page offers.
+type control struct {
+	Tag   string `json:"tag"`
+	Label string `json:"label"`
+}
+
+func (c *control) page() *driver.Control {
+	if c == nil {
+		return nil
+	}
+	return &driver.Control{Tag: c.Tag, Label: c.Label}
 }
 
 // pageConfig is the selectors as the page scripts take them.
@@ -26,6 +41,9 @@ type pageConfig struct {
 	Username         string      `json:"username"`
 	Password         string      `json:"password"`
 	Login            string      `json:"login"`
+	Next             string      `json:"next"`
+	Accept           string      `json:"accept"`
+	Decline          string      `json:"decline"`
 	ScopeLine        string      `json:"scopeLine"`
 	Error            string      `json:"error"`
 	ErrorDescription string      `json:"errorDescription"`
@@ -35,7 +53,8 @@ type pageConfig struct {
 // configJS is the selectors as a JavaScript object literal.
 func configJS(s driver.Selectors) string {
 	c := pageConfig{
-		Username: s.Username, Password: s.Password, Login: s.Login,
+		Username: s.Username, Password: s.Password, Login: s.Login, Next: s.Next,
+		Accept: s.Accept, Decline: s.Decline,
 		ScopeLine: s.ScopeLine, Error: s.Error, ErrorDescription: s.ErrorDescription,
 	}
 	for _, k := range s.PageKinds() {
@@ -61,6 +80,14 @@ const snapshotJS = `((c) => {
 	const text = el => el ? (el.innerText ?? el.textContent ?? '').trim() : '';
 	const q = s => document.querySelector(s);
 	const k = c.kinds.find(([, all]) => all.length > 0 && all.every(s => q(s)));
+	const ctl = s => {
+		const el = q(s);
+		if (!el) return null;
+		const tag = el.tagName.toLowerCase();
+		let label = tag === 'input' && el.value ? el.value : text(el);
+		if (!label) label = el.getAttribute('aria-label') || '';
+		return {tag, label: label.replace(/\s+/g, ' ').trim()};
+	};
 	return {
 		old: !!document.__consentryOld,
 		ready: document.readyState,
@@ -71,6 +98,8 @@ const snapshotJS = `((c) => {
 		scopeLines: Array.from(document.querySelectorAll(c.scopeLine), text),
 		error: text(q(c.error)),
 		errorDescription: text(q(c.errorDescription)),
+		accept: ctl(c.accept),
+		decline: ctl(c.decline),
 	};
 })(%s)`
 
@@ -104,14 +133,18 @@ func (d *Driver) pageOf(s snapshot) (p driver.Page, known bool) {
 	if len(s.ScopeLines) == 0 {
 		s.ScopeLines = nil
 	}
+	kind := kindOf(s.Kind)
 	return driver.Page{
-		Kind:             kindOf(s.Kind),
+		Kind:             kind,
 		URL:              s.URL,
 		Status:           status,
 		Title:            s.Title,
 		Text:             s.Text,
 		ScopeLines:       s.ScopeLines,
-		Error:            s.Error,
-		ErrorDescription: s.ErrorDescription,
+		Error:            driver.Extract(d.patterns.Error, s.Error),
+		ErrorDescription: driver.Extract(d.patterns.ErrorDescription, s.ErrorDescription),
+		Accept:           s.Accept.page(),
+		Decline:          s.Decline.page(),
+		Ambiguous:        d.sel.Ambiguous(kind),
 	}, known
 }

@@ -52,6 +52,10 @@ func RunUniversalLogin(t *testing.T, newDriver func(t *testing.T, sel driver.Sel
 		t.Parallel()
 		testBySelectors(t, newDriver(t, ULSelectors))
 	})
+	t.Run("IdentifierFirst", func(t *testing.T) {
+		t.Parallel()
+		testIdentifierFirst(t, newDriver(t, ULSelectors))
+	})
 	t.Run("NeedTheirSelectors", func(t *testing.T) {
 		t.Parallel()
 		testNeedTheirSelectors(t, newDriver(t, driver.Selectors{}), cfg)
@@ -85,6 +89,8 @@ func testBySelectors(t *testing.T, d driver.Driver) {
 	CheckPage(t, p, driver.Page{
 		Kind: driver.KindConsent, URL: consentURL, Status: 200,
 		Title: "Authorize Test App | Acme", ScopeLines: ULScopeLines,
+		Accept:  &driver.Control{Tag: "button", Label: "Allow Access"},
+		Decline: &driver.Control{Tag: "a", Label: "Don't Allow"},
 	}, "Hi ann")
 
 	if f, isFR := d.(formReader); isFR {
@@ -105,17 +111,29 @@ func testBySelectors(t *testing.T, d driver.Driver) {
 
 	// Signed in (the session kept): a confirmation page (no scope list),
 	// then a decline.
+	// The selectors tell it from a consent page only by its missing scope
+	// list: the page says it may be a consent page that lists nothing.
 	p = OK(t)(d.Open(ctx, ULAuthorize(idp, Callback, "s2", "confirm", "1")))
-	if p.Kind != driver.KindConfirmation || p.ScopeLines != nil || p.Title != "Confirm | Acme" {
+	if p.Kind != driver.KindConfirmation || p.ScopeLines != nil || p.Title != "Confirm | Acme" ||
+		!reflect.DeepEqual(p.Ambiguous, []driver.Kind{driver.KindConsent}) ||
+		!reflect.DeepEqual(p.Accept, &driver.Control{Tag: "input", Label: "Continue"}) {
 		t.Fatalf("confirmation page: got %#v", p)
 	}
+	// A decline that is a link is followed.
 	p = OK(t)(d.Decline(ctx))
 	CheckPage(t, p, driver.Page{
 		Kind: driver.KindError, URL: p.URL, Status: 403, Title: "Error | Acme",
 		Error: "access_denied", ErrorDescription: "User did not authorize the request",
 	}, "Oops!, something went wrong")
-	if u := MustURL(t, p.URL); u.Path != "/u/consent" {
-		t.Errorf("error page URL %s, want the consent POST's URL", p.URL)
+	if u := MustURL(t, p.URL); u.Path != "/u/consent/cancel" {
+		t.Errorf("error page URL %s, want the decline link's", p.URL)
+	}
+
+	// An input button accepts, with its name and value.
+	OK(t)(d.Open(ctx, ULAuthorize(idp, Callback, "s4", "confirm", "1")))
+	p = OK(t)(d.Accept(ctx))
+	if p.Kind != driver.KindCallback || p.Callback.Get("code") != "ul-code" || p.Callback.Get("state") != "s4" {
+		t.Fatalf("accept by an input button: got %#v", p)
 	}
 
 	// form_post: the relay page is none of the kinds; the POST is caught.
@@ -128,6 +146,28 @@ func testBySelectors(t *testing.T, d driver.Driver) {
 		Callback:    url.Values{"code": {"ul-code"}, "state": {"s3"}},
 		CallbackVia: "form_post",
 	})
+}
+
+// Identifier-first login: a username page (its own Continue button, the
+// Next selector), then a password page without the username input; a wrong
+// password shows the password page again, and a login there fills the
+// password alone.
+func testIdentifierFirst(t *testing.T, d driver.Driver) {
+	idp := ULIdP(t)
+	d.WatchCallback(Callback)
+	ctx := t.Context()
+	p := OK(t)(d.Open(ctx, ULAuthorize(idp, Callback, "i1", "login", "identifier-first")))
+	if p.Kind != driver.KindLogin || strings.Contains(p.Text, "Password") {
+		t.Fatalf("want the username page, got %#v", p)
+	}
+	p = OK(t)(d.Login(ctx, "ann", "wrong"))
+	if p.Kind != driver.KindLogin || !strings.Contains(p.Text, "Wrong email or password") {
+		t.Fatalf("want the password page with an error, got %#v", p)
+	}
+	p = OK(t)(d.Login(ctx, "ann", "pw"))
+	if p.Kind != driver.KindConsent || !reflect.DeepEqual(p.ScopeLines, ULScopeLines) {
+		t.Fatalf("want the consent page after the password page, got %#v", p)
+	}
 }
 
 // Without their selectors the same pages are no IdP pages: a driver that

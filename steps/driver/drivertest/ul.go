@@ -25,21 +25,24 @@ import (
 	"github.com/consentry/consentry/steps/driver"
 )
 
-// ULSelectors read ULIdP's pages: ids and classes only, no data-*, field
-// and button names that are not the mock's. All of them are in the CSS
-// subset the HTTP driver understands.
+// ULSelectors read ULIdP's pages: ids, classes and attribute operators
+// only, no data-*, field and button names that are not the mock's, a
+// decline that is a link, an accept that is a button on one page and an
+// input on another, and an error code inside a sentence.
 var ULSelectors = driver.Selectors{
 	Username:         "input#user-email",
 	Password:         "input#user-pass",
-	Login:            "form.c-form button.login-submit",
-	Accept:           "button#accept-btn",
-	Decline:          "button#decline-btn",
+	Login:            "form.c-form button.login-submit:not([disabled])",
+	Next:             "form.c-form button[name^=continue]",
+	Accept:           "#accept-btn",
+	Decline:          "a.decline, button#decline-btn",
 	ScopeLine:        "ul.scopes > li",
-	Error:            "#error-message .error-code",
+	Error:            "#error-message",
+	ErrorPattern:     `code: ([a-z_]+)`,
 	ErrorDescription: ".error-description",
 	LoginPage:        []string{"input#user-pass, input#user-email"},
-	ConsentPage:      []string{"form button#accept-btn", "ul.scopes li"},
-	ConfirmationPage: []string{"form button#accept-btn"},
+	ConsentPage:      []string{"form #accept-btn", "ul.scopes li"},
+	ConfirmationPage: []string{"form #accept-btn"},
 	ErrorPage:        []string{"#error-message, .error-page"},
 }
 
@@ -51,10 +54,12 @@ var ULSelectors = driver.Selectors{
 // fields fails the login).
 //
 // Query parameters of /authorize (carried along to the pages): redirect_uri
-// (where an accept goes), state, confirm=1 (a confirmation page, buttons
-// without a scope list, instead of consent), response_mode=form_post (an
-// accept answers with a plain self-submitting form instead of a 302). A
-// decline shows a 403 error page. The server is closed when t ends.
+// (where an accept goes), state, confirm=1 (a confirmation page: an input
+// button without a scope list, instead of consent), response_mode=form_post
+// (an accept answers with a plain self-submitting form instead of a 302),
+// login=identifier-first (a username page, then a password page). A
+// decline, a link on the consent page, shows a 403 error page whose code
+// sits in a sentence. The server is closed when t ends.
 func ULIdP(t *testing.T) *httptest.Server {
 	t.Helper()
 	page := func(w http.ResponseWriter, status int, title, body string) {
@@ -64,16 +69,26 @@ func ULIdP(t *testing.T) *httptest.Server {
 		fmt.Fprintf(w, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>%s</title></head>
 <body class="_widget-auto-layout"><main class="_widget"><section class="c-container">%s</section></main></body></html>`, title, body)
 	}
-	login := func(w http.ResponseWriter, problem string) {
+	login := func(w http.ResponseWriter, r *http.Request, problem string) {
 		alert := ""
 		if problem != "" {
 			alert = `<div class="error" id="error-element-password">` + problem + `</div>`
 		}
-		page(w, http.StatusOK, "Log in | Acme", `<header><h1 id="title">Welcome</h1><p>Log in to Acme to continue to Test App.</p></header>
-<form method="POST" class="c-form"><input type="hidden" name="state" value="ul-state">`+alert+`
-<label for="user-email">Email address</label><input class="input" id="user-email" name="email" type="text" required>
+		fields := `<label for="user-email">Email address</label><input class="input" id="user-email" name="email" type="text" required>
 <label for="user-pass">Password</label><input class="input" id="user-pass" name="passwd" type="password" required>
-<button type="submit" class="c-button login-submit">Continue</button></form>`)
+<button type="submit" class="c-button login-submit">Continue</button>`
+		if r.URL.Query().Get("login") == "identifier-first" {
+			if r.FormValue("email") != "ann" { // the username page
+				fields = `<label for="user-email">Email address</label><input class="input" id="user-email" name="email" type="text" required>
+<button type="submit" class="c-button" name="continue-id" value="1">Continue</button>`
+			} else { // the password page, for the user named on the first
+				fields = `<p>ann</p><input type="hidden" name="email" value="ann">
+<label for="user-pass">Password</label><input class="input" id="user-pass" name="passwd" type="password" required>
+<button type="submit" class="c-button login-submit">Log in</button>`
+			}
+		}
+		page(w, http.StatusOK, "Log in | Acme", `<header><h1 id="title">Welcome</h1><p>Log in to Acme to continue to Test App.</p></header>
+<form method="POST" class="c-form"><input type="hidden" name="state" value="ul-state">`+alert+fields+`</form>`)
 	}
 	signedIn := func(r *http.Request) bool { c, err := r.Cookie("ul"); return err == nil && c.Value == "ann" }
 	mux := http.NewServeMux()
@@ -84,11 +99,16 @@ func ULIdP(t *testing.T) *httptest.Server {
 		}
 		http.Redirect(w, r, "/u/login?"+r.URL.RawQuery, http.StatusFound)
 	})
-	mux.HandleFunc("GET /u/login", func(w http.ResponseWriter, r *http.Request) { login(w, "") })
+	mux.HandleFunc("GET /u/login", func(w http.ResponseWriter, r *http.Request) { login(w, r, "") })
 	mux.HandleFunc("POST /u/login", func(w http.ResponseWriter, r *http.Request) {
+		idFirst := r.URL.Query().Get("login") == "identifier-first"
+		if idFirst && r.PostFormValue("continue-id") == "1" && r.PostFormValue("email") == "ann" && !r.PostForm.Has("passwd") {
+			login(w, r, "") // on to the password page
+			return
+		}
 		if r.PostFormValue("state") != "ul-state" || r.PostFormValue("email") != "ann" || r.PostFormValue("passwd") != "pw" ||
 			r.PostForm.Has("action") || r.PostForm.Has("username") || r.PostForm.Has("password") {
-			login(w, "Wrong email or password")
+			login(w, r, "Wrong email or password")
 			return
 		}
 		http.SetCookie(w, &http.Cookie{Name: "ul", Value: "ann", Path: "/"})
@@ -102,13 +122,26 @@ func ULIdP(t *testing.T) *httptest.Server {
 		scopes := `<ul class="scopes"><li class="scope"><b>Posts</b>: read and write your posts</li>
 <li class="scope"><b>Profile</b>: read your profile</li></ul>`
 		title := "Authorize Test App | Acme"
+		accept := `<button type="submit" id="accept-btn" class="c-button" name="decision" value="yes">Allow Access</button>`
 		if r.URL.Query().Get("confirm") == "1" {
 			scopes, title = `<p>Continue to Test App?</p>`, "Confirm | Acme"
+			accept = `<input type="submit" id="accept-btn" class="c-button" name="decision" value="Continue">`
 		}
 		page(w, http.StatusOK, title, `<h1>Authorize Test App</h1><p>Hi ann</p>`+scopes+`
-<form method="POST" class="c-form"><input type="hidden" name="state" value="ul-state">
-<button type="submit" id="decline-btn" class="c-button secondary" name="decision" value="no">Decline</button>
-<button type="submit" id="accept-btn" class="c-button" name="decision" value="yes">Accept</button></form>`)
+<form method="POST" class="c-form"><input type="hidden" name="state" value="ul-state">`+accept+`</form>
+<a class="decline" href="/u/consent/cancel?`+html.EscapeString(r.URL.RawQuery)+`">Don&#39;t Allow</a>`)
+	})
+	denied := func(w http.ResponseWriter) {
+		page(w, http.StatusForbidden, "Error | Acme", `<div class="error-page"><h1>Oops!, something went wrong</h1>
+<p id="error-message">The request was refused (error code: access_denied).</p>
+<p class="error-description">User did not authorize the request</p></div>`)
+	}
+	mux.HandleFunc("GET /u/consent/cancel", func(w http.ResponseWriter, r *http.Request) {
+		if !signedIn(r) {
+			http.Error(w, "no session", http.StatusBadRequest)
+			return
+		}
+		denied(w)
 	})
 	mux.HandleFunc("POST /u/consent", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -117,7 +150,7 @@ func ULIdP(t *testing.T) *httptest.Server {
 			return
 		}
 		switch r.PostFormValue("decision") {
-		case "yes":
+		case "yes", "Continue":
 			cb := q.Get("redirect_uri")
 			if q.Get("response_mode") == "form_post" {
 				page(w, http.StatusOK, "Submit This Form", `<form method="post" action="`+html.EscapeString(cb)+`">
@@ -126,10 +159,6 @@ func ULIdP(t *testing.T) *httptest.Server {
 				return
 			}
 			http.Redirect(w, r, cb+"?code=ul-code&state="+url.QueryEscape(q.Get("state")), http.StatusFound)
-		case "no":
-			page(w, http.StatusForbidden, "Error | Acme", `<div class="error-page"><h1>Oops!, something went wrong</h1>
-<p id="error-message"><span class="error-code">access_denied</span></p>
-<p class="error-description">User did not authorize the request</p></div>`)
 		default:
 			http.Error(w, "no decision", http.StatusBadRequest)
 		}

@@ -1,239 +1,130 @@
 package httpua
 
 import (
-	"html"
+	"fmt"
 	"strings"
+
+	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
-// node is one element or text of a parsed page. The parser is deliberately
-// small: the IdP pages the driver reads are server-rendered and well formed,
-// and the module takes no HTML dependency.
-type node struct {
-	tag      string // lower case; "" for text
-	attrs    map[string]string
-	children []*node
-	parent   *node // nil for the document
-	text     string
+// Pages are parsed with golang.org/x/net/html (the HTML5 parsing algorithm,
+// as a browser builds its DOM) and read with CSS selectors compiled by
+// github.com/andybalholm/cascadia, so a selector means the same to this
+// driver as to the browser: :not(), attribute operators ([name^=...]), the
+// ~ and + combinators and the rest of CSS Selectors Level 3.
+
+// selector is a compiled CSS selector list and its source.
+type selector struct {
+	src string
+	m   cascadia.Matcher
 }
 
-var voidElements = map[string]bool{
-	"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true,
-	"input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true,
-}
-
-// inlineElements do not separate their text from their neighbours'.
-var inlineElements = map[string]bool{
-	"a": true, "abbr": true, "b": true, "bdi": true, "bdo": true, "cite": true, "code": true, "data": true,
-	"dfn": true, "em": true, "i": true, "kbd": true, "mark": true, "q": true, "s": true, "samp": true,
-	"small": true, "span": true, "strong": true, "sub": true, "sup": true, "time": true, "u": true, "var": true,
-}
-
-var rawTextElements = map[string]bool{"script": true, "style": true, "textarea": true, "title": true}
-
-// parseHTML builds a tree from src. It never fails: unknown constructs are
-// skipped, unclosed elements are closed at the end.
-func parseHTML(src string) *node {
-	root := &node{tag: "#document"}
-	stack := []*node{root}
-	top := func() *node { return stack[len(stack)-1] }
-	addText := func(s string) {
-		if s != "" {
-			top().children = append(top().children, &node{text: html.UnescapeString(s)})
-		}
+// compileSelector parses src.
+func compileSelector(src string) (*selector, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, fmt.Errorf("selector %q is empty", src)
 	}
-	for i := 0; i < len(src); {
-		lt := strings.IndexByte(src[i:], '<')
-		if lt < 0 {
-			addText(src[i:])
-			break
-		}
-		addText(src[i : i+lt])
-		i += lt
-		switch {
-		case strings.HasPrefix(src[i:], "<!--"):
-			end := strings.Index(src[i+4:], "-->")
-			if end < 0 {
-				return root
-			}
-			i += 4 + end + 3
-		case strings.HasPrefix(src[i:], "<!") || strings.HasPrefix(src[i:], "<?"):
-			end := strings.IndexByte(src[i:], '>')
-			if end < 0 {
-				return root
-			}
-			i += end + 1
-		case strings.HasPrefix(src[i:], "</"):
-			end := strings.IndexByte(src[i:], '>')
-			if end < 0 {
-				return root
-			}
-			name := strings.ToLower(strings.TrimSpace(src[i+2 : i+end]))
-			i += end + 1
-			for j := len(stack) - 1; j > 0; j-- {
-				if stack[j].tag == name {
-					stack = stack[:j]
-					break
-				}
-			}
-		default:
-			n, next, selfClosing, ok := parseStartTag(src, i)
-			if !ok {
-				addText("<")
-				i++
-				continue
-			}
-			i = next
-			n.parent = top()
-			top().children = append(top().children, n)
-			if rawTextElements[n.tag] {
-				end := strings.Index(strings.ToLower(src[i:]), "</"+n.tag)
-				if end < 0 {
-					end = len(src) - i
-				}
-				if end > 0 {
-					raw := src[i : i+end]
-					if n.tag == "title" || n.tag == "textarea" {
-						raw = html.UnescapeString(raw)
-					}
-					n.children = append(n.children, &node{text: raw})
-				}
-				i += end
-				if gt := strings.IndexByte(src[i:], '>'); gt >= 0 {
-					i += gt + 1
-				}
-				continue
-			}
-			if !selfClosing && !voidElements[n.tag] {
-				stack = append(stack, n)
-			}
-		}
+	g, err := cascadia.ParseGroup(src)
+	if err != nil {
+		return nil, fmt.Errorf("selector %q is not valid CSS: %w", src, err)
 	}
-	return root
+	return &selector{src: src, m: g}, nil
 }
 
-// parseStartTag reads "<name attr=value ...>" at src[i].
-func parseStartTag(src string, i int) (n *node, next int, selfClosing, ok bool) {
-	j := i + 1
-	start := j
-	for j < len(src) && isNameByte(src[j]) {
-		j++
-	}
-	if j == start {
-		return nil, i, false, false
-	}
-	n = &node{tag: strings.ToLower(src[start:j]), attrs: map[string]string{}}
-	for j < len(src) {
-		for j < len(src) && isSpace(src[j]) {
-			j++
-		}
-		if j >= len(src) {
-			return n, j, false, true
-		}
-		switch src[j] {
-		case '>':
-			return n, j + 1, false, true
-		case '/':
-			if j+1 < len(src) && src[j+1] == '>' {
-				return n, j + 2, true, true
-			}
-			j++
-			continue
-		}
-		as := j
-		for j < len(src) && !isSpace(src[j]) && src[j] != '=' && src[j] != '>' && !(src[j] == '/' && j+1 < len(src) && src[j+1] == '>') {
-			j++
-		}
-		name := strings.ToLower(src[as:j])
-		for j < len(src) && isSpace(src[j]) {
-			j++
-		}
-		value := ""
-		if j < len(src) && src[j] == '=' {
-			j++
-			for j < len(src) && isSpace(src[j]) {
-				j++
-			}
-			if j < len(src) && (src[j] == '"' || src[j] == '\'') {
-				q := src[j]
-				end := strings.IndexByte(src[j+1:], q)
-				if end < 0 {
-					return n, len(src), false, true
-				}
-				value = src[j+1 : j+1+end]
-				j += end + 2
-			} else {
-				vs := j
-				for j < len(src) && !isSpace(src[j]) && src[j] != '>' {
-					j++
-				}
-				value = src[vs:j]
-			}
-		}
-		if _, seen := n.attrs[name]; !seen && name != "" {
-			n.attrs[name] = html.UnescapeString(value)
-		}
-	}
-	return n, j, false, true
-}
+// all returns the elements under root that match, in document order.
+func (s *selector) all(root *html.Node) []*html.Node { return cascadia.QueryAll(root, s.m) }
 
-func isNameByte(b byte) bool {
-	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '_' || b == ':'
-}
+// first returns the first element under root that matches, or nil.
+func (s *selector) first(root *html.Node) *html.Node { return cascadia.Query(root, s.m) }
 
-func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' }
+// parseHTML builds the document tree of src. The HTML5 parser never fails
+// on a string: it repairs what a browser would.
+func parseHTML(src string) *html.Node {
+	doc, err := html.Parse(strings.NewReader(src))
+	if err != nil { // only a reader error, which a strings.Reader never has
+		return &html.Node{Type: html.DocumentNode}
+	}
+	return doc
+}
 
 // attr returns the attribute's value and whether it is present.
-func (n *node) attr(name string) (string, bool) {
-	v, ok := n.attrs[name]
-	return v, ok
-}
-
-// findAll returns the elements under n (n included) that match.
-func (n *node) findAll(match func(*node) bool) []*node {
-	var out []*node
-	var walk func(*node)
-	walk = func(x *node) {
-		if x.tag != "" && match(x) {
-			out = append(out, x)
-		}
-		for _, c := range x.children {
-			walk(c)
+func attr(n *html.Node, name string) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	for _, a := range n.Attr {
+		if a.Namespace == "" && a.Key == name {
+			return a.Val, true
 		}
 	}
-	walk(n)
+	return "", false
+}
+
+// elements returns the elements under root (root included) for which match
+// is true, in document order.
+func elements(root *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	for n := range root.Descendants() {
+		if n.Type == html.ElementNode && match(n) {
+			out = append(out, n)
+		}
+	}
+	if root.Type == html.ElementNode && match(root) {
+		out = append([]*html.Node{root}, out...)
+	}
 	return out
 }
 
-// find returns the first element under n that matches, or nil.
-func (n *node) find(match func(*node) bool) *node {
-	if all := n.findAll(match); len(all) > 0 {
-		return all[0]
+// firstElement is the first of elements, or nil.
+func firstElement(root *html.Node, match func(*html.Node) bool) *html.Node {
+	for n := range root.Descendants() {
+		if n.Type == html.ElementNode && match(n) {
+			return n
+		}
 	}
 	return nil
 }
 
-func isTag(tag string) func(*node) bool {
-	return func(n *node) bool { return n.tag == tag }
+func isTag(a atom.Atom) func(*html.Node) bool {
+	return func(n *html.Node) bool { return n.DataAtom == a }
 }
+
+// inlineElements do not separate their text from their neighbours'.
+var inlineElements = map[atom.Atom]bool{
+	atom.A: true, atom.Abbr: true, atom.B: true, atom.Bdi: true, atom.Bdo: true, atom.Cite: true, atom.Code: true,
+	atom.Data: true, atom.Dfn: true, atom.Em: true, atom.I: true, atom.Kbd: true, atom.Mark: true, atom.Q: true,
+	atom.S: true, atom.Samp: true, atom.Small: true, atom.Span: true, atom.Strong: true, atom.Sub: true,
+	atom.Sup: true, atom.Time: true, atom.U: true, atom.Var: true, atom.Label: true,
+}
+
+// hidden elements show no text.
+var hidden = map[atom.Atom]bool{atom.Script: true, atom.Style: true, atom.Head: true, atom.Noscript: true, atom.Template: true}
 
 // textContent is the element's text with whitespace collapsed, skipping
 // scripts and styles, as a reader sees it.
-func (n *node) textContent() string {
+func textContent(n *html.Node) string {
+	if n == nil {
+		return ""
+	}
 	var b strings.Builder
-	var walk func(*node)
-	walk = func(x *node) {
-		if x.tag == "script" || x.tag == "style" || x.tag == "head" || x.tag == "noscript" {
+	var walk func(*html.Node)
+	walk = func(x *html.Node) {
+		switch x.Type {
+		case html.TextNode:
+			b.WriteString(x.Data)
 			return
+		case html.ElementNode:
+			if hidden[x.DataAtom] {
+				return
+			}
 		}
-		if x.tag == "" {
-			b.WriteString(x.text)
-			return
-		}
-		block := !inlineElements[x.tag]
+		block := x.Type == html.ElementNode && !inlineElements[x.DataAtom]
 		if block {
 			b.WriteByte(' ')
 		}
-		for _, c := range x.children {
+		for c := x.FirstChild; c != nil; c = c.NextSibling {
 			walk(c)
 		}
 		if block {
@@ -242,4 +133,18 @@ func (n *node) textContent() string {
 	}
 	walk(n)
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// label is what a user reads on a control: an input's value, else its text.
+func label(n *html.Node) string {
+	if n.DataAtom == atom.Input {
+		if v, ok := attr(n, "value"); ok {
+			return strings.Join(strings.Fields(v), " ")
+		}
+	}
+	if t := textContent(n); t != "" {
+		return t
+	}
+	v, _ := attr(n, "aria-label")
+	return v
 }

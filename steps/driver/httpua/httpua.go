@@ -1,6 +1,7 @@
 // Package httpua is the HTTP user agent of the conformance harness: it drives
 // an IdP's login, consent and confirmation pages with a plain HTTP client and
-// a cookie jar, reading the pages with CSS selectors (by default the mock's
+// a cookie jar, reading the pages with CSS selectors (cascadia over
+// golang.org/x/net/html, the same selectors the browser takes) (by default the mock's
 // markup contract: data-prompt, data-scope-line, data-error; a target
 // profile may give others, see driver.Selectors) and submitting their forms
 // with every hidden input, as a browser without JavaScript would. It is fast
@@ -23,6 +24,9 @@ import (
 	"net/url"
 	"strings"
 
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
 	"github.com/consentry/consentry/steps/driver"
 )
 
@@ -35,9 +39,8 @@ type Options struct {
 	Transport http.RoundTripper
 	// MaxRedirects bounds one navigation (default 20).
 	MaxRedirects int
-	// Selectors read the pages; empty fields mean the mock's markup.
-	// They must be in the CSS subset the driver understands (see
-	// driver.Selectors); New says which one is not.
+	// Selectors read the pages; empty fields mean the mock's markup. New
+	// says which one is not valid CSS.
 	Selectors driver.Selectors
 }
 
@@ -48,15 +51,17 @@ type Driver struct {
 	maxRedirects int
 	watched      []string
 	cur          driver.Page
-	doc          *node // the current page, parsed; nil at a callback
+	doc          *html.Node // the current page, parsed; nil at a callback
 	sel          *compiled
 }
 
 // compiled are the Selectors, parsed.
 type compiled struct {
-	username, password, login, accept, decline *selector
-	scopeLine, errorSel, errorDescription      *selector
-	kinds                                      []compiledKind
+	raw                                              driver.Selectors
+	username, password, login, next, accept, decline *selector
+	scopeLine, errorSel, errorDescription            *selector
+	kinds                                            []compiledKind
+	patterns                                         driver.Patterns
 }
 
 type compiledKind struct {
@@ -64,8 +69,9 @@ type compiledKind struct {
 	allOf []*selector
 }
 
-// CompileSelectors checks that every selector is in the subset the driver
-// understands, naming the profile key of the first that is not.
+// CompileSelectors checks that every selector is valid CSS and every
+// pattern a valid regular expression, naming the profile key of the first
+// that is not.
 func CompileSelectors(s driver.Selectors) error {
 	_, err := compileSelectors(s)
 	return err
@@ -73,7 +79,7 @@ func CompileSelectors(s driver.Selectors) error {
 
 func compileSelectors(s driver.Selectors) (*compiled, error) {
 	s = s.WithDefaults()
-	c := &compiled{}
+	c := &compiled{raw: s}
 	var err error
 	one := func(dst **selector, key, src string) {
 		if err != nil {
@@ -87,6 +93,7 @@ func compileSelectors(s driver.Selectors) (*compiled, error) {
 	one(&c.username, "username", s.Username)
 	one(&c.password, "password", s.Password)
 	one(&c.login, "login", s.Login)
+	one(&c.next, "next", s.Next)
 	one(&c.accept, "accept", s.Accept)
 	one(&c.decline, "decline", s.Decline)
 	one(&c.scopeLine, "scope_line", s.ScopeLine)
@@ -102,6 +109,9 @@ func compileSelectors(s driver.Selectors) (*compiled, error) {
 		c.kinds = append(c.kinds, ck)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if c.patterns, err = s.CompilePatterns(); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -162,60 +172,116 @@ func (d *Driver) Open(ctx context.Context, authorizeURL string) (driver.Page, er
 }
 
 // Login fills username and password on the login page and presses the
-// login button (the Selectors' Username, Password and Login).
+// login button (the Selectors' Username, Password and Login). On an
+// identifier-first page (a username input, no password input) it submits
+// the username with the Next button first, then fills the password on the
+// page that follows; a page that asks for the username again, or shows
+// anything but a login page, ends the login there.
 func (d *Driver) Login(ctx context.Context, username, password string) (driver.Page, error) {
 	if d.doc == nil {
 		return d.cur, fmt.Errorf("no login form on the page (%s page at %s)", d.cur.Kind, d.cur.URL)
 	}
-	// The form of the login button, else the form holding the password.
-	button := d.doc.find(d.sel.login.match())
-	form := formOf(d.doc, button)
-	if form == nil {
-		if pw := d.doc.find(d.sel.password.match()); pw != nil {
-			form = formOf(d.doc, pw)
+	hasUser, hasPass := d.sel.username.first(d.doc) != nil, d.sel.password.first(d.doc) != nil
+	switch {
+	case hasUser && !hasPass: // identifier-first: the username page
+		p, err := d.fillAndSubmit(ctx, d.sel.next, []loginField{{"username", d.sel.username, username}})
+		if err != nil || p.Kind != driver.KindLogin || d.sel.password.first(d.doc) == nil {
+			return p, err
 		}
+		if d.sel.username.first(d.doc) != nil {
+			return d.fillAndSubmit(ctx, d.sel.login, []loginField{{"username", d.sel.username, username}, {"password", d.sel.password, password}})
+		}
+		return d.fillAndSubmit(ctx, d.sel.login, []loginField{{"password", d.sel.password, password}})
+	case hasPass && !hasUser: // identifier-first: the password page
+		return d.fillAndSubmit(ctx, d.sel.login, []loginField{{"password", d.sel.password, password}})
+	}
+	return d.fillAndSubmit(ctx, d.sel.login, []loginField{{"username", d.sel.username, username}, {"password", d.sel.password, password}})
+}
+
+type loginField struct {
+	what  string
+	sel   *selector
+	value string
+}
+
+// fillAndSubmit sets the fields in the form of the button (else the form of
+// the first field) and presses the button.
+func (d *Driver) fillAndSubmit(ctx context.Context, buttonSel *selector, in []loginField) (driver.Page, error) {
+	button := buttonSel.first(d.doc)
+	form := formOf(d.doc, button)
+	var tried []string
+	for _, f := range in {
+		if form != nil {
+			break
+		}
+		if n := f.sel.first(d.doc); n != nil {
+			form = formOf(d.doc, n)
+		}
+		tried = append(tried, fmt.Sprintf("%s '%s'", f.what, f.sel.src))
 	}
 	if form == nil {
-		return d.cur, fmt.Errorf("no login form on the page: nothing matches login '%s' or password '%s' in a form (%s page at %s)",
-			d.sel.login.src, d.sel.password.src, d.cur.Kind, d.cur.URL)
+		return d.cur, fmt.Errorf("no login form on the page: nothing matches %s '%s' or %s in a form (%s page at %s)",
+			keyOf(buttonSel, d.sel), buttonSel.src, strings.Join(tried, " or "), d.cur.Kind, d.cur.URL)
 	}
 	fields := formFields(form)
-	for _, in := range []struct {
-		what  string
-		sel   *selector
-		value string
-	}{{"username", d.sel.username, username}, {"password", d.sel.password, password}} {
-		n := form.find(in.sel.match())
+	for _, f := range in {
+		n := f.sel.first(form)
 		if n == nil {
-			n = d.doc.find(in.sel.match())
+			n = f.sel.first(d.doc)
 		}
 		if n == nil {
-			return d.cur, fmt.Errorf("the login form has no %s input (selector '%s') at %s", in.what, in.sel.src, d.cur.URL)
+			return d.cur, fmt.Errorf("the login form has no %s input (selector '%s') at %s", f.what, f.sel.src, d.cur.URL)
 		}
-		name, _ := n.attr("name")
+		name, _ := attr(n, "name")
 		if name == "" {
-			return d.cur, fmt.Errorf("the %s input (selector '%s') has no name: it would not be submitted", in.what, in.sel.src)
+			return d.cur, fmt.Errorf("the %s input (selector '%s') has no name: it would not be submitted", f.what, f.sel.src)
 		}
-		fields.Set(name, in.value)
+		fields.Set(name, f.value)
 	}
 	if button == nil || formOf(d.doc, button) != form {
-		button = form.find(d.sel.login.match())
+		button = buttonSel.first(form)
 	}
 	setButton(fields, button)
 	return d.submit(ctx, form, fields)
 }
 
-// Accept presses the Accept button (default name="action" value="accept").
+func keyOf(s *selector, c *compiled) string {
+	if s == c.next && c.next.src != c.login.src {
+		return "next"
+	}
+	return "login"
+}
+
+// Accept presses what the Accept selector matches (default the button
+// name="action" value="accept").
 func (d *Driver) Accept(ctx context.Context) (driver.Page, error) {
 	return d.press(ctx, "accept", d.sel.accept)
 }
 
-// Decline presses the Decline button (default name="action" value="deny").
+// Decline presses what the Decline selector matches (default the button
+// name="action" value="deny").
 func (d *Driver) Decline(ctx context.Context) (driver.Page, error) {
 	return d.press(ctx, "decline", d.sel.decline)
 }
 
+// press uses the first element the selector matches as a user would: a
+// link (an element with an href) is followed, a button or an input submits
+// its form with its name and value.
 func (d *Driver) press(ctx context.Context, what string, sel *selector) (driver.Page, error) {
+	if d.doc != nil {
+		for _, n := range sel.all(d.doc) {
+			if href, ok := attr(n, "href"); ok && n.DataAtom != atom.Link {
+				target, err := d.resolve(href)
+				if err != nil {
+					return d.cur, fmt.Errorf("the %s link (selector '%s'): %w", what, sel.src, err)
+				}
+				return d.navigate(ctx, http.MethodGet, target, nil)
+			}
+			if formOf(d.doc, n) != nil {
+				break
+			}
+		}
+	}
 	form, fields, err := d.buttonForm(what, sel)
 	if err != nil {
 		return d.cur, err
@@ -225,11 +291,11 @@ func (d *Driver) press(ctx context.Context, what string, sel *selector) (driver.
 
 // buttonForm finds the button and returns its form and the fields pressing
 // it would submit.
-func (d *Driver) buttonForm(what string, sel *selector) (*node, url.Values, error) {
-	var button, form *node
+func (d *Driver) buttonForm(what string, sel *selector) (*html.Node, url.Values, error) {
+	var button, form *html.Node
 	if d.doc != nil {
 		// The first matching button that belongs to a form.
-		for _, b := range d.doc.findAll(sel.match()) {
+		for _, b := range sel.all(d.doc) {
 			if f := formOf(d.doc, b); f != nil {
 				button, form = b, f
 				break
@@ -237,35 +303,46 @@ func (d *Driver) buttonForm(what string, sel *selector) (*node, url.Values, erro
 		}
 	}
 	if form == nil {
-		return nil, nil, fmt.Errorf("no %s button in a form on the page (selector '%s'; %s page at %s)", what, sel.src, d.cur.Kind, d.cur.URL)
+		return nil, nil, fmt.Errorf("no %s button in a form and no %s link on the page (selector '%s'; %s page at %s)", what, what, sel.src, d.cur.Kind, d.cur.URL)
 	}
 	fields := formFields(form)
 	setButton(fields, button)
 	return form, fields, nil
 }
 
-// setButton adds what a pressed submit button sends: its name and value.
-func setButton(fields url.Values, button *node) {
+// setButton adds what a pressed submit button sends: its name and value
+// (an image button sends the coordinates of the click instead).
+func setButton(fields url.Values, button *html.Node) {
 	if button == nil {
 		return
 	}
-	if name, _ := button.attr("name"); name != "" {
-		v, _ := button.attr("value")
+	name, _ := attr(button, "name")
+	if typ, _ := attr(button, "type"); button.DataAtom == atom.Input && strings.EqualFold(typ, "image") {
+		prefix := ""
+		if name != "" {
+			prefix = name + "."
+		}
+		fields.Set(prefix+"x", "1")
+		fields.Set(prefix+"y", "1")
+		return
+	}
+	if name != "" {
+		v, _ := attr(button, "value")
 		fields.Set(name, v)
 	}
 }
 
 // formOf returns the form an element belongs to: the one its form
 // attribute names, else its nearest form ancestor.
-func formOf(doc, n *node) *node {
+func formOf(doc, n *html.Node) *html.Node {
 	if n == nil {
 		return nil
 	}
-	if id, ok := n.attr("form"); ok && id != "" {
-		return doc.find(func(f *node) bool { v, _ := f.attr("id"); return f.tag == "form" && v == id })
+	if id, ok := attr(n, "form"); ok && id != "" {
+		return firstElement(doc, func(f *html.Node) bool { v, _ := attr(f, "id"); return f.DataAtom == atom.Form && v == id })
 	}
-	for a := n.parent; a != nil; a = a.parent {
-		if a.tag == "form" {
+	for a := n.Parent; a != nil; a = a.Parent {
+		if a.DataAtom == atom.Form {
 			return a
 		}
 	}
@@ -285,10 +362,9 @@ func (d *Driver) Form(button string) (action string, fields url.Values, err erro
 	case "deny":
 		sel = d.sel.decline
 	default:
-		sel = &selector{src: fmt.Sprintf("button[name=action][value=%q]", button)}
-		sel.alts = []complexSel{{parts: []compound{{tag: "button", attrs: []attrSel{
-			{name: "name", value: "action", hasValue: true}, {name: "value", value: button, hasValue: true},
-		}}}}}
+		if sel, err = compileSelector(fmt.Sprintf("button[name=action][value=%q]", button)); err != nil {
+			return "", nil, err
+		}
 	}
 	form, fields, err := d.buttonForm(button, sel)
 	if err != nil {
@@ -305,45 +381,69 @@ func (d *Driver) PostForm(ctx context.Context, action string, fields url.Values)
 }
 
 // formFields collects what the form submits without its buttons: every
-// named input (hidden ones included), checked boxes, selects and textareas.
-func formFields(form *node) url.Values {
+// named input (hidden ones included), checked boxes, selects and textareas,
+// its own and those outside it that name it with a form attribute.
+func formFields(form *html.Node) url.Values {
 	v := url.Values{}
-	for _, n := range form.findAll(func(n *node) bool {
-		return n.tag == "input" || n.tag == "select" || n.tag == "textarea"
+	doc := form
+	for doc.Parent != nil {
+		doc = doc.Parent
+	}
+	for _, n := range elements(doc, func(n *html.Node) bool {
+		return (n.DataAtom == atom.Input || n.DataAtom == atom.Select || n.DataAtom == atom.Textarea) && formOf(doc, n) == form
 	}) {
-		name, ok := n.attr("name")
+		name, ok := attr(n, "name")
 		if !ok || name == "" {
 			continue
 		}
-		if _, disabled := n.attr("disabled"); disabled {
+		if _, disabled := attr(n, "disabled"); disabled {
 			continue
 		}
-		switch n.tag {
-		case "input":
-			typ, _ := n.attr("type")
+		switch n.DataAtom {
+		case atom.Input:
+			typ, _ := attr(n, "type")
 			switch strings.ToLower(typ) {
 			case "submit", "button", "image", "reset", "file":
 				continue
 			case "checkbox", "radio":
-				if _, checked := n.attr("checked"); !checked {
+				if _, checked := attr(n, "checked"); !checked {
 					continue
 				}
-				val, ok := n.attr("value")
+				val, ok := attr(n, "value")
 				if !ok {
 					val = "on"
 				}
 				v.Add(name, val)
 				continue
 			}
-			val, _ := n.attr("value")
+			val, _ := attr(n, "value")
 			v.Add(name, val)
-		case "textarea":
-			v.Add(name, n.textContent())
-		case "select":
-			if opt := n.find(func(o *node) bool { _, sel := o.attr("selected"); return o.tag == "option" && sel }); opt != nil {
-				val, ok := opt.attr("value")
+		case atom.Textarea:
+			var b strings.Builder
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				if c.Type == html.TextNode {
+					b.WriteString(c.Data)
+				}
+			}
+			v.Add(name, b.String())
+		case atom.Select:
+			opts := elements(n, isTag(atom.Option))
+			var chosen *html.Node
+			for _, o := range opts {
+				if _, sel := attr(o, "selected"); sel {
+					chosen = o
+					break
+				}
+			}
+			if chosen == nil && len(opts) > 0 {
+				if _, multiple := attr(n, "multiple"); !multiple {
+					chosen = opts[0] // a browser selects the first option
+				}
+			}
+			if chosen != nil {
+				val, ok := attr(chosen, "value")
 				if !ok {
-					val = opt.textContent()
+					val = textContent(chosen)
 				}
 				v.Add(name, val)
 			}
@@ -352,25 +452,30 @@ func formFields(form *node) url.Values {
 	return v
 }
 
-func (d *Driver) formAction(form *node) (string, error) {
+// resolve makes ref absolute against the current page's URL.
+func (d *Driver) resolve(ref string) (string, error) {
 	base, err := url.Parse(d.cur.URL)
 	if err != nil {
 		return "", err
 	}
-	action, _ := form.attr("action")
-	ref, err := url.Parse(action)
+	r, err := url.Parse(strings.TrimSpace(ref))
 	if err != nil {
-		return "", fmt.Errorf("form action %q: %w", action, err)
+		return "", fmt.Errorf("URL %q: %w", ref, err)
 	}
-	return base.ResolveReference(ref).String(), nil
+	return base.ResolveReference(r).String(), nil
 }
 
-func (d *Driver) submit(ctx context.Context, form *node, fields url.Values) (driver.Page, error) {
+func (d *Driver) formAction(form *html.Node) (string, error) {
+	action, _ := attr(form, "action")
+	return d.resolve(action)
+}
+
+func (d *Driver) submit(ctx context.Context, form *html.Node, fields url.Values) (driver.Page, error) {
 	action, err := d.formAction(form)
 	if err != nil {
 		return d.cur, err
 	}
-	method, _ := form.attr("method")
+	method, _ := attr(form, "method")
 	if strings.EqualFold(method, http.MethodPost) {
 		return d.navigate(ctx, http.MethodPost, action, fields)
 	}
@@ -435,7 +540,7 @@ func (d *Driver) navigate(ctx context.Context, method, target string, form url.V
 	return d.cur, errors.New("too many redirects")
 }
 
-func (d *Driver) arrive(p driver.Page, doc *node) driver.Page {
+func (d *Driver) arrive(p driver.Page, doc *html.Node) driver.Page {
 	d.cur, d.doc = p, doc
 	return p
 }
@@ -453,7 +558,7 @@ func (d *Driver) isWatched(target string) bool {
 
 // callbackPage reports a callback reached by redirect: parameters from the
 // query and, where present, the fragment.
-func callbackPage(target string, status int, body url.Values) (driver.Page, *node) {
+func callbackPage(target string, status int, body url.Values) (driver.Page, *html.Node) {
 	p := driver.Page{Kind: driver.KindCallback, URL: target, Status: status, Callback: url.Values{}, CallbackVia: "query"}
 	base, frag, _ := strings.Cut(target, "#")
 	if u, err := url.Parse(base); err == nil {
@@ -478,52 +583,59 @@ func callbackPage(target string, status int, body url.Values) (driver.Page, *nod
 	return p, nil
 }
 
-// pageFrom reads a page with the Selectors (by default the mock's markup). A page holding a form that posts to
-// a watched callback is a response_mode=form_post answer: a browser would
-// submit it at once, so it is reported as the callback with the form's
-// fields.
-func (d *Driver) pageFrom(target string, status int, data []byte) (driver.Page, *node) {
+// pageFrom reads a page with the Selectors (by default the mock's markup).
+// A page holding a form that posts to a watched callback is a
+// response_mode=form_post answer: a browser would submit it at once, so it
+// is reported as the callback with the form's fields.
+func (d *Driver) pageFrom(target string, status int, data []byte) (driver.Page, *html.Node) {
 	doc := parseHTML(string(bytes.ToValidUTF8(data, nil)))
 	p := driver.Page{Kind: driver.KindOther, URL: target, Status: status}
 	base, _ := url.Parse(target)
-	for _, f := range doc.findAll(isTag("form")) {
-		action, _ := f.attr("action")
+	for _, f := range elements(doc, isTag(atom.Form)) {
+		action, _ := attr(f, "action")
 		ref, err := url.Parse(action)
 		if err != nil || base == nil {
 			continue
 		}
 		to := base.ResolveReference(ref).String()
-		if method, _ := f.attr("method"); strings.EqualFold(method, http.MethodPost) && d.isWatched(to) {
+		if method, _ := attr(f, "method"); strings.EqualFold(method, http.MethodPost) && d.isWatched(to) {
 			return callbackPage(to, status, formFields(f))
 		}
 	}
-	if t := doc.find(isTag("title")); t != nil {
-		p.Title = strings.Join(strings.Fields(t.textContent()), " ")
+	if t := firstElement(doc, isTag(atom.Title)); t != nil {
+		p.Title = strings.Join(strings.Fields(textContent(t)), " ")
 	}
-	body := doc.find(isTag("body"))
+	body := firstElement(doc, isTag(atom.Body))
 	if body == nil {
 		body = doc
 	}
-	p.Text = body.textContent()
+	p.Text = textContent(body)
 	p.Kind = d.kindOf(doc)
-	for _, l := range doc.findAll(d.sel.scopeLine.match()) {
-		p.ScopeLines = append(p.ScopeLines, l.textContent())
+	p.Ambiguous = d.sel.raw.Ambiguous(p.Kind)
+	for _, l := range d.sel.scopeLine.all(doc) {
+		p.ScopeLines = append(p.ScopeLines, textContent(l))
 	}
-	if e := doc.find(d.sel.errorSel.match()); e != nil {
-		p.Error = e.textContent()
+	if e := d.sel.errorSel.first(doc); e != nil {
+		p.Error = driver.Extract(d.sel.patterns.Error, textContent(e))
 	}
-	if e := doc.find(d.sel.errorDescription.match()); e != nil {
-		p.ErrorDescription = e.textContent()
+	if e := d.sel.errorDescription.first(doc); e != nil {
+		p.ErrorDescription = driver.Extract(d.sel.patterns.ErrorDescription, textContent(e))
+	}
+	if n := d.sel.accept.first(doc); n != nil {
+		p.Accept = &driver.Control{Tag: n.Data, Label: label(n)}
+	}
+	if n := d.sel.decline.first(doc); n != nil {
+		p.Decline = &driver.Control{Tag: n.Data, Label: label(n)}
 	}
 	return p, doc
 }
 
 // kindOf identifies the page: the first kind whose selectors all match.
-func (d *Driver) kindOf(doc *node) driver.Kind {
+func (d *Driver) kindOf(doc *html.Node) driver.Kind {
 	for _, k := range d.sel.kinds {
 		all := len(k.allOf) > 0
 		for _, s := range k.allOf {
-			if doc.find(s.match()) == nil {
+			if s.first(doc) == nil {
 				all = false
 				break
 			}

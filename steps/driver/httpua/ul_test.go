@@ -21,8 +21,8 @@ func TestUniversalLogin(t *testing.T) {
 	})
 }
 
-func TestNewRejectsSelectorsOutsideTheSubset(t *testing.T) {
-	_, err := New(Options{Selectors: driver.Selectors{ConsentPage: []string{"#ok", "form:has(ul)"}}})
+func TestNewRejectsInvalidSelectors(t *testing.T) {
+	_, err := New(Options{Selectors: driver.Selectors{ConsentPage: []string{"#ok", "form:has(ul"}}})
 	if err == nil || !strings.Contains(err.Error(), "selectors.consent_page") {
 		t.Fatalf("want an error naming selectors.consent_page, got %v", err)
 	}

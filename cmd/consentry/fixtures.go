@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/consentry/consentry/features"
+	"github.com/consentry/consentry/steps"
+	"github.com/consentry/consentry/steps/mgmtclient"
+	"github.com/consentry/consentry/steps/target"
+)
+
+// fixtures lists every fixture the selected scenarios need, with the
+// properties each must have, and, for a target without a Management API,
+// which of them its profile registers (the scenario is bound to the first
+// entry with those properties) and which it lacks. No scenario runs and the
+// target is not contacted.
+//
+//	consentry fixtures [--target embedded|FILE] [--tags EXPR]
+func fixtures(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("consentry fixtures", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	targetFlag := fs.String("target", "embedded", "target: embedded, or a target profile YAML file")
+	tags := fs.String("tags", "", `godog tag expression selecting the scenarios, e.g. "@rule:C1,@rule:C4"`)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "consentry fixtures: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+	profile, err := target.Load(*targetFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "consentry: %v\n", err)
+		return 2
+	}
+	// Only an embedded mock, or a profile with a management client, gets
+	// its fixtures created; everything else binds them from the profile.
+	preRegistered := !profile.Caps()[target.CapManagement] && profile.Kind != target.KindEmbedded
+	needs, err := steps.Needs(context.Background(), features.FS(), *tags, preRegistered)
+	if err != nil {
+		fmt.Fprintf(stderr, "consentry: %v\n", err)
+		return 2
+	}
+	writeFixtures(stdout, profile, needs, preRegistered)
+	return 0
+}
+
+// fixtureUse is one distinct fixture and the scenarios that need it.
+type fixtureUse struct {
+	what      string // API "Posts" / client
+	props     []string
+	words     []string // the scenarios' descriptions of it
+	scenarios []string
+	bound     string // where the profile has it; "" missing
+	why       string // why nothing in the profile fits
+	entry     string // a profile entry that would bind it
+	api       *steps.APISpec
+}
+
+func writeFixtures(w io.Writer, p *target.Profile, needs []steps.ScenarioNeeds, preRegistered bool) {
+	fmt.Fprintf(w, "%d scenarios selected; target %s (%s)", len(needs), p.Name, p.Kind)
+	if preRegistered {
+		fmt.Fprintf(w, ", no Management API: each fixture below must be registered in the profile with these properties\n")
+	} else {
+		fmt.Fprintf(w, ", Management API: the harness creates each fixture below and deletes it afterwards\n")
+	}
+	var apis, apps []*fixtureUse
+	find := func(list *[]*fixtureUse, what string, props []string) *fixtureUse {
+		for _, u := range *list {
+			if u.what == what && slices.Equal(u.props, props) {
+				return u
+			}
+		}
+		u := &fixtureUse{what: what, props: props}
+		*list = append(*list, u)
+		return u
+	}
+	users, complete := 0, 0
+	var mgmtOnly, problems []string
+	for _, n := range needs {
+		where := n.URI + ": " + n.Scenario
+		for _, a := range n.APIs {
+			u := find(&apis, fmt.Sprintf("API %q", a.Name), a.Properties())
+			u.entry, u.api = a.ProfileEntry(), &a
+			u.scenarios = appendNew(u.scenarios, where)
+			if preRegistered {
+				u.bound, u.why = "", ""
+				if pre, why := a.BindIn(p); pre != nil {
+					u.bound = pre.Identifier
+				} else {
+					u.why = why
+				}
+			}
+		}
+		for _, a := range n.Apps {
+			u := find(&apps, "client", a.Properties())
+			u.entry = a.ProfileEntry()
+			u.scenarios = appendNew(u.scenarios, where)
+			u.words = appendNew(u.words, a.Description)
+			if preRegistered {
+				u.bound, u.why = "", ""
+				if pre, why := a.BindIn(p); pre != nil {
+					u.bound = "client_id " + pre.ClientID
+				} else {
+					u.why = why
+				}
+			}
+		}
+		if n.User {
+			users++
+		}
+		if len(n.Management) > 0 {
+			mgmtOnly = append(mgmtOnly, fmt.Sprintf("%s (%s)", where, n.Management[0]))
+		}
+		for _, pr := range n.Problems {
+			problems = append(problems, where+": "+pr)
+		}
+		if !preRegistered || (len(n.Missing(p)) == 0 && len(n.Management) == 0) {
+			complete++
+		}
+	}
+	section := func(title string, list []*fixtureUse) {
+		if len(list) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "\n%s (%d)\n", title, len(list))
+		for _, u := range list {
+			status := ""
+			if preRegistered {
+				status = "  MISSING (" + u.why + ")"
+				if u.bound != "" {
+					status = "  registered: " + u.bound
+				}
+			}
+			fmt.Fprintf(w, "  %s%s\n", u.what, status)
+			for _, prop := range u.props {
+				fmt.Fprintf(w, "      %s\n", prop)
+			}
+			if len(u.words) > 0 {
+				fmt.Fprintf(w, "      as: %s\n", strings.Join(u.words, "; "))
+			}
+			fmt.Fprintf(w, "      needed by %d scenario(s): %s\n", len(u.scenarios), shortList(u.scenarios, 3))
+		}
+	}
+	section("APIs", apis)
+	section("Clients", apps)
+	if users > 0 {
+		status := ""
+		if preRegistered {
+			status = "  MISSING (user: in the profile)"
+			if p.User != nil {
+				status = "  registered: " + p.User.Username
+			}
+		}
+		fmt.Fprintf(w, "\nA test user%s\n      needed by %d scenario(s)\n", status, users)
+	}
+	if len(mgmtOnly) > 0 && preRegistered {
+		fmt.Fprintf(w, "\nOnly a Management API can do what %d scenario(s) need; they are not applicable here: %s\n", len(mgmtOnly), shortList(mgmtOnly, 5))
+	}
+	for _, pr := range problems {
+		fmt.Fprintf(w, "\nunreadable step: %s\n", pr)
+	}
+	if preRegistered {
+		fmt.Fprintf(w, "\n%d of %d scenarios have every fixture they need\n", complete, len(needs))
+		skeleton(w, "apis", mergeAPIs(apis))
+		skeleton(w, "clients", apps)
+	}
+}
+
+// mergeAPIs makes one entry of the missing APIs a profile could register
+// once: one name and skipping setting, every scope any scenario uses
+// (two entries with the same name and setting would be ambiguous).
+func mergeAPIs(list []*fixtureUse) []*fixtureUse {
+	var out []*fixtureUse
+	merged := map[string]*steps.APISpec{}
+	for _, u := range list {
+		if u.bound != "" || u.api == nil {
+			continue
+		}
+		key := fmt.Sprintf("%s\x00%v", u.api.Name, u.api.SkipsConsent)
+		m, ok := merged[key]
+		if !ok {
+			c := *u.api
+			c.Scopes = slices.Clone(c.Scopes)
+			merged[key] = &c
+			out = append(out, &fixtureUse{api: &c})
+			continue
+		}
+		m.OfflineAccess = m.OfflineAccess || u.api.OfflineAccess
+		m.Described = m.Described || u.api.Described
+		for _, sc := range u.api.Scopes {
+			if !slices.ContainsFunc(m.Scopes, func(x mgmtclient.Scope) bool { return x.Value == sc.Value }) {
+				m.Scopes = append(m.Scopes, sc)
+			}
+		}
+	}
+	for _, u := range out {
+		u.entry = u.api.ProfileEntry()
+	}
+	return out
+}
+
+// skeleton prints profile entries that would bind the missing fixtures.
+func skeleton(w io.Writer, key string, list []*fixtureUse) {
+	first := true
+	for _, u := range list {
+		if u.bound != "" {
+			continue
+		}
+		if first {
+			fmt.Fprintf(w, "\n# Entries for the missing %s (register them, then fill in what the IdP assigned):\n%s:\n", key, key)
+			first = false
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(u.entry, "\n"), "\n") {
+			fmt.Fprintf(w, "  %s\n", line)
+		}
+	}
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+func shortList(list []string, n int) string {
+	if len(list) <= n {
+		return strings.Join(list, "; ")
+	}
+	return fmt.Sprintf("%s; and %d more", strings.Join(list[:n], "; "), len(list)-n)
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// consentry fixtures lists what the selected scenarios need, with the
+// properties a profile's entry must have, and which the profile lacks.
+func TestFixturesListsWhatTheScenariosNeedAndWhatIsMissing(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "idp.yaml")
+	profile := `name: partial
+kind: generic
+issuer: https://idp.example.com/
+apis:
+  - {name: Posts, identifier: "https://api.example.com/posts", scopes: [read:posts, write:posts]}
+clients:
+  - {client_id: fp-web, first_party: true, callbacks: ["https://app.example.com/callback"]}
+`
+	if err := os.WriteFile(file, []byte(profile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"fixtures", "--target", file, "--tags", "@rule:C3"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	text := out.String()
+	for _, want := range []string{
+		"no Management API",
+		`API "Posts"  registered: https://api.example.com/posts`,
+		"client  registered: client_id fp-web",
+		"app_type: native", // the native row of the outline has no client
+		"MISSING",
+		"A test user  MISSING",
+		"0 of 4 scenarios have every fixture they need",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+
+	out.Reset()
+	if code := run([]string{"fixtures", "--tags", "@rule:C3"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "the harness creates each fixture") {
+		t.Fatalf("embedded: exit %d:\n%s", code, out.String())
+	}
+}
+
+// The entries it suggests for what is missing are a profile that binds
+// them once the placeholders are filled in.
+func TestFixturesSuggestsEntriesThatBind(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "idp.yaml")
+	base := "name: empty\nkind: generic\nissuer: https://idp.example.com/\nuser: {username: u, password: p}\n"
+	if err := os.WriteFile(file, []byte(base), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"fixtures", "--target", file, "--tags", "@rule:C3,@rule:D2,@rule:C6,@rule:C2"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	_, suggested, ok := strings.Cut(out.String(), "# Entries for the missing apis")
+	if !ok {
+		t.Fatalf("no suggested entries:\n%s", out.String())
+	}
+	var yaml strings.Builder
+	yaml.WriteString(base)
+	n := 0
+	for _, line := range strings.Split(suggested, "\n") {
+		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, " (") {
+			continue
+		}
+		if strings.Contains(line, "identifier: https://api.example.com/CHANGE-ME") {
+			n++
+			line = strings.Replace(line, "CHANGE-ME", fmt.Sprintf("api-%d", n), 1)
+		}
+		if strings.Contains(line, "client_id: CHANGE-ME") {
+			n++
+			line = strings.Replace(line, "CHANGE-ME", fmt.Sprintf("client-%d", n), 1)
+		}
+		yaml.WriteString(strings.ReplaceAll(line, "${CHANGE_ME}", "a-secret-value") + "\n")
+	}
+	if err := os.WriteFile(file, []byte(yaml.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run([]string{"fixtures", "--target", file, "--tags", "@rule:C3,@rule:D2,@rule:C6,@rule:C2"}, &out, &errb); code != 0 {
+		t.Fatalf("the suggested profile: exit %d: %s\n%s", code, errb.String(), yaml.String())
+	}
+	if strings.Contains(out.String(), "MISSING") {
+		t.Errorf("the suggested entries do not bind everything:\n%s\n%s", yaml.String(), out.String())
+	}
+}
