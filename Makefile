@@ -2,6 +2,8 @@
 GO      ?= go
 ADDR    ?= 127.0.0.1:8080
 CONFIG  ?= testdata/tenants/demo.yaml
+OKTA_ADDR   ?= 127.0.0.1:8090
+OKTA_CONFIG ?= testdata/tenants/okta-demo.yaml
 TARGET  ?= embedded
 DRIVER  ?= http
 # Fuzzing: every Fuzz* target of the tree, FUZZTIME each under make fuzz,
@@ -9,13 +11,16 @@ DRIVER  ?= http
 FUZZTIME       ?= 1m
 FUZZTIME_SHORT ?= 2s
 
-.PHONY: help run run-tls test test-short fuzz fuzz-list suite rules bench build vet clean
+.PHONY: help run run-okta run-tls test test-short fuzz fuzz-list suite rules bench build vet clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-run: ## serve the mock IdP with the demo tenant on $(ADDR)
-	$(GO) run ./cmd/mockidp serve --addr $(ADDR) --config $(CONFIG)
+run: ## serve the Auth0 demo tenant on $(ADDR) and the Okta demo org on $(OKTA_ADDR)
+	$(GO) run ./cmd/mockidp serve --addr $(ADDR) --config $(CONFIG) --okta-addr $(OKTA_ADDR) --okta-config $(OKTA_CONFIG)
+
+run-okta: ## serve only the Okta demo org on $(OKTA_ADDR)
+	$(GO) run ./cmd/mockidp serve --vendor okta --addr $(OKTA_ADDR) --config $(OKTA_CONFIG)
 
 run-tls: ## the same over HTTPS with a local CA (written to mockidp-ca.pem)
 	$(GO) run ./cmd/mockidp serve --addr $(ADDR) --config $(CONFIG) --tls

@@ -57,6 +57,7 @@ type serveOptions struct {
 	logLevel     slog.Level
 	mgmtID       string
 	mgmtSecret   string
+	okta         oktaFlags // serve_okta.go
 }
 
 // parseServe reads the serve flags and environment. Its errors are one
@@ -72,6 +73,7 @@ func parseServe(args []string) (*serveOptions, error) {
 	fs.StringVar(&o.caCert, "ca-cert", "mockidp-ca.pem", "")
 	fs.IntVar(&o.passwordCost, "password-cost", credentials.DefaultCost, "")
 	level := fs.String("log-level", "info", "")
+	o.okta.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -117,6 +119,9 @@ func parseServe(args []string) (*serveOptions, error) {
 			set, unset = unset, set
 		}
 		return nil, fmt.Errorf("serve: %s is set but %s is not: set both or neither", set, unset)
+	}
+	if err := o.okta.check(o); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
@@ -164,6 +169,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "%v", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
+	if o.okta.vendor == config.VendorOkta {
+		return serveOktaOnly(ctx, o, log, stdout, stderr)
+	}
 
 	// The tenant.
 	store := memstore.New()
@@ -236,8 +244,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug), // TLS handshake noise
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- hs.Serve(ln) }()
+	var oktaSide *oktaOrg // --okta-addr: an Okta org beside the tenant
+	if o.okta.addr != "" {
+		if oktaSide, err = startOkta(ctx, o, o.okta.addr, o.okta.config, o.okta.url, log, stdout); err != nil {
+			_ = hs.Close()
+			return fail(exitUsage, "%v", err)
+		}
+		go func() { served <- oktaSide.serve() }()
+	}
 
 	if err := printBanner(ctx, stdout, bannerInfo{
 		issuer: issuer, configPath: o.configPath, caFile: caFile, mgmtID: o.mgmtID, store: store,
@@ -256,6 +272,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	if err := hs.Shutdown(shutCtx); err != nil {
 		return fail(exitError, "shutdown: %v", err)
+	}
+	if oktaSide != nil {
+		if err := oktaSide.shutdown(shutCtx); err != nil {
+			return fail(exitError, "shutdown: %v", err)
+		}
 	}
 	return exitOK
 }
