@@ -22,7 +22,7 @@ run: ## serve the Auth0 demo tenant on $(ADDR) and the Okta demo org on $(OKTA_A
 run-okta: ## serve only the Okta demo org on $(OKTA_ADDR)
 	$(GO) run ./cmd/mockidp serve --vendor okta --addr $(OKTA_ADDR) --config $(OKTA_CONFIG)
 
-run-tls: ## the same over HTTPS with a local CA (written to mockidp-ca.pem)
+run-tls: ## the Auth0 demo tenant over HTTPS with a local CA (written to mockidp-ca.pem)
 	$(GO) run ./cmd/mockidp serve --addr $(ADDR) --config $(CONFIG) --tls
 
 test: vet ## every Go test, the conformance suite on both drivers, the SDK interop test, short fuzz runs
