@@ -3,11 +3,15 @@ package features_test
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/consentry/consentry/mockidp/consent"
+	"github.com/consentry/consentry/mockidp/server"
+	"github.com/consentry/consentry/mockidp/store/oktamem"
 	"github.com/consentry/consentry/steps/report"
 	"github.com/consentry/consentry/steps/runner"
 	"github.com/consentry/consentry/steps/target"
@@ -109,4 +113,30 @@ func TestMutationO6_GrantsIgnored(t *testing.T) {
 		return consent.DecideOkta(f)
 	}
 	expectOktaFailure(t, "@rule:O1", "O1", target.StartOptions{OktaDecide: broken})
+}
+
+// TestOktaRealOrgProfileWorksOnTheMock runs the Okta features with the
+// profile written for a real org (testdata/targets/okta.example.yaml: the
+// widget's selectors, the SSWS token from the environment) against a mock
+// Okta org served on its own, as mockidp serve --vendor okta serves it.
+func TestOktaRealOrgProfileWorksOnTheMock(t *testing.T) {
+	var h http.Handler
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	defer ts.Close()
+	srv, err := server.NewOkta(context.Background(), server.OktaOptions{OrgURL: ts.URL, Store: oktamem.New(), APIToken: "profile-token-123", PasswordCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = srv
+	data, err := os.ReadFile("../testdata/targets/okta.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.ReplaceAll(string(data), "https://${OKTA_DOMAIN}", ts.URL))
+	p, err := target.Parse(data, func(k string) (string, bool) { return "profile-token-123", k == "OKTA_API_TOKEN" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runSuite(t, runner.Config{Profile: p, Driver: runner.DriverHTTP})
+	checkOktaRun(t, res)
 }
