@@ -25,8 +25,8 @@ func TestOktaProfiles(t *testing.T) {
 	}
 	for bad, want := range map[string]string{
 		"kind: okta\n": "needs okta.org_url and okta.api_token",
-		"kind: okta\nokta:\n  org_url: https://x.okta.com/oauth2/default\n  api_token: t\n": "no path",
-		"kind: okta\ndialect: auth0\nokta:\n  org_url: https://x.okta.com\n  api_token: t\n":  "okta dialect",
+		"kind: okta\nokta:\n  org_url: https://x.okta.com/oauth2/default\n  api_token: t\n":  "no path",
+		"kind: okta\ndialect: auth0\nokta:\n  org_url: https://x.okta.com\n  api_token: t\n": "okta dialect",
 	} {
 		if _, err := Parse([]byte(bad), func(string) (string, bool) { return "", false }); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v", bad, err)
