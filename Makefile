@@ -11,19 +11,32 @@ DRIVER  ?= http
 FUZZTIME       ?= 1m
 FUZZTIME_SHORT ?= 2s
 
-.PHONY: help run run-okta run-tls test test-short fuzz fuzz-list suite rules bench build vet clean
+.PHONY: help run run-okta run-tls test test-short fuzz fuzz-list suite rules bench bench-compare build vet clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "Targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}' \
+		| sed -e 's|$$(ADDR)|$(ADDR)|g' -e 's|$$(CONFIG)|$(CONFIG)|g' -e 's|$$(TARGET)|$(TARGET)|g' -e 's|$$(DRIVER)|$(DRIVER)|g' -e 's|$$(OKTA_ADDR)|$(OKTA_ADDR)|g'
+	@echo "Variables (make run ADDR=127.0.0.1:9090):"
+	@echo "  ADDR=$(ADDR)  CONFIG=$(CONFIG)  TARGET=$(TARGET)  DRIVER=$(DRIVER)  GO=$(GO)"
+	@echo "  OKTA_ADDR=$(OKTA_ADDR)  OKTA_CONFIG=$(OKTA_CONFIG)"
 
-run: ## serve the Auth0 demo tenant on $(ADDR) and the Okta demo org on $(OKTA_ADDR)
-	$(GO) run ./cmd/mockidp serve --addr $(ADDR) --config $(CONFIG) --okta-addr $(OKTA_ADDR) --okta-config $(OKTA_CONFIG)
+# run builds the binary, then execs it: make's own process is the server's
+# parent, so stopping make (Ctrl+C, or kill) stops the server too.
+run: ## build bin/mockidp, then serve the demo tenant and the demo app on http://$(ADDR)/ and the Okta demo org on http://$(OKTA_ADDR)
+	@echo "make run: compiling bin/mockidp (a cold build compiles every dependency first: up to a minute on 2 cores; packages are listed as they compile)"
+	@$(GO) build -v -o bin/mockidp ./cmd/mockidp
+	@echo "make run: exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo --okta-addr $(OKTA_ADDR) --okta-config $(OKTA_CONFIG)"
+	@exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo --okta-addr $(OKTA_ADDR) --okta-config $(OKTA_CONFIG)
 
-run-okta: ## serve only the Okta demo org on $(OKTA_ADDR)
-	$(GO) run ./cmd/mockidp serve --vendor okta --addr $(OKTA_ADDR) --config $(OKTA_CONFIG)
+run-okta: ## build bin/mockidp, then serve only the Okta demo org on http://$(OKTA_ADDR)
+	@$(GO) build -o bin/mockidp ./cmd/mockidp
+	@exec bin/mockidp serve --vendor okta --addr $(OKTA_ADDR) --config $(OKTA_CONFIG)
 
 run-tls: ## the Auth0 demo tenant over HTTPS with a local CA (written to mockidp-ca.pem)
-	$(GO) run ./cmd/mockidp serve --addr $(ADDR) --config $(CONFIG) --tls
+	@echo "make run-tls: compiling bin/mockidp"
+	@$(GO) build -v -o bin/mockidp ./cmd/mockidp
+	@exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo --tls
 
 test: vet ## every Go test, the conformance suite on both drivers, the SDK interop test, short fuzz runs
 	$(GO) test -race -count=1 -timeout 15m ./...
@@ -49,8 +62,15 @@ suite: ## run the conformance suite: make suite TARGET=file.yaml DRIVER=browser
 rules: ## list the spec's rules and the scenarios that check them
 	$(GO) run ./cmd/consentry rules
 
-bench: ## benchmarks (token endpoint, signing, secrets, passwords)
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+BENCHTIME ?= 1s
+
+bench: ## benchmarks with -benchmem: signing, consent, token endpoint, code flow, 100k grants, start-up (BENCHTIME=$(BENCHTIME))
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+bench-compare: ## client credentials RS256/ES256: mockidp against node oidc-provider (npm ci), same run
+	@echo "make bench-compare: compiling bin/mockidp"
+	@$(GO) build -o bin/mockidp ./cmd/mockidp
+	@interop/oidc-provider/compare.sh bin/mockidp
 
 build: ## build bin/mockidp and bin/consentry
 	$(GO) build -o bin/ ./cmd/...

@@ -37,6 +37,7 @@ func TestAuth0NodeSDK(t *testing.T) {
 		t.Skip("CONSENTRY_SKIP_NODE_INTEROP=1: the Auth0 Node SDK interop test is turned off")
 	}
 	node, npm := requireNode(t)
+	t.Parallel()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -50,7 +51,7 @@ func TestAuth0NodeSDK(t *testing.T) {
 	run(t, ctx, work, nil, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
 
 	bin := buildMock(t, ctx, tmp)
-	m := startMock(t, ctx, bin, tmp)
+	m := startMock(t, ctx, bin, tmp, filepath.Join("testdata", "tenant.yaml"))
 
 	script := exec.CommandContext(ctx, node, "interop.mjs")
 	script.Dir = work
@@ -74,7 +75,7 @@ func TestAuth0NodeSDK(t *testing.T) {
 // pass for a green test.
 func requireNode(t *testing.T) (node, npm string) {
 	t.Helper()
-	const help = "the Auth0 Node SDK interop test needs Node.js 20.19+ and npm on PATH; install them, " +
+	const help = "the Node interop tests (Auth0 Node SDK, auth0-deploy-cli) need Node.js 20.19+ and npm on PATH; install them, " +
 		"or set CONSENTRY_SKIP_NODE_INTEROP=1 to skip this test on purpose"
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -146,18 +147,25 @@ type mock struct {
 var bannerURL = regexp.MustCompile(`(?m)^\s*URL\s+(https://127\.0\.0\.1:\d+/)\s*$`)
 
 // startMock starts the binary with TLS on a port the system picks, the
-// seeded tenant and the management client, learns the address from its
-// banner and waits until its discovery document, fetched trusting only the
-// mock's CA, names the issuer https://127.0.0.1:<port>/ the SDK expects.
-func startMock(t *testing.T, ctx context.Context, bin, dir string) *mock {
+// tenant file tenantFile (none when "": an empty tenant) and the management
+// client, learns the address from its banner and waits until its discovery
+// document, fetched trusting only the mock's CA, names the issuer
+// https://127.0.0.1:<port>/ the SDK expects. The CA goes into dir.
+func startMock(t *testing.T, ctx context.Context, bin, dir, tenantFile string) *mock {
 	t.Helper()
-	config, err := filepath.Abs(filepath.Join("testdata", "tenant.yaml"))
-	if err != nil {
+	m := &mock{caFile: filepath.Join(dir, "mockidp-ca.pem"), log: &syncBuffer{}}
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--tls", "--ca-cert", m.caFile, "--password-cost", "4"}
+	if tenantFile != "" {
+		config, err := filepath.Abs(tenantFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "--config", config)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	m := &mock{caFile: filepath.Join(dir, "mockidp-ca.pem"), log: &syncBuffer{}}
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--tls", "--ca-cert", m.caFile,
-		"--config", config, "--password-cost", "4")
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"MOCKIDP_MGMT_CLIENT_ID="+mgmtClientID,

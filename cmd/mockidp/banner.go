@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/consentry/consentry/mockidp/demo"
 	"github.com/consentry/consentry/mockidp/server"
 	"github.com/consentry/consentry/mockidp/tenant"
 )
@@ -17,6 +18,7 @@ type bannerInfo struct {
 	caFile     string // "" without --tls
 	mgmtID     string
 	store      tenant.Store
+	demo       bool // --demo: the demo app is served
 }
 
 // printBanner tells a person what is running and how to use it. It never
@@ -48,6 +50,9 @@ func printBanner(ctx context.Context, w io.Writer, b bannerInfo) error {
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  URL\t%s\n", b.issuer)
 	fmt.Fprintf(tw, "  Discovery\t%s.well-known/openid-configuration\n", b.issuer)
+	if b.demo {
+		fmt.Fprintf(tw, "  Demo app\t%s%s (open it: one click starts each consent flow)\n", b.issuer, demo.Path)
+	}
 	if b.configPath != "" {
 		fmt.Fprintf(tw, "  Tenant file\t%s\n", b.configPath)
 	} else {

@@ -4,6 +4,7 @@
 //
 //	mockidp serve --addr 127.0.0.1:8080 --config testdata/tenants/demo.yaml
 //	mockidp serve --tls            # HTTPS with a throwaway CA in mockidp-ca.pem
+//	mockidp loadtest --flow client_credentials --client-id ID --audience API
 //	mockidp version
 //	mockidp help
 //
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		return serve(ctx, rest, stdout, stderr)
+	case "loadtest":
+		return loadtestCmd(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "mockidp %s (%s)\n", versionString(), runtime.Version())
 		return exitOK
@@ -57,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "mockidp: unknown command %q (the commands are serve, version and help)\n", cmd)
+		fmt.Fprintf(stderr, "mockidp: unknown command %q (the commands are serve, loadtest, version and help)\n", cmd)
 		return exitUsage
 	}
 }
@@ -76,6 +79,9 @@ const usage = `mockidp: the consentry mock identity provider (Auth0's consent be
 
 Usage:
   mockidp serve [flags]   serve one tenant over HTTP(S)
+  mockidp loadtest [flags]
+                          drive an IdP (this one or any other) and report
+                          req/s, p50/p90/p99 latency and errors
   mockidp version         print the version
   mockidp help            print this help
 
@@ -83,9 +89,12 @@ Serve flags:
   --addr HOST:PORT        where to listen (default 127.0.0.1:8080; port 0 picks a free one)
   --config FILE           the tenant file (YAML); without it the tenant is empty
   --issuer URL            the issuer, ending with "/" (default http(s)://<addr>/)
+  --demo                  serve the demo app at <issuer>demo/ (it registers its
+                          callback on the demo tenant's clients)
   --tls                   serve HTTPS with a throwaway local CA
   --ca-cert FILE          where --tls writes the CA certificate (default mockidp-ca.pem)
-  --password-cost N       bcrypt cost for user passwords, 4 to 31 (default 10)
+  --password-cost N       bcrypt cost for user passwords, 4 to 31 (default: the
+                          tenant file's password_cost, else 10)
   --log-level LEVEL       debug, info, warn or error (default info)
   --vendor auth0|okta     what --addr serves: an Auth0 tenant or an Okta org
                           (default: the --config file's vendor key, else auth0);
@@ -96,6 +105,7 @@ Serve flags:
                           (server default, system scopes, allow-all policy)
   --okta-url URL          that org's URL (default http://<okta-addr>)
 
+` + loadtestUsage + `
 Environment:
   MOCKIDP_MGMT_CLIENT_ID, MOCKIDP_MGMT_CLIENT_SECRET
                           both set: a Management API client with every

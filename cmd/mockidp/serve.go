@@ -54,10 +54,14 @@ type serveOptions struct {
 	tls          bool
 	caCert       string
 	passwordCost int
-	logLevel     slog.Level
-	mgmtID       string
-	mgmtSecret   string
-	okta         oktaFlags // serve_okta.go
+	// passwordCostSet: --password-cost was given, so it also overrides the
+	// tenant file's password_cost.
+	passwordCostSet bool
+	demo            bool
+	logLevel        slog.Level
+	mgmtID          string
+	mgmtSecret      string
+	okta            oktaFlags // serve_okta.go
 }
 
 // parseServe reads the serve flags and environment. Its errors are one
@@ -72,6 +76,7 @@ func parseServe(args []string) (*serveOptions, error) {
 	fs.BoolVar(&o.tls, "tls", false, "")
 	fs.StringVar(&o.caCert, "ca-cert", "mockidp-ca.pem", "")
 	fs.IntVar(&o.passwordCost, "password-cost", credentials.DefaultCost, "")
+	fs.BoolVar(&o.demo, "demo", false, "")
 	level := fs.String("log-level", "info", "")
 	o.okta.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -80,6 +85,7 @@ func parseServe(args []string) (*serveOptions, error) {
 		}
 		return nil, fmt.Errorf("serve: %v (run \"mockidp help\" for the flags)", err)
 	}
+	fs.Visit(func(f *flag.Flag) { o.passwordCostSet = o.passwordCostSet || f.Name == "password-cost" })
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("serve: unexpected argument %q (flags start with --)", fs.Arg(0))
 	}
@@ -180,7 +186,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(exitUsage, "%v", err)
 		}
-		if err := f.Apply(ctx, store, o.passwordCost); err != nil {
+		fileCost := 0 // the file's password_cost, else the default
+		if o.passwordCostSet {
+			fileCost = o.passwordCost
+		}
+		if err := f.Apply(ctx, store, fileCost); err != nil {
 			return fail(exitUsage, "%v", err)
 		}
 	}
@@ -204,6 +214,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		var hosts []string
 		if u, err := url.Parse(issuer); err == nil && u.Hostname() != "" {
 			hosts = append(hosts, u.Hostname())
+		}
+		if o.demo {
+			hosts = append(hosts, "app.localhost") // the demo app's verifiable callback
 		}
 		if h, _, err := net.SplitHostPort(o.addr); err == nil && h != "" {
 			if ip := net.ParseIP(h); ip == nil || !ip.IsUnspecified() {
@@ -231,6 +244,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		MgmtClientSecret: o.mgmtSecret,
 		PasswordCost:     o.passwordCost,
 		HSTS:             o.tls,
+		Demo:             o.demo,
 	})
 	if err != nil {
 		return fail(exitError, "%v", err)
@@ -256,7 +270,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	if err := printBanner(ctx, stdout, bannerInfo{
-		issuer: issuer, configPath: o.configPath, caFile: caFile, mgmtID: o.mgmtID, store: store,
+		issuer: issuer, configPath: o.configPath, caFile: caFile, mgmtID: o.mgmtID, store: store, demo: o.demo,
 	}); err != nil {
 		log.Warn("banner", "err", err)
 	}

@@ -78,6 +78,8 @@ func (k *oktaFlags) check(o *serveOptions) error {
 		return errors.New("serve: --okta-addr, --okta-config and --okta-url add an Okta org beside an Auth0 tenant; with --vendor okta use --addr, --config and --issuer")
 	case k.addr == "" && (k.config != "" || k.url != ""):
 		return errors.New("serve: --okta-config and --okta-url need --okta-addr")
+	case k.vendor == config.VendorOkta && o.demo:
+		return errors.New("serve: --demo serves the Auth0 demo app; it has no Okta org version")
 	case okta && o.tls:
 		return errors.New("serve: --tls does not cover the Okta org yet: serve it over http on localhost")
 	}

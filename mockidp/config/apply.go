@@ -11,6 +11,9 @@ import (
 
 func apply(ctx context.Context, f *File, store tenant.Store, cost int) error {
 	if cost == 0 {
+		cost = f.PasswordCost
+	}
+	if cost == 0 {
 		cost = credentials.DefaultCost
 	}
 	if cost < credentials.MinCost || cost > credentials.MaxCost {
@@ -42,6 +45,12 @@ func apply(ctx context.Context, f *File, store tenant.Store, cost int) error {
 	for i, c := range f.Clients {
 		if err := store.CreateClient(ctx, c); err != nil {
 			return fail(itemLabel("clients", i, c.Name), "", err)
+		}
+	}
+	for i, c := range f.Connections {
+		n := *c // the store writes an assigned id back
+		if err := store.CreateConnection(ctx, &n); err != nil {
+			return fail(itemLabel("connections", i, c.Name), "", err)
 		}
 	}
 	now := time.Now().UTC().Truncate(time.Second)

@@ -785,6 +785,10 @@ func TestApplyDemoTenant(t *testing.T) {
 			t.Errorf("%s: no created_at", email)
 		}
 	}
+	conns, _ := s.ListConnections(ctx)
+	if len(conns) != 1 || conns[0].Name != tenant.DefaultConnectionName || len(conns[0].EnabledClients) != 5 || !conns[0].IsDomainConnection {
+		t.Errorf("demo connections: %+v", conns)
+	}
 	if alice, _ := s.FindUser(ctx, "alice@example.com"); alice != nil && alice.Name != "Alice Example" {
 		t.Errorf("alice's name %q", alice.Name)
 	}

@@ -13,7 +13,7 @@ import (
 )
 
 // sections are the top-level keys of a tenant file.
-const sections = "vendor, settings, clients, apis, users, client_grants, grants"
+const sections = "vendor, settings, clients, apis, connections, users, client_grants, grants, password_cost"
 
 // rawFile is the top level of a tenant file; each item is decoded on its
 // own so that an error can name the item it is in.
@@ -24,9 +24,11 @@ type rawFile struct {
 	Settings     json.RawMessage   `json:"settings"`
 	Clients      []json.RawMessage `json:"clients"`
 	APIs         []json.RawMessage `json:"apis"`
+	Connections  []json.RawMessage `json:"connections"`
 	Users        []json.RawMessage `json:"users"`
 	ClientGrants []json.RawMessage `json:"client_grants"`
 	Grants       []json.RawMessage `json:"grants"`
+	PasswordCost *int              `json:"password_cost"`
 }
 
 // toJSON converts the YAML to JSON, refusing duplicate keys.

@@ -36,6 +36,9 @@ var (
 type fileClient struct {
 	tenant.Client
 	IsFirstParty *bool `json:"is_first_party"`
+	// OIDCConformant is true when left out: the mock only behaves the
+	// OIDC-conformant way.
+	OIDCConformant *bool `json:"oidc_conformant"`
 }
 
 type fileUser struct {
@@ -102,6 +105,13 @@ func (p *parser) parse(data []byte) *File {
 	p.clients = map[string]*tenant.Client{}
 	p.users = map[string]*User{}
 
+	if c := raw.PasswordCost; c != nil {
+		if *c < credentials.MinCost || *c > credentials.MaxCost {
+			p.fail("", "password_cost", "want a bcrypt cost from %d to %d, got %d", credentials.MinCost, credentials.MaxCost, *c)
+		} else {
+			f.PasswordCost = *c
+		}
+	}
 	p.settings(raw.Settings, &f.Settings)
 	// APIs first: clients, grants and client grants refer to them.
 	apiIDs := map[string]string{} // id -> item
@@ -115,12 +125,20 @@ func (p *parser) parse(data []byte) *File {
 			f.Clients = append(f.Clients, c)
 		}
 	}
+	if raw.Connections != nil {
+		f.Connections = p.connections(raw.Connections, f.Clients)
+	}
 	ids := map[string]bool{}
 	usernames := map[string]bool{}
 	for i, r := range raw.Users {
 		if u := p.user(itemLabel("users", i, peekName(r, "email", "username", "user_id")), r, ids, usernames); u != nil {
 			f.Users = append(f.Users, u)
 		}
+	}
+	if raw.Connections == nil {
+		f.Connections = p.implicitConnections(f.Clients, f.Users)
+	} else {
+		p.checkUserConnections(f.Users, f.Connections)
 	}
 	// The login a user types is looked up by email or username: one user's
 	// username must not be another's email.
@@ -242,6 +260,8 @@ func (p *parser) client(item string, raw json.RawMessage) *tenant.Client {
 	}
 	c := &fc.Client
 	c.IsFirstParty = fc.IsFirstParty == nil || *fc.IsFirstParty // K1: first-party unless told otherwise
+	c.OIDCConformant = fc.OIDCConformant == nil || *fc.OIDCConformant
+	p.clientBrowser(item, raw, c)
 
 	if c.Name == "" {
 		p.fail(item, "name", "is required")

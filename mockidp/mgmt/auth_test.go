@@ -39,6 +39,22 @@ var endpoints = []struct {
 	{"DELETE", "/api/v2/grants?user_id=x", "delete:grants"},
 	{"GET", "/api/v2/tenants/settings", "read:tenant_settings"},
 	{"PATCH", "/api/v2/tenants/settings", "update:tenant_settings"},
+	{"GET", "/api/v2/connections", "read:connections"},
+	{"POST", "/api/v2/connections", "create:connections"},
+	{"GET", "/api/v2/connections/x", "read:connections"},
+	{"PATCH", "/api/v2/connections/x", "update:connections"},
+	{"DELETE", "/api/v2/connections/x", "delete:connections"},
+	{"GET", "/api/v2/connections/x/clients", "read:connections"},
+	{"PATCH", "/api/v2/connections/x/clients", "update:connections"},
+}
+
+// The endpoints of absent features, with their path parameters filled in.
+func init() {
+	fill := strings.NewReplacer("{trigger}", "post-login", "{factor}", "sms", "{name}", "welcome_email",
+		"{prompt}", "login", "{language}", "en")
+	for _, e := range mgmt.AbsentEndpoints {
+		endpoints = append(endpoints, struct{ method, path, scope string }{e.Method, "/api/v2" + fill.Replace(e.Path), e.Scope})
+	}
 }
 
 func TestM1_ScopesListsEveryCheckedScope(t *testing.T) {
@@ -90,6 +106,9 @@ func TestM2_MissingScopeIs403(t *testing.T) {
 				wantError(http.StatusForbidden, "insufficient_scope", "Insufficient scope; expected any of: "+e.scope+".")
 			// The one scope alone gets past the check.
 			r := f.doAs(tokScopes(e.scope), e.method, e.path, `{}`)
+			if r.status == http.StatusForbidden && strings.Contains(string(r.body), "deprecated feature") {
+				return // the deprecated features answer 403 to every token (absent_test.go)
+			}
 			if r.status == http.StatusUnauthorized || r.status == http.StatusForbidden {
 				t.Fatalf("with %s: status %d: %s", e.scope, r.status, r.body)
 			}

@@ -31,7 +31,7 @@ var clientProps = []string{
 }
 
 var (
-	clientCreateProps = append(slices.Clone(clientProps), "is_first_party", "third_party_security_mode")
+	clientCreateProps = append(slices.Concat(clientProps, clientBrowserProps), "is_first_party", "third_party_security_mode")
 	// is_first_party and third_party_security_mode are accepted on update
 	// only when they repeat the current value: ownership never changes (K1).
 	clientUpdateProps = append(slices.Clone(clientCreateProps), "client_id", "client_secret")
@@ -57,6 +57,7 @@ func applyClient(p *payload, c *tenant.Client) {
 	p.optBool("skip_non_verifiable_callback_uri_confirmation_prompt", &c.SkipNonVerifiableCallbackURIConfirmationPrompt)
 	p.str("resource_server_identifier", &c.ResourceServerIdentifier)
 	decodeProp(p, "token_exchange", &c.TokenExchange, decodeClientTokenExchange)
+	applyClientBrowser(p, c)
 }
 
 func decodeClientTokenExchange(prop string, raw json.RawMessage) (*tenant.ClientTokenExchange, error) {
@@ -100,6 +101,9 @@ func (a *API) checkClient(ctx context.Context, c *tenant.Client) error {
 			}
 		}
 	}
+	if err := checkClientBrowser(c); err != nil {
+		return err
+	}
 	if c.LogoURI != "" {
 		if u, err := url.Parse(c.LogoURI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return errPayloadOn("logo_uri", "Object didn't pass validation for format url: "+c.LogoURI)
@@ -122,7 +126,7 @@ func (a *API) checkClient(ctx context.Context, c *tenant.Client) error {
 
 // clientView is a client as the API shows it: lists are never null.
 func clientView(c *tenant.Client) *tenant.Client {
-	for _, s := range []*[]string{&c.Callbacks, &c.AllowedLogoutURLs, &c.GrantTypes} {
+	for _, s := range []*[]string{&c.Callbacks, &c.AllowedLogoutURLs, &c.GrantTypes, &c.AllowedOrigins, &c.WebOrigins, &c.AllowedClients, &c.ClientAliases} {
 		if *s == nil {
 			*s = []string{}
 		}
@@ -218,6 +222,7 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 	if !p.has("grant_types") {
 		c.GrantTypes = tenant.DefaultGrantTypes(c)
 	}
+	defaultClientBrowser(p, c)
 	if err := a.checkClient(r.Context(), c); err != nil {
 		return err
 	}
@@ -225,6 +230,9 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 	c.ClientSecret = a.newSecret()
 	if err := a.store.CreateClient(r.Context(), c); err != nil {
 		return storeError(err, nil, newError(http.StatusConflict, codeConflict, "A client with the same client_id already exists"))
+	}
+	if err := a.enableOnAllConnections(r.Context(), c); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusCreated, clientView(c))
 	return nil

@@ -20,7 +20,7 @@ import (
 )
 
 func TestK2_DefaultGeneratorsAndHash(t *testing.T) {
-	st := memstore.New()
+	st := newTenantStore(t)
 	r := chi.NewRouter()
 	mgmt.New(mgmt.Config{Store: st, Verify: fakeVerify}).Mount(r)
 	f := &fixture{t: t, store: st, h: r}

@@ -64,7 +64,7 @@ func (s *syncBuffer) String() string {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st := memstore.New()
+	st := newTenantStore(t)
 	logs := &syncBuffer{}
 	n := 0
 	var mu sync.Mutex
@@ -209,4 +209,18 @@ func jsonEqual(t *testing.T, got any, want string) {
 	if !bytes.Equal(g, wn) {
 		t.Fatalf("got %s, want %s", g, wn)
 	}
+}
+
+// newTenantStore is an empty tenant as Auth0 makes one: it has the default
+// database connection, and the tests' second database connection "db".
+func newTenantStore(t *testing.T) *memstore.Store {
+	t.Helper()
+	st := memstore.New()
+	for _, c := range []*tenant.Connection{tenant.DefaultConnection(nil),
+		{Name: "db", Strategy: tenant.StrategyAuth0, Options: map[string]any{}, EnabledClients: []string{}, Realms: []string{"db"}}} {
+		if err := st.CreateConnection(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st
 }

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -48,6 +49,10 @@ const (
 	ScopeDeleteGrants         = "delete:grants"
 	ScopeReadTenantSettings   = "read:tenant_settings"
 	ScopeUpdateTenantSettings = "update:tenant_settings"
+	ScopeReadConnections      = "read:connections"
+	ScopeCreateConnections    = "create:connections"
+	ScopeUpdateConnections    = "update:connections"
+	ScopeDeleteConnections    = "delete:connections"
 )
 
 // Scopes lists every scope the API checks. The server gives its bootstrap
@@ -59,6 +64,7 @@ var Scopes = []string{
 	ScopeReadUsers, ScopeCreateUsers, ScopeDeleteUsers,
 	ScopeReadGrants, ScopeDeleteGrants,
 	ScopeReadTenantSettings, ScopeUpdateTenantSettings,
+	ScopeReadConnections, ScopeCreateConnections, ScopeUpdateConnections, ScopeDeleteConnections,
 }
 
 // Config configures the API.
@@ -89,6 +95,11 @@ type API struct {
 	newSecret   func() string
 	log         *slog.Logger
 	now         func() time.Time
+	docs        documents // the settings documents of absent features
+	// connMu serializes the read-modify-write updates of connections
+	// (PATCH, enabled clients, a new client enabled everywhere), so that
+	// concurrent requests to this API lose none of them.
+	connMu sync.Mutex
 }
 
 // New returns the API for cfg, filling in defaults for nil functions.
@@ -183,8 +194,18 @@ func (a *API) Mount(r chi.Router) {
 		r.Delete("/grants/", a.handle(ScopeDeleteGrants, a.deleteGrantsByUser))
 		r.Delete("/grants/{id}", a.handle(ScopeDeleteGrants, a.deleteGrant))
 
+		r.Get("/connections", a.handle(ScopeReadConnections, a.listConnections))
+		r.Post("/connections", a.handle(ScopeCreateConnections, a.createConnection))
+		r.Get("/connections/{id}", a.handle(ScopeReadConnections, a.getConnection))
+		r.Patch("/connections/{id}", a.handle(ScopeUpdateConnections, a.updateConnection))
+		r.Delete("/connections/{id}", a.handle(ScopeDeleteConnections, a.deleteConnection))
+		r.Get("/connections/{id}/clients", a.handle(ScopeReadConnections, a.connectionClients))
+		r.Patch("/connections/{id}/clients", a.handle(ScopeUpdateConnections, a.updateConnectionClients))
+
 		r.Get("/tenants/settings", a.handle(ScopeReadTenantSettings, a.getSettings))
 		r.Patch("/tenants/settings", a.handle(ScopeUpdateTenantSettings, a.updateSettings))
+
+		a.mountAbsent(r)
 	})
 }
 

@@ -35,9 +35,16 @@ func (a *API) updateSettings(w http.ResponseWriter, r *http.Request) error {
 	p.boolean("skip_non_verifiable_callback_uri_confirmation_prompt", &s.SkipNonVerifiableCallbackURIConfirmationPrompt)
 	decodeProp(p, "flags", &s.Flags, func(prop string, raw json.RawMessage) (tenant.Flags, error) {
 		f := s.Flags
-		m, err := decodeObject(prop, raw, "use_scope_descriptions_for_consent")
+		m, err := decodeObject(prop, raw, "use_scope_descriptions_for_consent", "enable_client_connections")
 		if err != nil {
 			return f, err
+		}
+		if v, ok := m["enable_client_connections"]; ok {
+			b, err := decodeBool(prop+".enable_client_connections", v)
+			if err != nil {
+				return f, err
+			}
+			f.EnableClientConnections = &b
 		}
 		if v, ok := m["use_scope_descriptions_for_consent"]; ok {
 			if f.UseScopeDescriptionsForConsent, err = decodeBool(prop+".use_scope_descriptions_for_consent", v); err != nil {

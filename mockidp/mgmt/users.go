@@ -97,6 +97,9 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 		return errPayloadOn("user_id", "Must not contain '|'")
 	}
 	ctx := r.Context()
+	if err := a.userConnection(ctx, u.Connection); err != nil {
+		return err
+	}
 	if found, err := a.store.FindUser(ctx, u.Email); err == nil && strings.EqualFold(found.Email, u.Email) {
 		return errUserExists
 	}

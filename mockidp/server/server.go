@@ -19,6 +19,7 @@ import (
 	"github.com/consentry/consentry/mockidp/auth0"
 	"github.com/consentry/consentry/mockidp/consent"
 	"github.com/consentry/consentry/mockidp/credentials"
+	"github.com/consentry/consentry/mockidp/demo"
 	"github.com/consentry/consentry/mockidp/mgmt"
 	"github.com/consentry/consentry/mockidp/session"
 	"github.com/consentry/consentry/mockidp/tenant"
@@ -56,6 +57,8 @@ type Options struct {
 	// HSTS adds Strict-Transport-Security to every answer; set it when the
 	// server is reached over HTTPS (mockidp serve --tls).
 	HSTS bool
+	// Demo serves the demo application (package demo) at <Issuer>demo/.
+	Demo bool
 }
 
 // hstsValue is the Strict-Transport-Security of a server under HSTS: one
@@ -101,7 +104,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if cost == 0 {
 		cost = credentials.DefaultCost
 	}
-	keys, err := tokens.LoadOrCreate(ctx, opts.Store)
+	keys, err := tokens.Prepare(ctx, opts.Store) // keys are generated in the background: a fast start
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +114,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if err := bootstrapSettings(ctx, opts.Store); err != nil {
 		return nil, err
+	}
+	// A tenant with no connection gets Auth0's default database connection.
+	if _, err := tenant.EnsureDefaultConnection(ctx, opts.Store); err != nil {
+		return nil, fmt.Errorf("server: create the default connection: %w", err)
 	}
 	sessions := opts.Sessions
 	if sessions == nil {
@@ -144,12 +151,21 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	})
 	face.Mount(r)
 	api.Mount(r)
+	srv := &Server{issuer: iss}
+	if opts.Demo { // a client app of the tenant; it calls the IdP in process
+		app, err := demo.New(ctx, demo.Config{Issuer: opts.Issuer, Store: opts.Store, Backend: srv, Logger: log, Now: opts.Now})
+		if err != nil {
+			return nil, err
+		}
+		app.Mount(r)
+	}
 
 	var h http.Handler = r
 	if prefix := strings.TrimSuffix(u.Path, "/"); prefix != "" {
 		h = http.StripPrefix(prefix, r)
 	}
-	return &Server{handler: h, issuer: iss}, nil
+	srv.handler = h
+	return srv, nil
 }
 
 // bootstrapSettings names a tenant that has no name, so the Management API

@@ -59,7 +59,8 @@ type Store interface {
 	CreateClient(ctx context.Context, c *Client) error
 	UpdateClient(ctx context.Context, c *Client) error
 	// DeleteClient also removes the client's client grants, user grants and
-	// refresh tokens.
+	// refresh tokens, and the client from the enabled_clients of every
+	// connection.
 	DeleteClient(ctx context.Context, clientID string) error
 
 	GetAPI(ctx context.Context, id string) (*API, error)
@@ -101,6 +102,20 @@ type Store interface {
 	MergeUserGrant(ctx context.Context, userID, clientID, audience string, scopes []string) (*UserGrant, error)
 	// DeleteUserGrant removes a grant and the refresh tokens issued under it.
 	DeleteUserGrant(ctx context.Context, id string) error
+
+	GetConnection(ctx context.Context, id string) (*Connection, error)
+	GetConnectionByName(ctx context.Context, name string) (*Connection, error)
+	ListConnections(ctx context.Context) ([]*Connection, error)
+	// CreateConnection assigns an ID ("con_" and 16 letters and digits) when
+	// c.ID is empty and writes it back; a name or ID already in use is
+	// ErrConflict.
+	CreateConnection(ctx context.Context, c *Connection) error
+	// UpdateConnection replaces the connection with c's ID; a name another
+	// connection has is ErrConflict.
+	UpdateConnection(ctx context.Context, c *Connection) error
+	// DeleteConnection also removes the connection's users, with their
+	// grants and refresh tokens.
+	DeleteConnection(ctx context.Context, id string) error
 
 	GetSettings(ctx context.Context) (Settings, error)
 	UpdateSettings(ctx context.Context, s Settings) error

@@ -76,6 +76,27 @@ type Client struct {
 	SkipNonVerifiableCallbackURIConfirmationPrompt *bool                `json:"skip_non_verifiable_callback_uri_confirmation_prompt,omitempty"`
 	ResourceServerIdentifier                       string               `json:"resource_server_identifier,omitempty"`
 	TokenExchange                                  *ClientTokenExchange `json:"token_exchange,omitempty"`
+
+	// Browser applications (rules W1, W2, W4) and the settings Auth0's
+	// documented setups send; see browser.go.
+	AllowedOrigins                     []string            `json:"allowed_origins"`
+	WebOrigins                         []string            `json:"web_origins"`
+	CrossOriginAuthentication          bool                `json:"cross_origin_authentication"`
+	CrossOriginLoc                     string              `json:"cross_origin_loc,omitempty"`
+	RefreshToken                       *RefreshTokenConfig `json:"refresh_token,omitempty"`
+	OIDCConformant                     bool                `json:"oidc_conformant"`
+	JWTConfiguration                   *JWTConfiguration   `json:"jwt_configuration,omitempty"`
+	SSO                                *bool               `json:"sso,omitempty"`
+	SSODisabled                        *bool               `json:"sso_disabled,omitempty"`
+	CustomLoginPageOn                  *bool               `json:"custom_login_page_on,omitempty"`
+	InitiateLoginURI                   string              `json:"initiate_login_uri,omitempty"`
+	AllowedClients                     []string            `json:"allowed_clients"`
+	ClientAliases                      []string            `json:"client_aliases"`
+	ClientMetadata                     map[string]string   `json:"client_metadata,omitempty"`
+	OrganizationUsage                  string              `json:"organization_usage,omitempty"`
+	OrganizationRequireBehavior        string              `json:"organization_require_behavior,omitempty"`
+	IsTokenEndpointIPHeaderTrusted     bool                `json:"is_token_endpoint_ip_header_trusted"`
+	RequirePushedAuthorizationRequests bool                `json:"require_pushed_authorization_requests"`
 }
 
 // ClientTokenExchange is a client's token-exchange configuration.
@@ -248,6 +269,15 @@ type Settings struct {
 // Flags are the tenant feature flags.
 type Flags struct {
 	UseScopeDescriptionsForConsent bool `json:"use_scope_descriptions_for_consent"`
+	// EnableClientConnections: whether a new client gets every connection
+	// of the tenant enabled; unset means true, Auth0's default.
+	EnableClientConnections *bool `json:"enable_client_connections,omitempty"`
+}
+
+// ClientConnectionsEnabled reports whether a new client is enabled on every
+// connection (enable_client_connections, true unless set to false).
+func (f Flags) ClientConnectionsEnabled() bool {
+	return f.EnableClientConnections == nil || *f.EnableClientConnections
 }
 
 // SkipConfirmation reports whether the login confirmation page for

@@ -223,7 +223,7 @@ func (i *Issuer) VerifyAccess(token, audience string) (*AccessClaims, error) {
 
 func (i *Issuer) keyFunc(t *jwt.Token) (any, error) {
 	kid, _ := t.Header["kid"].(string)
-	k, ok := i.Keys.byKID[kid]
+	k, ok := i.Keys.byID(kid)
 	if !ok {
 		return nil, fmt.Errorf("unknown kid %q", kid)
 	}

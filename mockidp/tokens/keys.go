@@ -36,6 +36,10 @@ type key struct {
 
 // Keys are the tenant's signing keys: one RS256 and one ES256 key.
 type Keys struct {
+	// ready is closed when byAlg and byKID are complete (Prepare generates
+	// missing keys in the background) and err is set.
+	ready chan struct{}
+	err   error
 	byAlg map[string]key
 	byKID map[string]key
 }
@@ -43,11 +47,27 @@ type Keys struct {
 // LoadOrCreate returns the tenant's keys, generating and storing whichever
 // of the RS256 and ES256 keys the store does not have yet.
 func LoadOrCreate(ctx context.Context, st tenant.Store) (*Keys, error) {
+	k, err := Prepare(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.Wait(); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// Prepare is LoadOrCreate without the wait: it reads the stored keys (and
+// reports a bad one), then generates and stores the missing ones in the
+// background. Signing, verifying and the JWKS wait for them; everything
+// else can be served at once. An RSA-2048 key takes 10 to 70 ms to
+// generate on 2 cores, most of a fresh mock's start before this.
+func Prepare(ctx context.Context, st tenant.Store) (*Keys, error) {
 	stored, err := st.SigningKeys(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: read signing keys: %w", err)
 	}
-	k := &Keys{byAlg: map[string]key{}, byKID: map[string]key{}}
+	k := &Keys{ready: make(chan struct{}), byAlg: map[string]key{}, byKID: map[string]key{}}
 	for _, sk := range stored {
 		signer, err := parsePEM(sk.PEM)
 		if err != nil {
@@ -55,30 +75,55 @@ func LoadOrCreate(ctx context.Context, st tenant.Store) (*Keys, error) {
 		}
 		k.add(key{kid: sk.KID, alg: sk.Alg, signer: signer})
 	}
+	var missing []string
 	for _, alg := range []string{RS256, ES256} {
-		if _, ok := k.byAlg[alg]; ok {
-			continue
+		if _, ok := k.byAlg[alg]; !ok {
+			missing = append(missing, alg)
 		}
-		signer, err := generate(alg)
-		if err != nil {
-			return nil, err
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(signer)
-		if err != nil {
-			return nil, fmt.Errorf("tokens: encode key: %w", err)
-		}
-		kid, err := thumbprint(signer)
-		if err != nil {
-			return nil, err
-		}
-		nk := key{kid: kid, alg: alg, signer: signer}
-		pemBytes := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-		if err := st.AddSigningKey(ctx, tenant.SigningKey{KID: nk.kid, Alg: alg, PEM: pemBytes, CreatedAt: time.Now().UTC()}); err != nil {
-			return nil, fmt.Errorf("tokens: store key: %w", err)
-		}
-		k.add(nk)
 	}
+	if len(missing) == 0 {
+		close(k.ready)
+		return k, nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		defer close(k.ready)
+		for _, alg := range missing {
+			if k.err = k.create(ctx, st, alg); k.err != nil {
+				return
+			}
+		}
+	}()
 	return k, nil
+}
+
+// Wait blocks until every key exists and returns the error that kept one
+// from being generated or stored.
+func (k *Keys) Wait() error {
+	<-k.ready
+	return k.err
+}
+
+// create generates a key for alg and stores it.
+func (k *Keys) create(ctx context.Context, st tenant.Store, alg string) error {
+	signer, err := generate(alg)
+	if err != nil {
+		return err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(signer)
+	if err != nil {
+		return fmt.Errorf("tokens: encode key: %w", err)
+	}
+	kid, err := thumbprint(signer)
+	if err != nil {
+		return err
+	}
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	if err := st.AddSigningKey(ctx, tenant.SigningKey{KID: kid, Alg: alg, PEM: pemBytes, CreatedAt: time.Now().UTC()}); err != nil {
+		return fmt.Errorf("tokens: store key: %w", err)
+	}
+	k.add(key{kid: kid, alg: alg, signer: signer})
+	return nil
 }
 
 func (k *Keys) add(nk key) {
@@ -125,8 +170,12 @@ func thumbprint(s crypto.Signer) (string, error) {
 }
 
 // JWKS is the public key set published at /.well-known/jwks.json.
+// It waits for keys being generated; it is empty when that failed.
 func (k *Keys) JWKS() jose.JSONWebKeySet {
 	var set jose.JSONWebKeySet
+	if k.Wait() != nil {
+		return set
+	}
 	for _, alg := range []string{RS256, ES256} {
 		for _, kk := range k.byKID {
 			if kk.alg != alg {
@@ -140,6 +189,9 @@ func (k *Keys) JWKS() jose.JSONWebKeySet {
 
 // signer returns the key that signs for alg (RS256 when alg is empty).
 func (k *Keys) signer(alg string) (key, error) {
+	if err := k.Wait(); err != nil {
+		return key{}, err
+	}
 	if alg == "" {
 		alg = RS256
 	}
@@ -148,4 +200,13 @@ func (k *Keys) signer(alg string) (key, error) {
 		return key{}, fmt.Errorf("tokens: no key for algorithm %q", alg)
 	}
 	return kk, nil
+}
+
+// byID returns the key with kid, once every key exists.
+func (k *Keys) byID(kid string) (key, bool) {
+	if k.Wait() != nil {
+		return key{}, false
+	}
+	kk, ok := k.byKID[kid]
+	return kk, ok
 }

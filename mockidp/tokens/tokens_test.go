@@ -128,3 +128,41 @@ func BenchmarkAccessTokenRS256(b *testing.B) {
 		}
 	}
 }
+
+// TestPrepareGeneratesKeysInTheBackground: a new tenant's keys are made
+// after Prepare returns; the JWKS and signing wait for them, and they are
+// stored, so the next start loads the same ones.
+func TestPrepareGeneratesKeysInTheBackground(t *testing.T) {
+	st := memstore.New()
+	k, err := Prepare(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := &Issuer{URL: "https://t.example.com/", Keys: k}
+	tok, err := iss.AccessToken(Access{Subject: "c@clients", Audience: []string{"https://api"}, ClientID: "c", Lifetime: time.Hour, Alg: ES256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iss.VerifyAccess(tok.Token, "https://api"); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := st.SigningKeys(context.Background())
+	if len(stored) != 2 || len(k.JWKS().Keys) != 2 {
+		t.Fatalf("%d keys stored, %d published; want 2 and 2", len(stored), len(k.JWKS().Keys))
+	}
+	again, err := Prepare(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-again.ready:
+	default:
+		t.Fatal("keys already stored are not ready at once")
+	}
+	if got, want := again.JWKS().Keys[0].KeyID, k.JWKS().Keys[0].KeyID; got != want {
+		t.Fatalf("kid %s after a restart, want %s", got, want)
+	}
+}

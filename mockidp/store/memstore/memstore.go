@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -20,16 +21,46 @@ type Store struct {
 	users        []*tenant.User
 	clientGrants []*tenant.ClientGrant
 	userGrants   []*tenant.UserGrant
-	settings     tenant.Settings
-	refresh      map[string]*tenant.RefreshToken
-	keys         []tenant.SigningKey
+	connections  []*tenant.Connection
+	// The user grants indexed by id and by (user, client, audience) (see
+	// reindexGrants): /authorize and the token endpoint look a grant up on
+	// every request, and a scan of 100,000 grants made each lookup cost
+	// more than the rest of the request. Other filters (all of a user's
+	// grants: the Management API) still scan.
+	grantByID  map[string]*tenant.UserGrant
+	grantByKey map[grantKey]*tenant.UserGrant
+	settings   tenant.Settings
+	refresh    map[string]*tenant.RefreshToken
+	keys       []tenant.SigningKey
 }
 
 var _ tenant.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{refresh: map[string]*tenant.RefreshToken{}}
+	s := &Store{refresh: map[string]*tenant.RefreshToken{}}
+	s.reindexGrants()
+	return s
+}
+
+// grantKey is what makes a user grant unique.
+type grantKey struct{ user, client, audience string }
+
+func keyOf(g *tenant.UserGrant) grantKey { return grantKey{g.UserID, g.ClientID, g.Audience} }
+
+// reindexGrants rebuilds the grant indexes from s.userGrants, after grants
+// were deleted (rare: a revocation, a deleted client, API or user).
+func (s *Store) reindexGrants() {
+	s.grantByID = make(map[string]*tenant.UserGrant, len(s.userGrants))
+	s.grantByKey = make(map[grantKey]*tenant.UserGrant, len(s.userGrants))
+	for _, g := range s.userGrants {
+		s.indexGrant(g)
+	}
+}
+
+func (s *Store) indexGrant(g *tenant.UserGrant) {
+	s.grantByID[g.ID] = g
+	s.grantByKey[keyOf(g)] = g
 }
 
 // The clone functions copy a value and every slice or pointer in it, so that
@@ -39,6 +70,16 @@ func cloneClient(c *tenant.Client) *tenant.Client {
 	n.Callbacks = slices.Clone(c.Callbacks)
 	n.AllowedLogoutURLs = slices.Clone(c.AllowedLogoutURLs)
 	n.GrantTypes = slices.Clone(c.GrantTypes)
+	n.AllowedOrigins = slices.Clone(c.AllowedOrigins)
+	n.WebOrigins = slices.Clone(c.WebOrigins)
+	n.AllowedClients = slices.Clone(c.AllowedClients)
+	n.ClientAliases = slices.Clone(c.ClientAliases)
+	n.ClientMetadata = maps.Clone(c.ClientMetadata)
+	n.SSO = clonePtr(c.SSO)
+	n.SSODisabled = clonePtr(c.SSODisabled)
+	n.CustomLoginPageOn = clonePtr(c.CustomLoginPageOn)
+	n.RefreshToken = clonePtr(c.RefreshToken)
+	n.JWTConfiguration = clonePtr(c.JWTConfiguration)
 	if c.SkipNonVerifiableCallbackURIConfirmationPrompt != nil {
 		v := *c.SkipNonVerifiableCallbackURIConfirmationPrompt
 		n.SkipNonVerifiableCallbackURIConfirmationPrompt = &v
@@ -141,6 +182,8 @@ func (s *Store) DeleteClient(_ context.Context, id string) error {
 	s.clients = slices.Delete(s.clients, i, i+1)
 	s.clientGrants = slices.DeleteFunc(s.clientGrants, func(g *tenant.ClientGrant) bool { return g.ClientID == id })
 	s.userGrants = slices.DeleteFunc(s.userGrants, func(g *tenant.UserGrant) bool { return g.ClientID == id })
+	s.disableClientOnConnections(id)
+	s.reindexGrants()
 	for k, t := range s.refresh {
 		if t.ClientID == id {
 			delete(s.refresh, k)
@@ -217,6 +260,7 @@ func (s *Store) DeleteAPI(_ context.Context, id string) error {
 	s.apis = slices.Delete(s.apis, i, i+1)
 	s.clientGrants = slices.DeleteFunc(s.clientGrants, func(g *tenant.ClientGrant) bool { return g.Audience == aud })
 	s.userGrants = slices.DeleteFunc(s.userGrants, func(g *tenant.UserGrant) bool { return g.Audience == aud })
+	s.reindexGrants()
 	for k, t := range s.refresh {
 		if t.Audience == aud {
 			delete(s.refresh, k)
@@ -288,6 +332,7 @@ func (s *Store) DeleteUser(_ context.Context, id string) error {
 	}
 	s.users = slices.Delete(s.users, i, i+1)
 	s.userGrants = slices.DeleteFunc(s.userGrants, func(g *tenant.UserGrant) bool { return g.UserID == id })
+	s.reindexGrants()
 	for k, t := range s.refresh {
 		if t.UserID == id {
 			delete(s.refresh, k)
@@ -372,16 +417,22 @@ func (s *Store) DeleteClientGrant(_ context.Context, id string) error {
 func (s *Store) GetUserGrant(_ context.Context, id string) (*tenant.UserGrant, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	i := find(s.userGrants, func(g *tenant.UserGrant) bool { return g.ID == id })
-	if i < 0 {
+	g, ok := s.grantByID[id]
+	if !ok {
 		return nil, tenant.ErrNotFound
 	}
-	return cloneUserGrant(s.userGrants[i]), nil
+	return cloneUserGrant(g), nil
 }
 
 func (s *Store) ListUserGrants(_ context.Context, f tenant.UserGrantFilter) ([]*tenant.UserGrant, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	if f.UserID != "" && f.ClientID != "" && f.Audience != "" {
+		if g, ok := s.grantByKey[grantKey{f.UserID, f.ClientID, f.Audience}]; ok {
+			return []*tenant.UserGrant{cloneUserGrant(g)}, nil
+		}
+		return nil, nil
+	}
 	var out []*tenant.UserGrant
 	for _, g := range s.userGrants {
 		if (f.UserID == "" || g.UserID == f.UserID) && (f.ClientID == "" || g.ClientID == f.ClientID) &&
@@ -395,15 +446,12 @@ func (s *Store) ListUserGrants(_ context.Context, f tenant.UserGrantFilter) ([]*
 func (s *Store) MergeUserGrant(_ context.Context, userID, clientID, audience string, scopes []string) (*tenant.UserGrant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i := find(s.userGrants, func(g *tenant.UserGrant) bool {
-		return g.UserID == userID && g.ClientID == clientID && g.Audience == audience
-	})
-	if i < 0 {
-		g := &tenant.UserGrant{ID: newID(""), UserID: userID, ClientID: clientID, Audience: audience}
+	g, ok := s.grantByKey[grantKey{userID, clientID, audience}]
+	if !ok {
+		g = &tenant.UserGrant{ID: newID(""), UserID: userID, ClientID: clientID, Audience: audience}
 		s.userGrants = append(s.userGrants, g)
-		i = len(s.userGrants) - 1
+		s.indexGrant(g)
 	}
-	g := s.userGrants[i]
 	for _, sc := range scopes {
 		if !slices.Contains(g.Scope, sc) {
 			g.Scope = append(g.Scope, sc)
@@ -420,6 +468,7 @@ func (s *Store) DeleteUserGrant(_ context.Context, id string) error {
 		return tenant.ErrNotFound
 	}
 	s.userGrants = slices.Delete(s.userGrants, i, i+1)
+	s.reindexGrants()
 	for k, t := range s.refresh {
 		if t.GrantID == id {
 			delete(s.refresh, k)
@@ -433,13 +482,18 @@ func (s *Store) DeleteUserGrant(_ context.Context, id string) error {
 func (s *Store) GetSettings(context.Context) (tenant.Settings, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.settings, nil
+	return cloneSettings(s.settings), nil
+}
+
+func cloneSettings(st tenant.Settings) tenant.Settings {
+	st.Flags.EnableClientConnections = clonePtr(st.Flags.EnableClientConnections)
+	return st
 }
 
 func (s *Store) UpdateSettings(_ context.Context, st tenant.Settings) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.settings = st
+	s.settings = cloneSettings(st)
 	return nil
 }
 

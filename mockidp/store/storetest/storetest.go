@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tenant.Store) {
 		{"Clients/Copies", testClientCopies},
 		{"Clients/CreationOrder", testClientOrder},
 		{"Clients/DeleteCascades", testDeleteClientCascades},
+		{"Clients/BrowserFieldsCopies", testClientBrowserFieldsCopies},
 
 		{"APIs/CRUD", testAPICRUD},
 		{"APIs/AssignsID", testAPIAssignsID},
@@ -64,6 +65,14 @@ func Run(t *testing.T, newStore func(t *testing.T) tenant.Store) {
 		{"UserGrants/DeleteCascades", testDeleteUserGrantCascades},
 
 		{"Settings", testSettings},
+		{"Settings/FlagsCopies", testSettingsCopies},
+
+		{"Connections/CRUD", testConnectionCRUD},
+		{"Connections/Conflicts", testConnectionConflicts},
+		{"Connections/Copies", testConnectionCopies},
+		{"Connections/CreationOrder", testConnectionOrder},
+		{"Connections/DeleteRemovesUsers", testDeleteConnectionUsers},
+		{"Connections/DeleteClientDisablesIt", testDeleteClientDisablesConnection},
 
 		{"RefreshTokens", testRefreshTokens},
 		{"RefreshTokens/Copies", testRefreshTokenCopies},
@@ -160,6 +169,26 @@ func newClient(id string) *tenant.Client {
 		TokenEndpointAuthMethod: tenant.AuthSecretPost,
 		SkipNonVerifiableCallbackURIConfirmationPrompt: ptr(false),
 		TokenExchange: &tenant.ClientTokenExchange{AllowAnyProfileOfType: []string{tenant.ProfileOnBehalfOf}},
+
+		AllowedOrigins:            []string{"https://" + id + ".example.com"},
+		WebOrigins:                []string{"https://" + id + ".example.com", "http://localhost:3000"},
+		CrossOriginAuthentication: true,
+		CrossOriginLoc:            "https://" + id + ".example.com/co",
+		RefreshToken: &tenant.RefreshTokenConfig{RotationType: tenant.RotationRotating, ExpirationType: tenant.ExpirationExpiring,
+			Leeway: 5, TokenLifetime: 3600, IdleTokenLifetime: 600},
+		OIDCConformant:                     true,
+		JWTConfiguration:                   &tenant.JWTConfiguration{Alg: "RS256", LifetimeInSeconds: 600},
+		SSO:                                ptr(false),
+		SSODisabled:                        ptr(true),
+		CustomLoginPageOn:                  ptr(true),
+		InitiateLoginURI:                   "https://" + id + ".example.com/login",
+		AllowedClients:                     []string{"other"},
+		ClientAliases:                      []string{"urn:" + id},
+		ClientMetadata:                     map[string]string{"team": "web"},
+		OrganizationUsage:                  "allow",
+		OrganizationRequireBehavior:        "no_prompt",
+		IsTokenEndpointIPHeaderTrusted:     true,
+		RequirePushedAuthorizationRequests: true,
 	}
 }
 
