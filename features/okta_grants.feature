@@ -28,3 +28,16 @@ Feature: Okta: per-scope grants and their revocation
     Then introspection says the access token is active
     When the access token is revoked
     Then introspection says the access token is inactive
+
+  @rule:O2 @rule:O6 @rule:O3
+  Scenario: an optional scope left unticked is skipped until prompt=consent offers it again
+    Given a scope "newsletter" with consent FLEXIBLE, optional
+    When the user authorizes "ConsentWebApp" with scope "openid orders newsletter"
+    Then the consent page asks for "orders, newsletter"
+    When the user allows access, unticking "newsletter"
+    And the code is exchanged for tokens
+    Then the access token's scp is "openid orders"
+    When the user authorizes "ConsentWebApp" with scope "openid orders newsletter"
+    Then "ConsentWebApp" receives an authorization code
+    When the user authorizes "ConsentWebApp" with scope "openid orders newsletter" and prompt "consent"
+    Then the consent page asks for "orders, newsletter"

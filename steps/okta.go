@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -250,13 +251,14 @@ func (s *OktaSuite) InitializeScenario(sc *godog.ScenarioContext) {
 	step(`^an Okta (web|service|browser) app "([^"]*)"(?: with consent_method (TRUSTED|REQUIRED))?$`, s.givenApp)
 	step(`^the test user is assigned to "([^"]*)"$`, s.givenAssigned)
 	step(`^the scope "([^"]*)" has consent (IMPLICIT|REQUIRED|FLEXIBLE)$`, s.givenScopeConsent)
-	step(`^a scope "([^"]*)" with consent (IMPLICIT|REQUIRED|FLEXIBLE)$`, s.givenNewScope)
+	step(`^a scope "([^"]*)" with consent (IMPLICIT|REQUIRED|FLEXIBLE)(, optional)?$`, s.givenNewScope)
 	step(`^the user authorizes "([^"]*)" with scope "([^"]*)"(?: and prompt "([^"]*)")?$`, s.whenAuthorize)
 	step(`^the user authorizes "([^"]*)" with the implicit flow and scope "([^"]*)"$`, s.whenAuthorizeImplicit)
 	step(`^the authorization of "([^"]*)" is opened with (client_id|redirect_uri) "([^"]*)"$`, s.whenAuthorizeBroken)
 	step(`^the consent page asks for "([^"]*)"$`, s.thenConsentAsks)
 	step(`^the user allows access$`, s.whenAllow)
 	step(`^the user does not allow access$`, s.whenDeny)
+	step(`^the user allows access, unticking "([^"]*)"$`, s.whenAllowUnticking)
 	step(`^"([^"]*)" receives an authorization code$`, s.thenCode)
 	step(`^"([^"]*)" receives tokens in the fragment$`, s.thenFragmentTokens)
 	step(`^"([^"]*)" receives the error "([^"]*)"(?: with the description "([^"]*)")?$`, s.thenCallbackError)
@@ -425,14 +427,15 @@ func (s *OktaSuite) givenScopeConsent(ctx context.Context, name, value string) e
 }
 
 // givenNewScope creates a scope of the scenario's own, removed after it.
-func (s *OktaSuite) givenNewScope(ctx context.Context, alias, value string) error {
+func (s *OktaSuite) givenNewScope(ctx context.Context, alias, value, optional string) error {
 	st := oktaStateOf(ctx)
 	name := "consentry." + alias + "." + oktaRandom(3)
 	display := "Consentry " + alias + " " + oktaRandom(2)
 	var got struct {
 		ID string `json:"id"`
 	}
-	body := map[string]any{"name": name, "displayName": display, "description": "A scope of a consentry scenario.", "consent": value, "metadataPublish": "NO_CLIENTS"}
+	body := map[string]any{"name": name, "displayName": display, "description": "A scope of a consentry scenario.", "consent": value, "metadataPublish": "NO_CLIENTS",
+		"optional": optional != ""}
 	if err := s.admin.do(ctx, http.MethodPost, s.serverPath()+"/scopes", body, &got, http.StatusCreated, http.StatusOK); err != nil {
 		return err
 	}
@@ -568,6 +571,33 @@ func (s *OktaSuite) whenAllow(ctx context.Context) error {
 func (s *OktaSuite) whenDeny(ctx context.Context) error {
 	st := oktaStateOf(ctx)
 	p, err := st.ua.Decline(ctx)
+	st.page = p
+	return err
+}
+
+// whenAllowUnticking answers the consent page as a user who clears the
+// checkbox of an optional scope (optedScopes.<scope>) and presses Allow
+// Access: the form the page would submit, without that box.
+func (s *OktaSuite) whenAllowUnticking(ctx context.Context, alias string) error {
+	st := oktaStateOf(ctx)
+	fu, ok := st.ua.(formUser)
+	if !ok {
+		return notApplicable("the %s user agent cannot change a form's checkboxes", s.Driver)
+	}
+	sc, ok := st.scopes[alias]
+	if !ok {
+		return fmt.Errorf("scope %q was not set up by this scenario", alias)
+	}
+	action, fields, err := fu.Form("accept")
+	if err != nil {
+		return err
+	}
+	box := "optedScopes." + sc.name
+	if _, ticked := fields[box]; !ticked {
+		return fmt.Errorf("the consent page has no ticked checkbox %s (fields: %v)", box, slices.Sorted(maps.Keys(fields)))
+	}
+	fields.Del(box)
+	p, err := fu.PostForm(ctx, action, fields)
 	st.page = p
 	return err
 }

@@ -15,7 +15,8 @@ import (
 // NewKeys generates a key set (one RS256, one ES256 key) kept in memory
 // only, for an org that has no tenant.Store to keep keys in.
 func NewKeys() (*Keys, error) {
-	k := &Keys{byAlg: map[string]key{}, byKID: map[string]key{}}
+	k := &Keys{ready: make(chan struct{}), byAlg: map[string]key{}, byKID: map[string]key{}}
+	defer close(k.ready) // complete once NewKeys returns
 	for _, alg := range []string{RS256, ES256} {
 		signer, err := generate(alg)
 		if err != nil {
