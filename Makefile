@@ -11,7 +11,7 @@ DRIVER  ?= http
 FUZZTIME       ?= 1m
 FUZZTIME_SHORT ?= 2s
 
-.PHONY: help run run-okta run-tls test test-short fuzz fuzz-list suite rules bench bench-compare build vet clean
+.PHONY: help run run-okta run-tls run-data test test-short fuzz fuzz-list suite rules bench bench-compare bench-store build vet clean
 
 help: ## list the targets
 	@echo "Targets:"
@@ -37,6 +37,11 @@ run-tls: ## the Auth0 demo tenant over HTTPS with a local CA (written to mockidp
 	@echo "make run-tls: compiling bin/mockidp"
 	@$(GO) build -v -o bin/mockidp ./cmd/mockidp
 	@exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo --tls
+
+run-data: ## like make run, with the tenant kept in ./mockidp-data (SQLite): it survives restarts
+	@echo "make run-data: compiling bin/mockidp"
+	@$(GO) build -v -o bin/mockidp ./cmd/mockidp
+	@exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo --data mockidp-data
 
 test: vet ## every Go test, the conformance suite on both drivers, the SDK interop test, short fuzz runs
 	$(GO) test -race -count=1 -timeout 15m ./...
@@ -64,13 +69,16 @@ rules: ## list the spec's rules and the scenarios that check them
 
 BENCHTIME ?= 1s
 
-bench: ## benchmarks with -benchmem: signing, consent, token endpoint, code flow, 100k grants, start-up (BENCHTIME=$(BENCHTIME))
+bench: ## benchmarks with -benchmem: signing, consent, token endpoint, code flow, 100k grants, start-up, stores (BENCHTIME=$(BENCHTIME))
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 
 bench-compare: ## client credentials RS256/ES256: mockidp against node oidc-provider (npm ci), same run
 	@echo "make bench-compare: compiling bin/mockidp"
 	@$(GO) build -o bin/mockidp ./cmd/mockidp
 	@interop/oidc-provider/compare.sh bin/mockidp
+
+bench-store: ## token requests/s and Management API writes/s on memory, SQLite and PostgreSQL
+	$(GO) test -run '^$$' -bench 'Store' -benchtime 3s ./mockidp/store/sqlstore/
 
 build: ## build bin/mockidp and bin/consentry
 	$(GO) build -o bin/ ./cmd/...

@@ -175,8 +175,12 @@ func startMock(t *testing.T, ctx context.Context, bin, dir, tenantFile string) *
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// exited is closed when the process has ended, waitErr says how; a
+	// closed channel (not a value) so that both the start-up loop and the
+	// cleanup can see it.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
@@ -191,8 +195,8 @@ func startMock(t *testing.T, ctx context.Context, bin, dir, tenantFile string) *
 	var last error = errors.New("no URL line in the banner yet")
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-exited:
-			t.Fatalf("mockidp exited early: %v\n--- mock log ---\n%s", err, m.log.String())
+		case <-exited:
+			t.Fatalf("mockidp exited early: %v\n--- mock log ---\n%s", waitErr, m.log.String())
 		case <-ctx.Done():
 			t.Fatal(ctx.Err())
 		case <-time.After(100 * time.Millisecond):

@@ -4,6 +4,15 @@
 //
 //   - auth0-node/: Auth0's Node SDK (npm "auth0" v7, ManagementClient)
 //     against the Management API over TLS (rules M1 to M3, P2, K1, K2, C9).
+//   - auth0-node-authn/: the same SDK's AuthenticationClient and
+//     UserInfoClient (auth0/legacy): client credentials, password realm,
+//     userinfo, refresh, revoke, an authorization code with PKCE.
+//   - spa/: a single-page app on @auth0/auth0-spa-js 2.x (its prebuilt
+//     browser file) in headless Chromium, served from its own https origin:
+//     login, consent, handleRedirectCallback, getUser, getTokenSilently by
+//     refresh token and by web_message, logout (rules W1, W2, W4, W5).
+//   - express-app/: a server-side web app on express-openid-connect: login,
+//     a protected route, idpLogout through end_session_endpoint (rule L1).
 //   - oktasdk_test.go: Okta's Go SDK (okta-sdk-golang/v5 v5.0.2) against
 //     the Okta admin API (rules O1, O2, O6, O9). Until `mockidp serve
 //     --vendor okta` exists it starts the admin API in-process over TLS
@@ -16,7 +25,15 @@
 // oidc-provider/ is not a test: it is node oidc-provider set up like
 // testdata/tenants/bench.yaml, the other side of make bench-compare.
 //
-// The tests need their language runtime (Node 20.19+ and npm). A missing
-// runtime fails the test with a message that says what to install; set
-// CONSENTRY_SKIP_NODE_INTEROP=1 to skip the Node tests on purpose.
+// Every app installs its pinned packages itself (npm ci from the committed
+// package-lock.json, in a temporary copy) and is used as its library's
+// documentation shows; the mock runs with --tls and its CA trusted
+// (NODE_EXTRA_CA_CERTS for Node; for Chromium, the SPKI pins of the two
+// servers' keys, so nothing is installed in any trust store).
+//
+// The tests need their language runtime (Node 20.19+ and npm) and the SPA
+// test Chromium (/usr/bin/chromium or $CHROME_PATH). A missing runtime
+// fails the test with a message that says what to install; set
+// CONSENTRY_SKIP_NODE_INTEROP=1 to skip the Node tests on purpose, and
+// CONSENTRY_BROWSER=off to skip the SPA test.
 package interop

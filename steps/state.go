@@ -52,6 +52,8 @@ type state struct {
 	token *tokenResult // the last token endpoint answer
 	// refreshToken is the latest refresh token the application holds.
 	refreshToken string
+	// logout is the last RP-initiated logout (auth0_browser.go).
+	logout *logoutState
 }
 
 type stateKey struct{}

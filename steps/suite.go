@@ -134,6 +134,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	s.registerManagementSteps(sc)
 	s.registerExchangeSteps(sc)
 	s.registerClockSteps(sc)
+	s.registerAuth0BrowserSteps(sc)
 }
 
 func (s *Suite) stepTimeout() time.Duration {

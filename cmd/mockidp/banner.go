@@ -18,7 +18,9 @@ type bannerInfo struct {
 	caFile     string // "" without --tls
 	mgmtID     string
 	store      tenant.Store
-	demo       bool // --demo: the demo app is served
+	demo       bool   // --demo: the demo app is served
+	storeLine  string // where the tenant is kept
+	fileLine   string // what became of the tenant file; "" for the in-memory default
 }
 
 // printBanner tells a person what is running and how to use it. It never
@@ -53,10 +55,16 @@ func printBanner(ctx context.Context, w io.Writer, b bannerInfo) error {
 	if b.demo {
 		fmt.Fprintf(tw, "  Demo app\t%s%s (open it: one click starts each consent flow)\n", b.issuer, demo.Path)
 	}
-	if b.configPath != "" {
+	switch {
+	case b.fileLine != "":
+		fmt.Fprintf(tw, "  Tenant file\t%s\n", b.fileLine)
+	case b.configPath != "":
 		fmt.Fprintf(tw, "  Tenant file\t%s\n", b.configPath)
-	} else {
+	default:
 		fmt.Fprintf(tw, "  Tenant file\tnone (--config not given): the tenant is empty\n")
+	}
+	if b.storeLine != "" {
+		fmt.Fprintf(tw, "  Store\t%s\n", b.storeLine)
 	}
 	if b.caFile != "" {
 		fmt.Fprintf(tw, "  TLS CA\t%s (trust it: curl --cacert FILE, NODE_EXTRA_CA_CERTS=FILE)\n", b.caFile)

@@ -1,8 +1,10 @@
 // Command mockidp runs the consentry mock identity provider: an OAuth 2.0 /
 // OpenID Connect server that reproduces Auth0's user-consent behaviour for
-// one tenant, loaded from a YAML file or empty.
+// one tenant, loaded from a YAML file or empty, in memory (the default), in
+// an SQLite file (--data DIR) or in PostgreSQL (--store postgres://...).
 //
 //	mockidp serve --addr 127.0.0.1:8080 --config testdata/tenants/demo.yaml
+//	mockidp serve --data ~/.mockidp --config testdata/tenants/demo.yaml
 //	mockidp serve --tls            # HTTPS with a throwaway CA in mockidp-ca.pem
 //	mockidp loadtest --flow client_credentials --client-id ID --audience API
 //	mockidp version
@@ -95,6 +97,12 @@ Serve flags:
   --ca-cert FILE          where --tls writes the CA certificate (default mockidp-ca.pem)
   --password-cost N       bcrypt cost for user passwords, 4 to 31 (default: the
                           tenant file's password_cost, else 10)
+  --data DIR              keep the tenant in DIR (SQLite): changes, keys and
+                          grants survive restarts; --config seeds it once
+  --store URL             keep the tenant in PostgreSQL (postgres://...):
+                          every mockidp on one database serves one tenant
+  --reseed                replace the stored tenant with --config's (the
+                          signing keys stay)
   --log-level LEVEL       debug, info, warn or error (default info)
   --vendor auth0|okta     what --addr serves: an Auth0 tenant or an Okta org
                           (default: the --config file's vendor key, else auth0);

@@ -16,10 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/consentry/consentry/mockidp/config"
 	"github.com/consentry/consentry/mockidp/credentials"
 	"github.com/consentry/consentry/mockidp/server"
-	"github.com/consentry/consentry/mockidp/store/memstore"
 	"github.com/consentry/consentry/mockidp/tlsca"
 )
 
@@ -61,6 +59,9 @@ type serveOptions struct {
 	logLevel        slog.Level
 	mgmtID          string
 	mgmtSecret      string
+	dataDir         string // --data: SQLite in this directory
+	storeURL        string // --store: PostgreSQL
+	reseed          bool
 	okta            oktaFlags // serve_okta.go
 }
 
@@ -77,6 +78,9 @@ func parseServe(args []string) (*serveOptions, error) {
 	fs.StringVar(&o.caCert, "ca-cert", "mockidp-ca.pem", "")
 	fs.IntVar(&o.passwordCost, "password-cost", credentials.DefaultCost, "")
 	fs.BoolVar(&o.demo, "demo", false, "")
+	fs.StringVar(&o.dataDir, "data", "", "")
+	fs.StringVar(&o.storeURL, "store", "", "")
+	fs.BoolVar(&o.reseed, "reseed", false, "")
 	level := fs.String("log-level", "info", "")
 	o.okta.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -116,6 +120,9 @@ func parseServe(args []string) (*serveOptions, error) {
 			return nil, err
 		}
 		o.issuer = iss
+	}
+	if err := checkStoreFlags(o); err != nil {
+		return nil, err
 	}
 	o.mgmtID, o.mgmtSecret = os.Getenv(envMgmtClientID), os.Getenv(envMgmtClientSecret)
 	if (o.mgmtID == "") != (o.mgmtSecret == "") {
@@ -175,25 +182,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "%v", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
-	if o.okta.vendor == config.VendorOkta {
+	if o.okta.vendor == vendorOkta {
 		return serveOktaOnly(ctx, o, log, stdout, stderr)
 	}
 
-	// The tenant.
-	store := memstore.New()
-	if o.configPath != "" {
-		f, err := config.Load(o.configPath)
-		if err != nil {
-			return fail(exitUsage, "%v", err)
-		}
-		fileCost := 0 // the file's password_cost, else the default
-		if o.passwordCostSet {
-			fileCost = o.passwordCost
-		}
-		if err := f.Apply(ctx, store, fileCost); err != nil {
-			return fail(exitUsage, "%v", err)
-		}
+	// The tenant: the store, seeded from the tenant file.
+	tn, err := openTenant(ctx, o)
+	if err != nil {
+		return fail(exitUsage, "%v", err)
 	}
+	defer tn.close()
+	store := tn.store
 
 	// The address, the issuer and TLS.
 	ln, err := net.Listen("tcp", o.addr)
@@ -236,15 +235,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ln = tls.NewListener(ln, ca.TLSConfig())
 	}
 
-	srv, err := server.New(ctx, server.Options{
-		Issuer:           issuer,
-		Store:            store,
-		Logger:           log,
-		MgmtClientID:     o.mgmtID,
-		MgmtClientSecret: o.mgmtSecret,
-		PasswordCost:     o.passwordCost,
-		HSTS:             o.tls,
-		Demo:             o.demo,
+	// Replicas on one store bootstrap the tenant (keys, Management API) one
+	// at a time.
+	var srv *server.Server
+	err = tn.exclusive(ctx, func() (err error) {
+		srv, err = server.New(ctx, server.Options{
+			Issuer:           issuer,
+			Store:            store,
+			Sessions:         tn.sessions,
+			Logger:           log,
+			MgmtClientID:     o.mgmtID,
+			MgmtClientSecret: o.mgmtSecret,
+			PasswordCost:     o.passwordCost,
+			HSTS:             o.tls,
+			Demo:             o.demo,
+		})
+		return err
 	})
 	if err != nil {
 		return fail(exitError, "%v", err)
@@ -271,6 +277,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	if err := printBanner(ctx, stdout, bannerInfo{
 		issuer: issuer, configPath: o.configPath, caFile: caFile, mgmtID: o.mgmtID, store: store, demo: o.demo,
+		storeLine: tn.storeLine, fileLine: tn.fileLine,
 	}); err != nil {
 		log.Warn("banner", "err", err)
 	}

@@ -27,6 +27,9 @@ import (
 	"github.com/consentry/consentry/mockidp/store/oktamem"
 )
 
+// vendorOkta is config.VendorOkta, for serve.go.
+const vendorOkta = config.VendorOkta
+
 // envOktaAPIToken is the admin API's SSWS token.
 const envOktaAPIToken = "MOCKIDP_OKTA_API_TOKEN"
 

@@ -47,6 +47,8 @@ type Face struct {
 	now      func() time.Time
 	secure   bool // cookies are Secure when the issuer is https
 	grants   map[string]grantFunc
+	// tickets are the login tickets of cross-origin authentication.
+	tickets *session.Tickets
 }
 
 // New returns the face for cfg.
@@ -63,6 +65,7 @@ func New(cfg Config) *Face {
 	}
 	f.secure = strings.HasPrefix(cfg.Issuer.URL, "https://")
 	f.grants = f.grantHandlers()
+	f.tickets = session.NewTickets(f.now)
 	return f
 }
 
@@ -70,8 +73,24 @@ func New(cfg Config) *Face {
 // gets 405 with an Allow header, in the endpoint's own error shape: OAuth
 // JSON for the API endpoints, the error page for the browser's.
 func (f *Face) Mount(r chi.Router) {
-	api := func(path string, hs map[string]http.HandlerFunc) { f.route(r, path, hs, f.methodJSON) }
 	page := func(path string, hs map[string]http.HandlerFunc) { f.route(r, path, hs, f.methodPage) }
+	// Endpoints browser apps call from their own origin (rule W1) answer
+	// CORS preflights (OPTIONS) and carry the CORS headers.
+	api := func(path string, hs map[string]http.HandlerFunc) {
+		var ms []string
+		for _, m := range methods {
+			if _, ok := hs[m]; ok {
+				ms = append(ms, m)
+			}
+		}
+		wrapped := map[string]http.HandlerFunc{}
+		for m, h := range hs {
+			wrapped[m] = f.cors(h, ms...)
+		}
+		// OPTIONS without Access-Control-Request-Method is no preflight.
+		wrapped[http.MethodOptions] = f.cors(f.methodJSON(strings.Join(ms, ", ")), ms...)
+		f.route(r, path, wrapped, f.methodJSON)
+	}
 	api("/.well-known/openid-configuration", map[string]http.HandlerFunc{http.MethodGet: f.discovery})
 	api("/.well-known/jwks.json", map[string]http.HandlerFunc{http.MethodGet: f.jwks})
 	page("/authorize", map[string]http.HandlerFunc{http.MethodGet: f.authorize, http.MethodPost: f.authorize})
@@ -80,7 +99,9 @@ func (f *Face) Mount(r chi.Router) {
 	api("/oauth/token", map[string]http.HandlerFunc{http.MethodPost: f.token})
 	api("/userinfo", map[string]http.HandlerFunc{http.MethodGet: f.userinfo, http.MethodPost: f.userinfo})
 	api("/oauth/revoke", map[string]http.HandlerFunc{http.MethodPost: f.revoke})
+	api("/co/authenticate", map[string]http.HandlerFunc{http.MethodPost: f.coAuthenticate})
 	page("/v2/logout", map[string]http.HandlerFunc{http.MethodGet: f.logout})
+	page("/oidc/logout", map[string]http.HandlerFunc{http.MethodGet: f.oidcLogout, http.MethodPost: f.oidcLogout})
 }
 
 // methods are the request methods chi routes.
@@ -92,7 +113,9 @@ var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.Me
 func (f *Face) route(r chi.Router, path string, hs map[string]http.HandlerFunc, wrong func(allow string) http.HandlerFunc) {
 	var allowed []string
 	for _, m := range methods {
-		if _, ok := hs[m]; ok {
+		// OPTIONS is only there for CORS preflights (W1), not a method
+		// of the endpoint.
+		if _, ok := hs[m]; ok && m != http.MethodOptions {
 			allowed = append(allowed, m)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/consentry/consentry/mockidp/consent"
@@ -103,6 +104,15 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 		switch m {
 		case modeQuery, modeFragment, modeFormPost:
 			tx.ResponseMode = m
+		case modeWebMessage:
+			// W2: the page posts the response to the callback's origin,
+			// which must be one of the client's web_origins; else nothing
+			// is sent anywhere.
+			if !client.AllowsWebMessageOrigin(redirectURI) {
+				f.errorPage(w, r, oautherr.InvalidRequest(`response_mode=web_message: the origin of the redirect_uri "`+redirectURI+`" is not in the client's web_origins.`))
+				return
+			}
+			tx.ResponseMode = m
 		default:
 			respondError(w, r, &tx, oautherr.InvalidRequest("Unsupported response_mode: "+m))
 			return
@@ -115,7 +125,45 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	tx.BrowserID = f.browserID(w, r)
 	f.log.Info("authorize", "client", client.ClientID, "tx", tx.ID, "response_type", rt, "audience", tx.Audience, "scope", strings.Join(tx.Scopes, " "), "prompt", promptString(tx.Prompt))
+	if t := q.Get("login_ticket"); t != "" {
+		f.ticketLogin(w, r, &tx, t)
+		return
+	}
 	f.advance(w, r, &tx, nil)
+}
+
+// ticketLogin finishes a cross-origin authentication: the login ticket
+// /co/authenticate issued for this client becomes the browser's session,
+// as a login in this transaction would.
+func (f *Face) ticketLogin(w http.ResponseWriter, r *http.Request, tx *session.Transaction, ticket string) {
+	tk, ok := f.tickets.Redeem(tokens.Digest(ticket))
+	if !ok || tk.ClientID != tx.ClientID {
+		f.log.Info("authorize refused", "client", tx.ClientID, "error", "access_denied", "description", "bad login ticket")
+		respondError(w, r, tx, oautherr.AccessDenied("Invalid, expired or already used login ticket."))
+		return
+	}
+	sess, e := f.startSession(w, r, tk.UserID)
+	if e != nil {
+		f.errorPage(w, r, e)
+		return
+	}
+	f.log.Info("login", "tx", tx.ID, "user", tk.UserID, "by", "login_ticket")
+	tx.LoggedIn = true
+	f.advance(w, r, tx, &sess)
+}
+
+// tooOld reports whether the session's login is older than the request's
+// max_age allows (A6; max_age=0: always). Ages are compared in whole
+// seconds, as auth_time carries them, so a client checking auth_time +
+// max_age against its clock agrees.
+func (f *Face) tooOld(tx *session.Transaction, sess session.Session) bool {
+	if !tx.MaxAgeSet {
+		return false
+	}
+	if tx.MaxAge == 0 {
+		return true
+	}
+	return f.now().Unix()-sess.AuthTime.Unix() > tx.MaxAge
 }
 
 func sortedFields(s string) []string {
@@ -196,6 +244,14 @@ func (f *Face) validate(ctx context.Context, c *tenant.Client, tx *session.Trans
 	if tx.Prompt["none"] && len(tx.Prompt) > 1 {
 		return oautherr.InvalidRequest("prompt=none cannot be combined with other prompt values.")
 	}
+	// max_age (A6): a non-negative number of seconds.
+	if v := q.Get("max_age"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return oautherr.InvalidRequest("max_age must be a non-negative integer (seconds): " + v)
+		}
+		tx.MaxAge, tx.MaxAgeSet = n, true
+	}
 
 	// Audience and scopes (P3, K2).
 	api, e := f.apiFor(ctx, tx.Audience)
@@ -246,7 +302,7 @@ func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Trans
 	} else {
 		sess, user, ok = f.currentUser(r)
 	}
-	if !ok || (tx.Prompt["login"] && !tx.LoggedIn) {
+	if !ok || (!tx.LoggedIn && (tx.Prompt["login"] || f.tooOld(tx, sess))) {
 		if tx.Prompt["none"] {
 			f.endTx(ctx, tx.ID)
 			respondError(w, r, tx, oautherr.LoginRequired("Login required"))

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/consentry/consentry/mockidp/oautherr"
-	"github.com/consentry/consentry/mockidp/pages"
 	"github.com/consentry/consentry/mockidp/tenant"
 	"github.com/consentry/consentry/mockidp/tokens"
 )
@@ -27,10 +26,10 @@ func (f *Face) discovery(w http.ResponseWriter, r *http.Request) {
 		"userinfo_endpoint":                     f.url("userinfo"),
 		"jwks_uri":                              f.url(".well-known/jwks.json"),
 		"revocation_endpoint":                   f.url("oauth/revoke"),
-		"end_session_endpoint":                  f.url("v2/logout"),
+		"end_session_endpoint":                  f.url("oidc/logout"),
 		"scopes_supported":                      []string{scopeOpenID, scopeProfile, scopeEmail, scopeOffline},
 		"response_types_supported":              []string{rtCode, rtToken, rtIDToken, rtIDTokenToken},
-		"response_modes_supported":              []string{modeQuery, modeFragment, modeFormPost},
+		"response_modes_supported":              []string{modeQuery, modeFragment, modeFormPost, modeWebMessage},
 		"grant_types_supported":                 []string{tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken, tenant.GrantClientCredentials, tenant.GrantPassword, tenant.GrantPasswordRealm, tenant.GrantTokenExchange},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{tokens.RS256},
@@ -62,6 +61,12 @@ func (f *Face) userinfo(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, oautherr.New(http.StatusUnauthorized, oautherr.CodeInvalidToken, "The access token is invalid, expired, revoked, or not meant for /userinfo."))
 		return
 	}
+	// W1: the token's client decides which origins may read the answer.
+	if c, err := f.store.GetClient(r.Context(), claims.AZP); err == nil {
+		corsClient(r, c)
+	} else {
+		corsClient(r, nil)
+	}
 	scopes := claims.Scopes()
 	if !slices.Contains(scopes, scopeOpenID) {
 		oautherr.WriteJSON(w, oautherr.New(http.StatusForbidden, "insufficient_scope", "The access token does not include the openid scope."))
@@ -85,7 +90,7 @@ func (f *Face) userinfo(w http.ResponseWriter, r *http.Request) {
 // revoke revokes a refresh token (RFC 7009): always 200 for a token that is
 // unknown or not the client's, as the RFC asks.
 func (f *Face) revoke(w http.ResponseWriter, r *http.Request) {
-	if e := parseForm(w, r); e != nil {
+	if e := parseBody(w, r); e != nil {
 		oautherr.WriteJSON(w, e)
 		return
 	}
@@ -98,6 +103,7 @@ func (f *Face) revoke(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, e)
 		return
 	}
+	corsClient(r, c)
 	raw := r.PostForm.Get("token")
 	if raw == "" {
 		oautherr.WriteJSON(w, oautherr.InvalidRequest("Missing required parameter: token"))
@@ -108,32 +114,4 @@ func (f *Face) revoke(w http.ResponseWriter, r *http.Request) {
 		f.log.Info("refresh token revoked", "client", c.ClientID)
 	}
 	w.WriteHeader(http.StatusOK)
-}
-
-// logout ends the login session and returns to returnTo when the client
-// allows it (Auth0's /v2/logout).
-func (f *Face) logout(w http.ResponseWriter, r *http.Request) {
-	if len(r.URL.RawQuery) > maxQueryBytes {
-		f.errorPage(w, r, oautherr.New(http.StatusRequestURITooLong, oautherr.CodeInvalidRequest, "The query string is too long."))
-		return
-	}
-	if c, err := r.Cookie(cookieSession); err == nil {
-		if err := f.sessions.DeleteSession(r.Context(), c.Value); err != nil {
-			f.errorPage(w, r, f.internal(err))
-			return
-		}
-	}
-	f.clearCookie(w, cookieSession)
-	returnTo := r.URL.Query().Get("returnTo")
-	if returnTo == "" {
-		pages.RenderLoggedOut(w, pages.LoggedOut{Tenant: f.tenantView(r.Context())})
-		return
-	}
-	clientID := r.URL.Query().Get("client_id")
-	c, err := f.store.GetClient(r.Context(), clientID)
-	if clientID == "" || err != nil || !slices.Contains(c.AllowedLogoutURLs, returnTo) {
-		f.errorPage(w, r, oautherr.InvalidRequest(`The "returnTo" URL "`+returnTo+`" is not in the client's allowed_logout_urls (send client_id too).`))
-		return
-	}
-	redirect(w, r, returnTo)
 }

@@ -236,3 +236,31 @@ func FuzzConsentForm(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJSONBody sends JSON bodies (rule W3) to the token, revocation and
+// cross-origin authentication endpoints: every answer is a JSON 2xx or 4xx,
+// never a 5xx or a panic.
+func FuzzJSONBody(f *testing.F) {
+	ft := newFuzzTenant(f)
+	for _, seed := range []string{
+		`{"grant_type":"client_credentials","client_id":"web","client_secret":"web-secret","audience":"https://notes.example.com/"}`,
+		`{"grant_type":"password","client_id":"web","client_secret":"web-secret","username":"alice@example.com","password":"x","realm":"Username-Password-Authentication"}`,
+		`{"client_id":"web","client_secret":"web-secret","token":"x"}`,
+		`{"client_id":"web","username":"a","password":"b","realm":"r","credential_type":"http://auth0.com/credentials/password"}`,
+		`{"grant_type":1e999}`, `{"grant_type":null}`, `{"a":[1,2]}`, `[]`, `{`, ``, `{"x":"\u0000"}`, `{"grant_type":"x"} {}`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		ft.t = t
+		for _, path := range []string{"/oauth/token", "/oauth/revoke", "/co/authenticate"} {
+			w := ft.serve(http.MethodPost, path, body, http.Header{"Content-Type": {"application/json"}, "Origin": {"https://spa.example.com"}})
+			wantNo5xx(t, w, body)
+			if w.Code != http.StatusOK || path != "/oauth/revoke" {
+				if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+					t.Fatalf("%s input %q: HTTP %d Content-Type %q, want JSON", path, body, w.Code, ct)
+				}
+			}
+		}
+	})
+}

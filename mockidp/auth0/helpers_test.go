@@ -109,11 +109,21 @@ func newClockedIDP(t testing.TB) (*idp, *clock) {
 
 func startIDP(t testing.TB, now func() time.Time) *idp {
 	t.Helper()
+	return startIDPWith(t, now, false)
+}
+
+// startIDPWith is startIDP, served over HTTPS (httptest's certificate,
+// which p.ts.Client() trusts) when tls is set.
+func startIDPWith(t testing.TB, now func() time.Time, tls bool) *idp {
+	t.Helper()
 	ctx := context.Background()
 	st := memstore.New()
 	ts := httptest.NewUnstartedServer(nil)
 	p := &idp{t: t, store: st, ts: ts, host: ts.Listener.Addr().String()}
 	p.issuer = "http://" + p.host + "/"
+	if tls {
+		p.issuer = "https://" + p.host + "/"
+	}
 	must(t, st.UpdateSettings(ctx, tenant.Settings{FriendlyName: tenantName}))
 	must(t, st.CreateAPI(ctx, &tenant.API{Identifier: apiPosts, Name: "Posts API", SigningAlg: tokens.RS256,
 		TokenLifetime: 3600, AllowOfflineAccess: true, Scopes: []tenant.Scope{
@@ -135,7 +145,11 @@ func startIDP(t testing.TB, now func() time.Time) *idp {
 	must(t, err)
 	p.srv = srv
 	ts.Config.Handler = srv
-	ts.Start()
+	if tls {
+		ts.StartTLS()
+	} else {
+		ts.Start()
+	}
 	t.Cleanup(ts.Close)
 	return p
 }
@@ -200,7 +214,14 @@ func (p *idp) addClient(opts ...func(*tenant.Client)) *tenant.Client {
 	for _, o := range opts {
 		o(c)
 	}
-	must(p.t, p.store.CreateClient(context.Background(), c))
+	ctx := context.Background()
+	must(p.t, p.store.CreateClient(ctx, c))
+	// As the Management API does: a new client may use the tenant's
+	// database connection (password-realm checks it).
+	conn, err := p.store.GetConnectionByName(ctx, tenant.DefaultConnectionName)
+	must(p.t, err)
+	conn.EnabledClients = append(conn.EnabledClients, c.ClientID)
+	must(p.t, p.store.UpdateConnection(ctx, conn))
 	return c
 }
 

@@ -8,13 +8,15 @@ import (
 	"github.com/consentry/consentry/mockidp/oautherr"
 	"github.com/consentry/consentry/mockidp/pages"
 	"github.com/consentry/consentry/mockidp/session"
+	"github.com/consentry/consentry/mockidp/tenant"
 )
 
-// Response modes (rule A5).
+// Response modes (rules A5, W2).
 const (
-	modeQuery    = "query"
-	modeFragment = "fragment"
-	modeFormPost = "form_post"
+	modeQuery      = "query"
+	modeFragment   = "fragment"
+	modeFormPost   = "form_post"
+	modeWebMessage = "web_message"
 )
 
 // respond sends an authorization response (or error) to the client's
@@ -24,6 +26,14 @@ func respond(w http.ResponseWriter, r *http.Request, tx *session.Transaction, pa
 		params.Set("state", tx.State)
 	}
 	switch tx.ResponseMode {
+	case modeWebMessage:
+		// W2: posted to the opener or parent at the callback's origin,
+		// which /authorize checked against the client's web_origins.
+		fields := map[string]string{}
+		for k := range params {
+			fields[k] = params.Get(k)
+		}
+		pages.RenderWebMessage(w, pages.WebMessage{TargetOrigin: tenant.Origin(tx.RedirectURI), Response: fields})
 	case modeFormPost:
 		fields := map[string]string{}
 		for k := range params {

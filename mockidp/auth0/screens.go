@@ -27,30 +27,21 @@ const (
 // browserID returns the browser's binding ID, setting the cookie when the
 // browser has none.
 func (f *Face) browserID(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(cookieBrowser); err == nil && c.Value != "" {
-		return c.Value
+	if v, ok := cookie(r, cookieBrowser); ok {
+		return v
 	}
 	id := tokens.RandomToken()
 	f.setCookie(w, cookieBrowser, id, 365*24*time.Hour)
 	return id
 }
 
-func (f *Face) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: f.secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge.Seconds())})
-}
-
-func (f *Face) clearCookie(w http.ResponseWriter, name string) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", HttpOnly: true, Secure: f.secure, MaxAge: -1})
-}
-
 // currentUser returns the browser's live session and its user.
 func (f *Face) currentUser(r *http.Request) (session.Session, *tenant.User, bool) {
-	c, err := r.Cookie(cookieSession)
-	if err != nil {
+	id, ok := cookie(r, cookieSession)
+	if !ok {
 		return session.Session{}, nil, false
 	}
-	sess, err := f.sessions.GetSession(r.Context(), c.Value)
+	sess, err := f.sessions.GetSession(r.Context(), id)
 	if err != nil {
 		if !errors.Is(err, session.ErrNotFound) {
 			f.log.Error("read session", "err", err)
@@ -81,8 +72,8 @@ func (f *Face) screenTx(r *http.Request, pending ...string) (*session.Transactio
 	if err != nil {
 		return nil, oautherr.InvalidRequest("This login transaction is unknown, expired or already completed. Start again from the application.")
 	}
-	c, err := r.Cookie(cookieBrowser)
-	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(tx.BrowserID)) != 1 {
+	did, ok := cookie(r, cookieBrowser)
+	if !ok || subtle.ConstantTimeCompare([]byte(did), []byte(tx.BrowserID)) != 1 {
 		return nil, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidRequest, "This form belongs to another browser session.")
 	}
 	if !slices.Contains(pending, tx.Pending) {
@@ -170,24 +161,32 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		f.renderLogin(w, r, tx, http.StatusUnauthorized, username, "Wrong email or password.")
 		return
 	}
-	// A login always starts a new session and ends the browser's old one
-	// (a prompt=login re-login, another user): no session ID outlives the
-	// login that replaced it.
-	if old, err := r.Cookie(cookieSession); err == nil && old.Value != "" {
-		if err := f.sessions.DeleteSession(r.Context(), old.Value); err != nil {
-			f.errorPage(w, r, f.internal(err))
-			return
-		}
-	}
-	sess := session.Session{ID: tokens.RandomToken(), UserID: u.UserID, AuthTime: f.now()}
-	if err := f.sessions.PutSession(r.Context(), sess); err != nil {
-		f.errorPage(w, r, f.internal(err))
+	sess, e := f.startSession(w, r, u.UserID)
+	if e != nil {
+		f.errorPage(w, r, e)
 		return
 	}
-	f.setCookie(w, cookieSession, sess.ID, session.SessionTTL)
 	f.log.Info("login", "tx", tx.ID, "user", u.UserID)
 	tx.LoggedIn, tx.ScreenShown = true, true
 	f.advance(w, r, tx, &sess)
+}
+
+// startSession starts a login session for the user, now. A login always
+// starts a new session and ends the browser's old one (a prompt=login
+// re-login, another user): no session ID outlives the login that replaced
+// it.
+func (f *Face) startSession(w http.ResponseWriter, r *http.Request, userID string) (session.Session, *oautherr.Error) {
+	if old, ok := cookie(r, cookieSession); ok {
+		if err := f.sessions.DeleteSession(r.Context(), old); err != nil {
+			return session.Session{}, f.internal(err)
+		}
+	}
+	sess := session.Session{ID: tokens.RandomToken(), UserID: userID, AuthTime: f.now()}
+	if err := f.sessions.PutSession(r.Context(), sess); err != nil {
+		return session.Session{}, f.internal(err)
+	}
+	f.setCookie(w, cookieSession, sess.ID, session.SessionTTL)
+	return sess, nil
 }
 
 // consentTx loads the transaction of a consent or confirmation request

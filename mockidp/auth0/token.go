@@ -67,7 +67,8 @@ func (t tokenResponse) values() url.Values {
 
 // token is POST /oauth/token (rules T1 to T5, K5).
 func (f *Face) token(w http.ResponseWriter, r *http.Request) {
-	if e := parseForm(w, r); e != nil {
+	// Form or JSON (W3: Auth0's SDKs send either).
+	if e := parseBody(w, r); e != nil {
 		oautherr.WriteJSON(w, e)
 		return
 	}
@@ -96,6 +97,7 @@ func (f *Face) token(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, e)
 		return
 	}
+	corsClient(r, client)
 	if !client.AllowsGrant(grantType) {
 		oautherr.WriteJSON(w, oautherr.UnauthorizedClient("Grant type '"+grantType+"' not allowed for the client."))
 		return
@@ -244,7 +246,11 @@ func (f *Face) revokeIssued(ctx context.Context, accessID, refreshID string) {
 		}
 	}
 	if refreshID != "" {
-		if err := f.store.DeleteRefreshToken(ctx, refreshID); err != nil && !errors.Is(err, tenant.ErrNotFound) {
+		// With rotation the token may have been replaced since: revoke
+		// the tokens that descend from it too (W4).
+		if rec, err := f.store.GetRefreshToken(ctx, refreshID); err == nil {
+			f.revokeFamily(ctx, rec)
+		} else if !errors.Is(err, tenant.ErrNotFound) {
 			f.log.Error("revoke refresh token", "err", err)
 		}
 	}
@@ -309,13 +315,24 @@ func (f *Face) passwordGrant(ctx context.Context, c *tenant.Client, form url.Val
 	if grantType == tenant.GrantPasswordRealm && realm == "" {
 		return tokenResponse{}, oautherr.InvalidRequest("Missing required parameter: realm")
 	}
-	wrong := oautherr.New(http.StatusForbidden, oautherr.CodeInvalidGrant, "Wrong email or password.")
-	user, err := f.store.FindUser(ctx, username)
-	if err != nil && !errors.Is(err, tenant.ErrNotFound) {
-		return tokenResponse{}, f.internal(err)
-	}
-	if user == nil || !credentials.CheckPassword(user.PasswordHash, password) || (realm != "" && realm != user.Connection) {
-		return tokenResponse{}, wrong
+	var user *tenant.User
+	if realm != "" {
+		// The realm is a database connection the client may use, and the
+		// user must be one of its users.
+		u, e := f.realmUser(ctx, c, realm, username, password)
+		if e != nil {
+			return tokenResponse{}, e
+		}
+		user = u
+	} else {
+		u, err := f.store.FindUser(ctx, username)
+		if err != nil && !errors.Is(err, tenant.ErrNotFound) {
+			return tokenResponse{}, f.internal(err)
+		}
+		if u == nil || !credentials.CheckPassword(u.PasswordHash, password) {
+			return tokenResponse{}, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidGrant, "Wrong email or password.")
+		}
+		user = u
 	}
 	api, e := f.apiFor(ctx, form.Get("audience"))
 	if e != nil {
@@ -340,6 +357,9 @@ func (f *Face) refreshGrant(ctx context.Context, c *tenant.Client, form url.Valu
 	if err != nil || rec.ClientID != c.ClientID {
 		return tokenResponse{}, oautherr.InvalidGrant("Unknown or invalid refresh token.")
 	}
+	if rec.Spent() {
+		return tokenResponse{}, f.reused(ctx, rec) // W4
+	}
 	if rec.GrantID != "" {
 		if g, err := f.store.GetUserGrant(ctx, rec.GrantID); err != nil || !g.Covers(rec.Scope) {
 			_ = f.store.DeleteRefreshToken(ctx, rec.ID)
@@ -361,9 +381,27 @@ func (f *Face) refreshGrant(ctx context.Context, c *tenant.Client, form url.Valu
 	if e != nil {
 		return tokenResponse{}, e
 	}
+	rotate := c.RefreshTokenPolicy().Rotating()
+	if rotate {
+		if e := f.spend(ctx, rec); e != nil {
+			return tokenResponse{}, e
+		}
+	}
 	res, _, e := f.userTokens(ctx, userTokenRequest{client: c, api: api, user: user, scopes: scopes,
 		authTime: rec.AuthTime, access: true, idToken: true, noRefresh: true})
-	return res, e
+	if e != nil || !rotate {
+		return res, e
+	}
+	// W4: the successor keeps the family, the scope and the login of rec.
+	next := tokens.RandomToken()
+	succ := &tenant.RefreshToken{ID: tokens.Digest(next), ClientID: rec.ClientID, UserID: rec.UserID, Audience: rec.Audience,
+		Scope: rec.Scope, GrantID: rec.GrantID, AuthTime: rec.AuthTime, CreatedAt: f.now().UTC(), FamilyID: familyOf(rec)}
+	if err := f.store.SaveRefreshToken(ctx, succ); err != nil {
+		return tokenResponse{}, f.internal(err)
+	}
+	f.markSpent(ctx, rec, succ.ID)
+	res.RefreshToken = next
+	return res, nil
 }
 
 // userTokenRequest describes tokens issued for a user.

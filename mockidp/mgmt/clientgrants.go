@@ -91,7 +91,7 @@ func (a *API) createClientGrant(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) updateClientGrant(w http.ResponseWriter, r *http.Request) error {
-	g, err := a.loadClientGrant(r)
+	current, err := a.loadClientGrant(r)
 	if err != nil {
 		return err
 	}
@@ -99,13 +99,15 @@ func (a *API) updateClientGrant(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p.allow("scope", "client_id", "audience", "subject_type")
-	p.readOnly("client_id", "audience", "subject_type")
-	p.strs("scope", &g.Scope)
-	if p.err != nil {
+	// Applied inside the store's compare-and-swap: concurrent PATCHes of one
+	// grant both land.
+	g, err := a.store.UpdateClientGrantFunc(r.Context(), current.ID, func(g *tenant.ClientGrant) error {
+		p.allow("scope", "client_id", "audience", "subject_type")
+		p.readOnly("client_id", "audience", "subject_type")
+		p.strs("scope", &g.Scope)
 		return p.err
-	}
-	if err := a.store.UpdateClientGrant(r.Context(), g); err != nil {
+	})
+	if err != nil {
 		return storeError(err, errClientGrantNotFound, nil)
 	}
 	writeJSON(w, http.StatusOK, cgView(g))

@@ -239,7 +239,7 @@ func (a *API) createClient(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) updateClient(w http.ResponseWriter, r *http.Request) error {
-	c, err := a.loadClient(r)
+	current, err := a.loadClient(r) // a missing client is a 404 whatever the body
 	if err != nil {
 		return err
 	}
@@ -247,26 +247,28 @@ func (a *API) updateClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p.allow(clientUpdateProps...)
-	p.readOnly("client_id")
-	// Ownership never changes (K1): these may only repeat the current value.
-	var firstParty bool
-	if p.boolean("is_first_party", &firstParty) && firstParty != c.IsFirstParty {
-		p.fail(errReadOnly("is_first_party"))
-	}
-	var mode string
-	if p.enum("third_party_security_mode", &mode, tenant.ModeStrict, tenant.ModePermissive) && mode != currentMode(c) {
-		p.fail(errReadOnly("third_party_security_mode"))
-	}
-	applyClient(p, c)
-	p.nonEmptyStr("client_secret", &c.ClientSecret)
-	if p.err != nil {
-		return p.err
-	}
-	if err := a.checkClient(r.Context(), c); err != nil {
-		return err
-	}
-	if err := a.store.UpdateClient(r.Context(), c); err != nil {
+	// The change is applied inside the store's compare-and-swap, so two
+	// concurrent PATCHes of one client both land.
+	c, err := a.store.UpdateClientFunc(r.Context(), current.ClientID, func(c *tenant.Client) error {
+		p.allow(clientUpdateProps...)
+		p.readOnly("client_id")
+		// Ownership never changes (K1): these may only repeat the current value.
+		var firstParty bool
+		if p.boolean("is_first_party", &firstParty) && firstParty != c.IsFirstParty {
+			p.fail(errReadOnly("is_first_party"))
+		}
+		var mode string
+		if p.enum("third_party_security_mode", &mode, tenant.ModeStrict, tenant.ModePermissive) && mode != currentMode(c) {
+			p.fail(errReadOnly("third_party_security_mode"))
+		}
+		applyClient(p, c)
+		p.nonEmptyStr("client_secret", &c.ClientSecret)
+		if p.err != nil {
+			return p.err
+		}
+		return a.checkClient(r.Context(), c)
+	})
+	if err != nil {
 		return storeError(err, errClientNotFound, nil)
 	}
 	writeJSON(w, http.StatusOK, clientView(c))

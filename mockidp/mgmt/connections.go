@@ -206,7 +206,7 @@ func (a *API) createConnection(w http.ResponseWriter, r *http.Request) error {
 func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
 	a.connMu.Lock()
 	defer a.connMu.Unlock()
-	c, err := a.loadConnection(r)
+	current, err := a.loadConnection(r)
 	if err != nil {
 		return err
 	}
@@ -218,10 +218,12 @@ func (a *API) updateConnection(w http.ResponseWriter, r *http.Request) error {
 	if p.err != nil {
 		return p.err
 	}
-	if err := a.applyConnection(r.Context(), p, c); err != nil {
-		return err
-	}
-	if err := a.store.UpdateConnection(r.Context(), c); err != nil {
+	// connMu serializes this process's updates; the store's compare-and-swap
+	// those of replicas sharing the store.
+	c, err := a.store.UpdateConnectionFunc(r.Context(), current.ID, func(c *tenant.Connection) error {
+		return a.applyConnection(r.Context(), p, c)
+	})
+	if err != nil {
 		return storeError(err, errConnectionNotFound, errConnectionExists)
 	}
 	writeJSON(w, http.StatusOK, connectionView(c))
@@ -266,7 +268,7 @@ func (a *API) connectionClients(w http.ResponseWriter, r *http.Request) error {
 func (a *API) updateConnectionClients(w http.ResponseWriter, r *http.Request) error {
 	a.connMu.Lock()
 	defer a.connMu.Unlock()
-	c, err := a.loadConnection(r)
+	current, err := a.loadConnection(r)
 	if err != nil {
 		return err
 	}
@@ -281,33 +283,38 @@ func (a *API) updateConnectionClients(w http.ResponseWriter, r *http.Request) er
 	if len(items) > maxEnabledClientsPatch {
 		return errPayload("Array is too long (" + strconv.Itoa(len(items)) + "), maximum " + strconv.Itoa(maxEnabledClientsPatch))
 	}
-	for i, item := range items {
-		at := "[" + strconv.Itoa(i) + "]"
-		m, err := decodeObject(at, item, "client_id", "status")
-		if err != nil {
-			return err
+	// Applied inside the store's compare-and-swap, so that replicas sharing
+	// the store lose none of each other's changes either.
+	_, err = a.store.UpdateConnectionFunc(r.Context(), current.ID, func(c *tenant.Connection) error {
+		for i, item := range items {
+			at := "[" + strconv.Itoa(i) + "]"
+			m, err := decodeObject(at, item, "client_id", "status")
+			if err != nil {
+				return err
+			}
+			sub := &payload{props: m}
+			sub.require("client_id", "status")
+			var id string
+			var status bool
+			sub.nonEmptyStr("client_id", &id)
+			sub.boolean("status", &status)
+			if sub.err != nil {
+				return prefixProp(sub.err, at)
+			}
+			if _, err := a.store.GetClient(r.Context(), id); err != nil {
+				return storeError(err, errPayloadOn(at+".client_id", "No client with client_id "+id), nil)
+			}
+			has := slices.Contains(c.EnabledClients, id)
+			switch {
+			case status && !has:
+				c.EnabledClients = append(c.EnabledClients, id)
+			case !status && has:
+				c.EnabledClients = slices.DeleteFunc(c.EnabledClients, func(x string) bool { return x == id })
+			}
 		}
-		sub := &payload{props: m}
-		sub.require("client_id", "status")
-		var id string
-		var status bool
-		sub.nonEmptyStr("client_id", &id)
-		sub.boolean("status", &status)
-		if sub.err != nil {
-			return prefixProp(sub.err, at)
-		}
-		if _, err := a.store.GetClient(r.Context(), id); err != nil {
-			return storeError(err, errPayloadOn(at+".client_id", "No client with client_id "+id), nil)
-		}
-		has := slices.Contains(c.EnabledClients, id)
-		switch {
-		case status && !has:
-			c.EnabledClients = append(c.EnabledClients, id)
-		case !status && has:
-			c.EnabledClients = slices.DeleteFunc(c.EnabledClients, func(x string) bool { return x == id })
-		}
-	}
-	if err := a.store.UpdateConnection(r.Context(), c); err != nil {
+		return nil
+	})
+	if err != nil {
 		return storeError(err, errConnectionNotFound, nil)
 	}
 	return noContent(w)
@@ -349,8 +356,13 @@ func (a *API) enableOnAllConnections(ctx context.Context, c *tenant.Client) erro
 		if slices.Contains(conn.EnabledClients, c.ClientID) {
 			continue
 		}
-		conn.EnabledClients = append(conn.EnabledClients, c.ClientID)
-		if err := a.store.UpdateConnection(ctx, conn); err != nil && !errors.Is(err, tenant.ErrNotFound) {
+		_, err := a.store.UpdateConnectionFunc(ctx, conn.ID, func(conn *tenant.Connection) error {
+			if !slices.Contains(conn.EnabledClients, c.ClientID) {
+				conn.EnabledClients = append(conn.EnabledClients, c.ClientID)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, tenant.ErrNotFound) {
 			return err
 		}
 	}

@@ -248,24 +248,29 @@ func (a *API) createResourceServer(w http.ResponseWriter, r *http.Request) error
 }
 
 func (a *API) updateResourceServer(w http.ResponseWriter, r *http.Request) error {
-	api, err := a.loadResourceServer(r)
+	current, err := a.loadResourceServer(r)
 	if err != nil {
 		return err
 	}
-	if api.IsSystem {
+	if current.IsSystem {
 		return errSystemAPI
 	}
 	p, err := readPayload(r)
 	if err != nil {
 		return err
 	}
-	p.allow(rsUpdateProps...)
-	p.readOnly("identifier")
-	applyResourceServer(p, api)
-	if p.err != nil {
+	// Applied inside the store's compare-and-swap: concurrent PATCHes of one
+	// API both land.
+	api, err := a.store.UpdateAPIFunc(r.Context(), current.ID, func(api *tenant.API) error {
+		if api.IsSystem {
+			return errSystemAPI
+		}
+		p.allow(rsUpdateProps...)
+		p.readOnly("identifier")
+		applyResourceServer(p, api)
 		return p.err
-	}
-	if err := a.store.UpdateAPI(r.Context(), api); err != nil {
+	})
+	if err != nil {
 		return storeError(err, errRSNotFound, errRSConflict)
 	}
 	writeJSON(w, http.StatusOK, rsView(api))

@@ -39,6 +39,10 @@ type Transaction struct {
 	CodeChallenge   string
 	ChallengeMethod string
 	Prompt          map[string]bool
+	// MaxAge is the request's max_age in seconds when MaxAgeSet (rule A6):
+	// a session whose login is older needs a new login.
+	MaxAge    int64
+	MaxAgeSet bool
 
 	// LoggedIn is set when the login page was passed in this transaction.
 	LoggedIn bool

@@ -39,7 +39,18 @@ type RefreshToken struct {
 	GrantID   string    `json:"grant_id,omitempty"`
 	AuthTime  time.Time `json:"auth_time"`
 	CreatedAt time.Time `json:"created_at"`
+	// Rotation (rule W4): FamilyID is the ID of the first token of the
+	// login the token descends from (empty for that first token itself).
+	// A token a rotating client has used stays as a spent marker: SpentAt
+	// is when, RotatedTo the ID of the token that replaced it. A spent
+	// token is never honoured again; its reuse revokes the family.
+	FamilyID  string    `json:"family_id,omitempty"`
+	SpentAt   time.Time `json:"spent_at,omitzero"`
+	RotatedTo string    `json:"rotated_to,omitempty"`
 }
+
+// Spent reports whether the token was used up by rotation.
+func (t *RefreshToken) Spent() bool { return !t.SpentAt.IsZero() }
 
 // SigningKey is a tenant key in PEM form (PKCS#8), kept by the store so that
 // keys survive a restart when the store is durable (rule J1).
@@ -50,6 +61,17 @@ type SigningKey struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Update funcs. A read-modify-write through Get and Update loses one of two
+// concurrent changes to the same object (two Management API PATCHes, say).
+// The Update...Func methods do not: they read the object, call fn on a copy,
+// and store the result only if the object did not change in between;
+// otherwise they read it again and call fn again. So fn may be called more
+// than once and must change nothing but its argument; it may read the store
+// but must not write it. An error from fn is returned as is, and nothing is
+// stored. fn must not change the object's ID. They return ErrNotFound when the
+// object does not exist (or was deleted meanwhile) and the stored object on
+// success.
+
 // Store keeps one tenant. Every method is safe for concurrent use. Getters
 // return copies: changing a returned value never changes the store.
 // List methods return items in creation order.
@@ -58,6 +80,8 @@ type Store interface {
 	ListClients(ctx context.Context) ([]*Client, error)
 	CreateClient(ctx context.Context, c *Client) error
 	UpdateClient(ctx context.Context, c *Client) error
+	// UpdateClientFunc changes one client atomically (see Update funcs).
+	UpdateClientFunc(ctx context.Context, clientID string, fn func(*Client) error) (*Client, error)
 	// DeleteClient also removes the client's client grants, user grants and
 	// refresh tokens, and the client from the enabled_clients of every
 	// connection.
@@ -70,6 +94,9 @@ type Store interface {
 	// identifier already in use is ErrConflict (on UpdateAPI too).
 	CreateAPI(ctx context.Context, a *API) error
 	UpdateAPI(ctx context.Context, a *API) error
+	// UpdateAPIFunc changes one API atomically (see Update funcs); a new
+	// identifier already in use is ErrConflict.
+	UpdateAPIFunc(ctx context.Context, id string, fn func(*API) error) (*API, error)
 	// DeleteAPI also removes the client grants, user grants and refresh
 	// tokens of the API's audience, so an API created again under the same
 	// identifier inherits no consent.
@@ -93,6 +120,9 @@ type Store interface {
 	// means client); it assigns an ID when g.ID is empty and writes it back.
 	CreateClientGrant(ctx context.Context, g *ClientGrant) error
 	UpdateClientGrant(ctx context.Context, g *ClientGrant) error
+	// UpdateClientGrantFunc changes one client grant atomically (see Update
+	// funcs).
+	UpdateClientGrantFunc(ctx context.Context, id string, fn func(*ClientGrant) error) (*ClientGrant, error)
 	DeleteClientGrant(ctx context.Context, id string) error
 
 	GetUserGrant(ctx context.Context, id string) (*UserGrant, error)
@@ -113,12 +143,17 @@ type Store interface {
 	// UpdateConnection replaces the connection with c's ID; a name another
 	// connection has is ErrConflict.
 	UpdateConnection(ctx context.Context, c *Connection) error
+	// UpdateConnectionFunc changes one connection atomically (see Update
+	// funcs); a new name another connection has is ErrConflict.
+	UpdateConnectionFunc(ctx context.Context, id string, fn func(*Connection) error) (*Connection, error)
 	// DeleteConnection also removes the connection's users, with their
 	// grants and refresh tokens.
 	DeleteConnection(ctx context.Context, id string) error
 
 	GetSettings(ctx context.Context) (Settings, error)
 	UpdateSettings(ctx context.Context, s Settings) error
+	// UpdateSettingsFunc changes the settings atomically (see Update funcs).
+	UpdateSettingsFunc(ctx context.Context, fn func(*Settings) error) (Settings, error)
 
 	SaveRefreshToken(ctx context.Context, t *RefreshToken) error
 	GetRefreshToken(ctx context.Context, id string) (*RefreshToken, error)
@@ -128,4 +163,9 @@ type Store interface {
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 	// AddSigningKey returns ErrConflict for a kid already stored.
 	AddSigningKey(ctx context.Context, k SigningKey) error
+	// AddSigningKeyIfAbsent stores k unless the store already holds a key of
+	// k.Alg, and reports whether it stored k. Processes sharing one store
+	// that race to create a tenant's first keys thus agree on one key per
+	// algorithm: the losers read the winner's key instead.
+	AddSigningKeyIfAbsent(ctx context.Context, k SigningKey) (bool, error)
 }

@@ -45,7 +45,10 @@ type Keys struct {
 }
 
 // LoadOrCreate returns the tenant's keys, generating and storing whichever
-// of the RS256 and ES256 keys the store does not have yet.
+// of the RS256 and ES256 keys the store does not have yet. Processes sharing
+// one store may do this at the same time: a key is stored only if no key of
+// its algorithm is (AddSigningKeyIfAbsent), and a process whose key was not
+// stored uses the stored one, so all of them sign with the same keys.
 func LoadOrCreate(ctx context.Context, st tenant.Store) (*Keys, error) {
 	k, err := Prepare(ctx, st)
 	if err != nil {
@@ -104,7 +107,8 @@ func (k *Keys) Wait() error {
 	return k.err
 }
 
-// create generates a key for alg and stores it.
+// create generates a key for alg and stores it unless another process
+// sharing the store stored one first; then it uses the stored key instead.
 func (k *Keys) create(ctx context.Context, st tenant.Store, alg string) error {
 	signer, err := generate(alg)
 	if err != nil {
@@ -119,10 +123,32 @@ func (k *Keys) create(ctx context.Context, st tenant.Store, alg string) error {
 		return err
 	}
 	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	if err := st.AddSigningKey(ctx, tenant.SigningKey{KID: kid, Alg: alg, PEM: pemBytes, CreatedAt: time.Now().UTC()}); err != nil {
+	stored, err := st.AddSigningKeyIfAbsent(ctx, tenant.SigningKey{KID: kid, Alg: alg, PEM: pemBytes, CreatedAt: time.Now().UTC()})
+	if err != nil {
 		return fmt.Errorf("tokens: store key: %w", err)
 	}
-	k.add(key{kid: kid, alg: alg, signer: signer})
+	if stored {
+		k.add(key{kid: kid, alg: alg, signer: signer})
+		return nil
+	}
+	// Another process stored its key of alg first: read it back.
+	all, err := st.SigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("tokens: read signing keys: %w", err)
+	}
+	for _, sk := range all {
+		if sk.Alg != alg {
+			continue
+		}
+		s, err := parsePEM(sk.PEM)
+		if err != nil {
+			return fmt.Errorf("tokens: key %s: %w", sk.KID, err)
+		}
+		k.add(key{kid: sk.KID, alg: sk.Alg, signer: s})
+	}
+	if _, ok := k.byAlg[alg]; !ok {
+		return fmt.Errorf("tokens: no %s key stored", alg)
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -164,5 +165,43 @@ func TestPrepareGeneratesKeysInTheBackground(t *testing.T) {
 	}
 	if got, want := again.JWKS().Keys[0].KeyID, k.JWKS().Keys[0].KeyID; got != want {
 		t.Fatalf("kid %s after a restart, want %s", got, want)
+	}
+}
+
+// TestJ1_ConcurrentStartsAgreeOnKeys is several replicas starting at once
+// on one empty store: they must all end up signing with the same keys and
+// publishing the same JWKS, never one first key each.
+func TestJ1_ConcurrentStartsAgreeOnKeys(t *testing.T) {
+	st := memstore.New()
+	const replicas = 6
+	keys := make([]*Keys, replicas)
+	errs := make([]error, replicas)
+	var wg sync.WaitGroup
+	for i := range replicas {
+		wg.Go(func() { keys[i], errs[i] = LoadOrCreate(context.Background(), st) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("replica %d: %v", i, err)
+		}
+	}
+	stored, _ := st.SigningKeys(context.Background())
+	if len(stored) != 2 {
+		t.Fatalf("%d concurrent starts stored %d keys, want 2 (one RS256, one ES256)", replicas, len(stored))
+	}
+	want, _ := json.Marshal(keys[0].JWKS())
+	for i, k := range keys {
+		got, _ := json.Marshal(k.JWKS())
+		if string(got) != string(want) {
+			t.Errorf("replica %d publishes another JWKS than replica 0", i)
+		}
+		for _, alg := range []string{RS256, ES256} {
+			a, _ := k.signer(alg)
+			b, _ := keys[0].signer(alg)
+			if a.kid != b.kid {
+				t.Errorf("replica %d signs %s with %s, replica 0 with %s", i, alg, a.kid, b.kid)
+			}
+		}
 	}
 }

@@ -38,8 +38,11 @@ func TestRulesComeFromTheEmbeddedRulesFile(t *testing.T) {
 	if o3 := ids["O3"]; o3.Required || !strings.Contains(o3.Text, "prompt=consent") {
 		t.Errorf("O3 (Okta profile, not a required section): %+v", o3)
 	}
-	if a6 := ids["A6"]; a6.Required || !a6.Pending {
-		t.Errorf("A6 has no scenario yet and is marked so: %+v", a6)
+	if a6 := ids["A6"]; !a6.Required || a6.Pending {
+		t.Errorf("A6 has scenarios (max_age.feature) and is required: %+v", a6)
+	}
+	if a7 := ids["A7"]; a7.Required || !a7.Pending {
+		t.Errorf("A7 has no scenario yet and is marked so: %+v", a7)
 	}
 }
 

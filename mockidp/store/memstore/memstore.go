@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -554,4 +556,175 @@ func (s *Store) AddSigningKey(_ context.Context, k tenant.SigningKey) error {
 	k.PEM = slices.Clone(k.PEM)
 	s.keys = append(s.keys, k)
 	return nil
+}
+
+// Update funcs.
+
+// errIDChanged is a programming error: an Update func's fn changed the key
+// the object is stored under.
+var errIDChanged = errors.New("memstore: an update func changed the object's ID")
+
+// updateFunc is the compare-and-swap loop behind the Update...Func methods:
+// fn runs on a copy with no lock held (so it may read the store), and its
+// result is stored only if the stored object is still the one fn saw. load
+// returns a copy of the stored object; swap stores next if the object is
+// still seen and reports whether it did. Both run under the lock.
+func updateFunc[T any](ctx context.Context, s *Store, clone func(*T) *T, load func() (*T, error), fn func(*T) error, swap func(seen, next *T) (bool, error)) (*T, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s.mu.RLock()
+		seen, err := load()
+		s.mu.RUnlock()
+		if err != nil {
+			return nil, err
+		}
+		next := clone(seen)
+		if err := fn(next); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		ok, err := swap(seen, next)
+		s.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return clone(next), nil
+		}
+	}
+}
+
+func (s *Store) UpdateClientFunc(ctx context.Context, id string, fn func(*tenant.Client) error) (*tenant.Client, error) {
+	match := func(c *tenant.Client) bool { return c.ClientID == id }
+	return updateFunc(ctx, s, cloneClient, func() (*tenant.Client, error) {
+		i := find(s.clients, match)
+		if i < 0 {
+			return nil, tenant.ErrNotFound
+		}
+		return cloneClient(s.clients[i]), nil
+	}, fn, func(seen, next *tenant.Client) (bool, error) {
+		if next.ClientID != id {
+			return false, errIDChanged
+		}
+		i := find(s.clients, match)
+		if i < 0 {
+			return false, tenant.ErrNotFound
+		}
+		if !reflect.DeepEqual(s.clients[i], seen) {
+			return false, nil
+		}
+		s.clients[i] = cloneClient(next)
+		return true, nil
+	})
+}
+
+func (s *Store) UpdateAPIFunc(ctx context.Context, id string, fn func(*tenant.API) error) (*tenant.API, error) {
+	match := func(a *tenant.API) bool { return a.ID == id }
+	return updateFunc(ctx, s, cloneAPI, func() (*tenant.API, error) {
+		i := find(s.apis, match)
+		if i < 0 {
+			return nil, tenant.ErrNotFound
+		}
+		return cloneAPI(s.apis[i]), nil
+	}, fn, func(seen, next *tenant.API) (bool, error) {
+		if next.ID != id {
+			return false, errIDChanged
+		}
+		i := find(s.apis, match)
+		if i < 0 {
+			return false, tenant.ErrNotFound
+		}
+		if !reflect.DeepEqual(s.apis[i], seen) {
+			return false, nil
+		}
+		if find(s.apis, func(x *tenant.API) bool { return x.ID != id && x.Identifier == next.Identifier }) >= 0 {
+			return false, tenant.ErrConflict
+		}
+		s.apis[i] = cloneAPI(next)
+		return true, nil
+	})
+}
+
+func (s *Store) UpdateConnectionFunc(ctx context.Context, id string, fn func(*tenant.Connection) error) (*tenant.Connection, error) {
+	match := func(c *tenant.Connection) bool { return c.ID == id }
+	return updateFunc(ctx, s, cloneConnection, func() (*tenant.Connection, error) {
+		i := find(s.connections, match)
+		if i < 0 {
+			return nil, tenant.ErrNotFound
+		}
+		return cloneConnection(s.connections[i]), nil
+	}, fn, func(seen, next *tenant.Connection) (bool, error) {
+		if next.ID != id {
+			return false, errIDChanged
+		}
+		i := find(s.connections, match)
+		if i < 0 {
+			return false, tenant.ErrNotFound
+		}
+		if !reflect.DeepEqual(s.connections[i], seen) {
+			return false, nil
+		}
+		if find(s.connections, func(x *tenant.Connection) bool { return x.ID != id && x.Name == next.Name }) >= 0 {
+			return false, tenant.ErrConflict
+		}
+		s.connections[i] = cloneConnection(next)
+		return true, nil
+	})
+}
+
+func (s *Store) UpdateClientGrantFunc(ctx context.Context, id string, fn func(*tenant.ClientGrant) error) (*tenant.ClientGrant, error) {
+	match := func(g *tenant.ClientGrant) bool { return g.ID == id }
+	return updateFunc(ctx, s, cloneClientGrant, func() (*tenant.ClientGrant, error) {
+		i := find(s.clientGrants, match)
+		if i < 0 {
+			return nil, tenant.ErrNotFound
+		}
+		return cloneClientGrant(s.clientGrants[i]), nil
+	}, fn, func(seen, next *tenant.ClientGrant) (bool, error) {
+		if next.ID != id {
+			return false, errIDChanged
+		}
+		i := find(s.clientGrants, match)
+		if i < 0 {
+			return false, tenant.ErrNotFound
+		}
+		if !reflect.DeepEqual(s.clientGrants[i], seen) {
+			return false, nil
+		}
+		s.clientGrants[i] = cloneClientGrant(next)
+		return true, nil
+	})
+}
+
+func (s *Store) UpdateSettingsFunc(ctx context.Context, fn func(*tenant.Settings) error) (tenant.Settings, error) {
+	clone := func(v *tenant.Settings) *tenant.Settings { n := cloneSettings(*v); return &n }
+	got, err := updateFunc(ctx, s, clone, func() (*tenant.Settings, error) {
+		return clone(&s.settings), nil
+	}, fn, func(seen, next *tenant.Settings) (bool, error) {
+		if !reflect.DeepEqual(s.settings, *seen) { // not !=: Settings may hold pointers
+			return false, nil
+		}
+		s.settings = *next
+		return true, nil
+	})
+	if err != nil {
+		return tenant.Settings{}, err
+	}
+	return *got, nil
+}
+
+func (s *Store) AddSigningKeyIfAbsent(_ context.Context, k tenant.SigningKey) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slices.ContainsFunc(s.keys, func(x tenant.SigningKey) bool { return x.Alg == k.Alg }) {
+		return false, nil
+	}
+	if slices.ContainsFunc(s.keys, func(x tenant.SigningKey) bool { return x.KID == k.KID }) {
+		return false, tenant.ErrConflict
+	}
+	k.PEM = slices.Clone(k.PEM)
+	s.keys = append(s.keys, k)
+	return true, nil
 }

@@ -79,11 +79,20 @@ func Run(t *testing.T, newStore func(t *testing.T) tenant.Store) {
 
 		{"SigningKeys", testSigningKeys},
 		{"SigningKeys/Copies", testSigningKeyCopies},
+		{"SigningKeys/AddIfAbsent", testAddSigningKeyIfAbsent},
+
+		{"UpdateFunc/Client", testUpdateClientFunc},
+		{"UpdateFunc/API", testUpdateAPIFunc},
+		{"UpdateFunc/ClientGrant", testUpdateClientGrantFunc},
+		{"UpdateFunc/Connection", testUpdateConnectionFunc},
+		{"UpdateFunc/Settings", testUpdateSettingsFunc},
 
 		{"Concurrent/DistinctCreates", testConcurrentCreates},
 		{"Concurrent/SameClientID", testConcurrentSameID},
 		{"Concurrent/MergeUserGrant", testConcurrentMerge},
 		{"Concurrent/ReadersAndWriters", testConcurrentReadWrite},
+		{"Concurrent/UpdateFuncsLoseNothing", testConcurrentUpdateFuncs},
+		{"Concurrent/FirstSigningKey", testConcurrentFirstKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,366 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/consentry/consentry/mockidp/store/pgtest"
+)
+
+// envChild makes the test binary run as mockidp itself: the crash test
+// starts it as a child process so that it can kill -9 it.
+const envChild = "CONSENTRY_MOCKIDP_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(envChild) == "1" {
+		main() // os.Args[1:] are the mockidp arguments; main exits
+	}
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+// child is a "mockidp serve" process.
+type child struct {
+	cmd    *exec.Cmd
+	issuer string
+	stdout *syncBuffer
+	stderr *syncBuffer
+	exited chan struct{}
+}
+
+func startChild(t *testing.T, args ...string) *child {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &child{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	c.cmd = exec.Command(exe, append([]string{"serve"}, args...)...)
+	c.cmd.Env = append(os.Environ(), envChild+"=1",
+		envMgmtClientID+"=mgmt-client", envMgmtClientSecret+"=mgmt-secret-DO-NOT-PRINT")
+	pipe, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cmd.Stderr = c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_, _ = io.Copy(c.stdout, bufio.NewReader(pipe))
+		_ = c.cmd.Wait()
+		close(c.exited)
+	}()
+	t.Cleanup(func() { c.kill() })
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(c.stdout.String(), "Press Ctrl+C to stop") {
+		select {
+		case <-c.exited:
+			t.Fatalf("mockidp exited before the banner\nstdout:\n%s\nstderr:\n%s", c.stdout, c.stderr)
+		case <-deadline:
+			t.Fatalf("no banner after 60s\nstdout:\n%s\nstderr:\n%s", c.stdout, c.stderr)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	m := regexp.MustCompile(`(?m)^  URL\s+(\S+)$`).FindStringSubmatch(c.stdout.String())
+	if m == nil {
+		t.Fatalf("no URL in the banner:\n%s", c.stdout)
+	}
+	c.issuer = m[1]
+	return c
+}
+
+// kill is kill -9: no shutdown, no flush, nothing but what is on disk.
+func (c *child) kill() {
+	_ = c.cmd.Process.Kill()
+	<-c.exited
+}
+
+// crashLoad is what the load acknowledged: a write counts once its 2xx
+// response has arrived in full.
+type crashLoad struct {
+	mu       sync.Mutex
+	clients  []string // client_ids created
+	users    []string // user_ids created
+	settings int      // highest friendly_name number a PATCH acknowledged
+	tokens   []string // access tokens issued
+	refresh  []string // refresh tokens issued
+	acks     atomic.Int64
+}
+
+func post(ctx context.Context, target, bearer, contentType string, body string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	return send(req, bearer, contentType)
+}
+
+func send(req *http.Request, bearer, contentType string) (int, []byte, error) {
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+// TestCrashKeepsEveryAcknowledgedWrite is the durability promise of
+// --data: a child mockidp under Management API writes and token requests is
+// killed with SIGKILL at a random moment; after a restart on the same
+// directory every write it acknowledged is there, the JWKS is the same, and
+// every token it issued still verifies (rule J1).
+func TestCrashKeepsEveryAcknowledgedWrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills child processes")
+	}
+	data := filepath.Join(t.TempDir(), "data")
+	addr := loopbackAddr(t)
+	args := []string{"--addr", addr, "--data", data, "--config", demoConfig, "--password-cost", "4", "--log-level", "error"}
+	c := startChild(t, args...)
+	issuer := c.issuer
+	var jwksBefore jose.JSONWebKeySet
+	getJSON(t, issuer+".well-known/jwks.json", "", &jwksBefore)
+	tok := mgmtToken(t, issuer)
+
+	// A client for the password grant, whose refresh tokens are writes too.
+	code, body, err := post(context.Background(), issuer+"api/v2/clients", tok, "application/json",
+		`{"name":"crash password client","app_type":"regular_web","grant_types":["password","refresh_token"]}`)
+	var pwClient struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	if err != nil || code != http.StatusCreated || json.Unmarshal(body, &pwClient) != nil {
+		t.Fatalf("create the password client: %d %s %v", code, body, err)
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	load := &crashLoad{}
+	var wg sync.WaitGroup
+	var sent atomic.Int64
+	worker := func(fn func(n int) bool) {
+		wg.Go(func() {
+			for n := 0; ctx.Err() == nil; n++ {
+				sent.Add(1)
+				if !fn(n) {
+					return
+				}
+			}
+		})
+	}
+	for w := range 3 { // clients
+		worker(func(n int) bool {
+			code, body, err := post(ctx, issuer+"api/v2/clients", tok, "application/json",
+				fmt.Sprintf(`{"name":"crash-%d-%d","app_type":"non_interactive"}`, w, n))
+			if err != nil {
+				return false
+			}
+			var cl struct {
+				ClientID string `json:"client_id"`
+			}
+			if code != http.StatusCreated || json.Unmarshal(body, &cl) != nil {
+				t.Errorf("create client: %d %s", code, body)
+				return false
+			}
+			load.mu.Lock()
+			load.clients = append(load.clients, cl.ClientID)
+			load.mu.Unlock()
+			load.acks.Add(1)
+			return true
+		})
+	}
+	worker(func(n int) bool { // users
+		code, body, err := post(ctx, issuer+"api/v2/users", tok, "application/json",
+			fmt.Sprintf(`{"connection":"Username-Password-Authentication","email":"crash%d@example.com","password":"Crash-pass-%d"}`, n, n))
+		if err != nil {
+			return false
+		}
+		var u struct {
+			UserID string `json:"user_id"`
+		}
+		if code != http.StatusCreated || json.Unmarshal(body, &u) != nil {
+			t.Errorf("create user: %d %s", code, body)
+			return false
+		}
+		load.mu.Lock()
+		load.users = append(load.users, u.UserID)
+		load.mu.Unlock()
+		load.acks.Add(1)
+		return true
+	})
+	worker(func(n int) bool { // settings: a read-modify-write
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPatch, issuer+"api/v2/tenants/settings",
+			strings.NewReader(fmt.Sprintf(`{"friendly_name":"crash %d"}`, n+1)))
+		code, body, err := send(req, tok, "application/json")
+		if err != nil {
+			return false
+		}
+		if code != http.StatusOK {
+			t.Errorf("patch settings: %d %s", code, body)
+			return false
+		}
+		load.mu.Lock()
+		load.settings = n + 1
+		load.mu.Unlock()
+		load.acks.Add(1)
+		return true
+	})
+	for range 2 { // tokens
+		worker(func(int) bool {
+			code, body, err := post(ctx, issuer+"oauth/token", "", "application/x-www-form-urlencoded", url.Values{
+				"grant_type": {"client_credentials"}, "client_id": {"demo-reporting-service"},
+				"client_secret": {"reporting-service-secret-NOT-FOR-PRODUCTION"}, "audience": {"https://calendar.example.com"},
+			}.Encode())
+			if err != nil {
+				return false
+			}
+			var tr struct {
+				AccessToken string `json:"access_token"`
+			}
+			if code != http.StatusOK || json.Unmarshal(body, &tr) != nil || tr.AccessToken == "" {
+				t.Errorf("token: %d %s", code, body)
+				return false
+			}
+			load.mu.Lock()
+			load.tokens = append(load.tokens, tr.AccessToken)
+			load.mu.Unlock()
+			return true
+		})
+	}
+
+	worker(func(int) bool { // refresh tokens (password grant with offline_access)
+		code, body, err := post(ctx, issuer+"oauth/token", "", "application/x-www-form-urlencoded", url.Values{
+			"grant_type": {"password"}, "username": {"alice@example.com"}, "password": {"Alice-demo-pass1"},
+			"client_id": {pwClient.ClientID}, "client_secret": {pwClient.ClientSecret},
+			"audience": {"https://calendar.example.com"}, "scope": {"offline_access read:events"},
+		}.Encode())
+		if err != nil {
+			return false
+		}
+		var tr struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if code != http.StatusOK || json.Unmarshal(body, &tr) != nil || tr.RefreshToken == "" {
+			t.Errorf("password grant: %d %s", code, body)
+			return false
+		}
+		load.mu.Lock()
+		load.refresh = append(load.refresh, tr.RefreshToken)
+		load.mu.Unlock()
+		load.acks.Add(1)
+		return true
+	})
+
+	// Let some writes through, then kill at a random moment.
+	for load.acks.Load() < 20 {
+		select {
+		case <-c.exited:
+			t.Fatalf("mockidp died under load\nstderr:\n%s", c.stderr)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	time.Sleep(time.Duration(rand.IntN(700)) * time.Millisecond)
+	c.kill()
+	wg.Wait() // every worker has seen its request fail
+	stop()
+
+	load.mu.Lock()
+	defer load.mu.Unlock()
+	t.Logf("killed after %d acknowledged writes (%d clients, %d users, settings #%d, %d refresh tokens) and %d access tokens; %d requests sent",
+		load.acks.Load(), len(load.clients), len(load.users), load.settings, len(load.refresh), len(load.tokens), sent.Load())
+
+	c = startChild(t, args...)
+	if c.issuer != issuer {
+		t.Fatalf("issuer changed across the restart: %s, then %s", issuer, c.issuer)
+	}
+	if !strings.Contains(c.stdout.String(), "not loaded: the store already holds the tenant") {
+		t.Errorf("the restart did not keep the stored tenant:\n%s", c.stdout)
+	}
+	var jwksAfter jose.JSONWebKeySet
+	getJSON(t, issuer+".well-known/jwks.json", "", &jwksAfter)
+	if a, b := mustJSON(jwksBefore), mustJSON(jwksAfter); a != b {
+		t.Errorf("JWKS changed across the crash:\n%s\n%s", a, b)
+	}
+
+	// The management token issued before the crash still works, and every
+	// acknowledged write is there.
+	if code := getJSON(t, issuer+"api/v2/clients?per_page=100&page=0&include_totals=false", tok, nil); code != http.StatusOK {
+		t.Fatalf("Management API with the token issued before the crash: status %d", code)
+	}
+	for _, id := range load.clients {
+		if code := getJSON(t, issuer+"api/v2/clients/"+id, tok, nil); code != http.StatusOK {
+			t.Errorf("acknowledged client %s: status %d after the crash", id, code)
+		}
+	}
+	for _, id := range load.users {
+		if code := getJSON(t, issuer+"api/v2/users/"+url.PathEscape(id), tok, nil); code != http.StatusOK {
+			t.Errorf("acknowledged user %s: status %d after the crash", id, code)
+		}
+	}
+	var st struct {
+		FriendlyName string `json:"friendly_name"`
+	}
+	getJSON(t, issuer+"api/v2/tenants/settings", tok, &st)
+	var got int
+	if _, err := fmt.Sscanf(st.FriendlyName, "crash %d", &got); err != nil || got < load.settings {
+		t.Errorf("settings after the crash: friendly_name %q, want \"crash N\" with N >= %d (the last acknowledged PATCH)", st.FriendlyName, load.settings)
+	}
+
+	// Every refresh token issued before the crash still works.
+	for i, rt := range load.refresh {
+		code, body, err := post(context.Background(), issuer+"oauth/token", "", "application/x-www-form-urlencoded", url.Values{
+			"grant_type": {"refresh_token"}, "refresh_token": {rt},
+			"client_id": {pwClient.ClientID}, "client_secret": {pwClient.ClientSecret},
+		}.Encode())
+		if err != nil || code != http.StatusOK {
+			t.Errorf("refresh token %d issued before the crash: %d %s %v", i, code, body, err)
+			break
+		}
+	}
+
+	// Every token issued before the crash verifies against the JWKS now
+	// served.
+	for i, raw := range load.tokens {
+		_, err := jwt.Parse(raw, func(tk *jwt.Token) (any, error) {
+			kid, _ := tk.Header["kid"].(string)
+			ks := jwksAfter.Key(kid)
+			if len(ks) == 0 {
+				return nil, fmt.Errorf("kid %q not in the JWKS", kid)
+			}
+			return ks[0].Key, nil
+		}, jwt.WithIssuer(issuer), jwt.WithAudience("https://calendar.example.com"))
+		if err != nil {
+			t.Errorf("token %d issued before the crash does not verify: %v", i, err)
+			break
+		}
+	}
+	if bytes.Contains([]byte(c.stdout.String()+c.stderr.String()), []byte("NOT-FOR-PRODUCTION")) {
+		t.Error("the child's output leaks a secret")
+	}
+}

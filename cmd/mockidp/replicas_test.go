@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync/atomic"
+	"testing"
+
+	"github.com/consentry/consentry/mockidp/store/pgtest"
+	"github.com/consentry/consentry/steps/report"
+	"github.com/consentry/consentry/steps/runner"
+	"github.com/consentry/consentry/steps/target"
+)
+
+// TestReplicasPassTheConformanceSuite runs two "mockidp serve --store
+// postgres://..." processes on one database behind a round-robin reverse
+// proxy, so that consecutive requests of one flow (authorize, login,
+// consent, callback, token, userinfo, Management API) land on alternate
+// replicas, and runs the whole conformance suite on the HTTP driver against
+// the proxy: the replicas must behave as one tenant.
+func TestReplicasPassTheConformanceSuite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts PostgreSQL and two mockidp processes and runs the whole suite")
+	}
+	dsn := pgtest.URL(t)
+
+	var backends [2]*url.URL
+	var next atomic.Uint64
+	var served [2]atomic.Int64
+	proxy := httptest.NewServer(&httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			i := next.Add(1) % 2
+			served[i].Add(1)
+			r.SetURL(backends[i])
+			r.Out.Host = r.In.Host
+		},
+	})
+	defer proxy.Close()
+	issuer := proxy.URL + "/"
+	for i := range backends {
+		addr := loopbackAddr(t)
+		startChild(t, "--addr", addr, "--store", dsn, "--issuer", issuer, "--password-cost", "4", "--log-level", "error")
+		backends[i] = &url.URL{Scheme: "http", Host: addr}
+	}
+
+	profile, err := target.Parse([]byte(fmt.Sprintf(`name: two replicas behind a round-robin proxy
+kind: url
+issuer: %s
+management:
+  client_id: mgmt-client
+  client_secret: mgmt-secret-DO-NOT-PRINT
+capabilities: [management, tenant_settings, password_grant]
+`, issuer)), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	res, err := runner.Run(context.Background(), runner.Config{
+		Profile: profile, Driver: runner.DriverHTTP, Concurrency: 4,
+		TestingT: t, Output: &out, Format: "progress", NoColors: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum bytes.Buffer
+	_ = res.Report.WriteSummary(&sum)
+	t.Logf("%d scenarios passed, %d failed, %d not applicable on a URL target; replica 0 served %d requests, replica 1 %d:\n%s",
+		res.Report.Count(report.Passed), res.Report.Count(report.Failed), res.Report.Count(report.NotApplicable),
+		served[0].Load(), served[1].Load(), sum.String())
+	if res.Report.Count(report.Passed) == 0 {
+		t.Error("no scenario passed: the suite did not run")
+	}
+	failed := 0
+	for _, r := range res.Report.Results {
+		if r.Outcome == report.Failed {
+			failed++
+			t.Errorf("failed behind the replicas: %s", r.Name)
+		}
+	}
+	if !res.OK() || failed > 0 {
+		t.Errorf("the suite failed on two replicas: %d scenarios failed (godog status %d)\n%s", failed, res.Status, out.String())
+	}
+	if served[0].Load() == 0 || served[1].Load() == 0 {
+		t.Error("one replica served no request: the proxy did not alternate")
+	}
+}

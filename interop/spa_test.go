@@ -1,0 +1,370 @@
+package interop
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/consentry/consentry/mockidp/tlsca"
+)
+
+// The SPA's tenant: a public single-page application registered the way
+// Auth0's SPA quickstart says (callback, logout URL, web origin and allowed
+// origin all the app's origin; refresh token rotation on), and an API it
+// calls that allows offline access and asks every client for consent.
+const spaTenant = `
+settings:
+  friendly_name: Consentry SPA Interop
+apis:
+  - identifier: https://items.interop.example/
+    name: Items API
+    scopes:
+      - value: read:items
+        description: Read your items
+    allow_offline_access: true
+    skip_consent_for_verifiable_first_party_clients: false
+clients:
+  - client_id: interop-spa
+    name: Interop SPA
+    app_type: spa
+    token_endpoint_auth_method: none
+    grant_types: [authorization_code, refresh_token]
+    callbacks: ["{{.Origin}}/"]
+    allowed_logout_urls: ["{{.Origin}}/"]
+    web_origins: ["{{.Origin}}"]
+    allowed_origins: ["{{.Origin}}"]
+    refresh_token:
+      rotation_type: rotating
+      expiration_type: expiring
+users:
+  - email: ` + appUserEmail + `
+    user_id: ` + appUserID + `
+    name: Ada Interop
+    password: ` + appUserPassword + `
+`
+
+// TestAuth0SPAJS runs a single-page app built on Auth0's SPA SDK
+// (@auth0/auth0-spa-js 2.x, its prebuilt browser file) in headless
+// Chromium against mockidp serve --tls: login through the mock's login
+// and consent pages, handleRedirectCallback (the code exchange is a CORS
+// request, W1), getUser, getTokenSilently by refresh token (rotation, W4)
+// and by web_message in a hidden cross-site iframe (W2, with the SSO cookie
+// SameSite=None, W5), and logout, after which silent authentication says
+// login_required. The app is served from its own origin, https://localhost,
+// a different site from the mock's https://127.0.0.1.
+func TestAuth0SPAJS(t *testing.T) {
+	skipNodeInterop(t)
+	if os.Getenv("CONSENTRY_BROWSER") == "off" {
+		t.Skip("CONSENTRY_BROWSER=off: the SPA interop test needs Chromium and did NOT run")
+	}
+	_, npm := requireNode(t)
+	chromium := os.Getenv("CHROME_PATH")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("chromium not found at %s: install it with \"apt-get install -y chromium\" or set CHROME_PATH (or CONSENTRY_BROWSER=off to skip on purpose)", chromium)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmp := t.TempDir()
+	work := npmApp(t, ctx, npm, "spa", tmp)
+
+	// The app's own HTTPS origin, with a certificate from a local CA.
+	appCA, err := tlsca.New([]string{"localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := fmt.Sprintf("https://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+
+	bin := buildMock(t, ctx, tmp)
+	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, spaTenant, map[string]string{"Origin": origin}))
+
+	config := fmt.Sprintf("window.SPA_CONFIG = %s;\n", mustJSON(map[string]string{
+		"domain": m.addr, "clientId": "interop-spa", "audience": "https://items.interop.example/",
+	}))
+	srv := &http.Server{Handler: spaHandler(work, config), TLSConfig: appCA.TLSConfig(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.ServeTLS(ln, "", "") }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	// Chromium trusts exactly the two servers' keys; nothing is installed.
+	pins := []string{spkiPin(t, appCA.TLSConfig().Certificates[0].Certificate[0]), spkiPin(t, mockLeaf(t, m))}
+	// Headless Chromium blocks third-party cookies by default; the browsers
+	// most people run (Chrome, Edge) do not, and silent authentication in a
+	// cross-site iframe is what depends on them (W5). The profile's
+	// preferences say so, as a user's would.
+	profile := filepath.Join(tmp, "chromium-profile")
+	prefs := `{"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": false}}`
+	if err := os.MkdirAll(filepath.Join(profile, "Default"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(profile, "Default", "Preferences"), []byte(prefs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	alloc, allocCancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.UserDataDir(profile),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(pins, ",")),
+	)
+	defer allocCancel()
+	bctx, bcancel := chromedp.NewContext(alloc)
+	defer bcancel()
+
+	var (
+		consoleMu sync.Mutex
+		console   []string
+	)
+	if err := chromedp.Listen(bctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventConsoleAPICalled); ok {
+			var parts []string
+			for _, a := range e.Args {
+				parts = append(parts, string(a.Value))
+			}
+			consoleMu.Lock()
+			console = append(console, string(e.Type)+": "+strings.Join(parts, " "))
+			consoleMu.Unlock()
+		}
+		// Which cookies went to the mock, and why others did not: the
+		// diagnosis of a failed silent authentication.
+		if e, ok := ev.(*network.EventRequestWillBeSentExtraInfo); ok {
+			var parts []string
+			for _, c := range e.AssociatedCookies {
+				if c.Cookie != nil && strings.HasPrefix(c.Cookie.Name, "mockidp_") {
+					parts = append(parts, fmt.Sprintf("%s blocked=%v", c.Cookie.Name, c.BlockedReasons))
+				}
+			}
+			if len(parts) > 0 {
+				consoleMu.Lock()
+				console = append(console, "cookies: "+strings.Join(parts, ", "))
+				consoleMu.Unlock()
+			}
+		}
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok && e.ExceptionDetails != nil {
+			msg := e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+			consoleMu.Lock()
+			console = append(console, "exception: "+msg)
+			consoleMu.Unlock()
+		}
+	}); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	fail := func(format string, args ...any) {
+		t.Helper()
+		where, _ := chromedp.Run(bctx, chromedp.Location())
+		if text, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`)); err == nil {
+			where += "\n" + truncate(text, 2000)
+		}
+		consoleMu.Lock()
+		defer consoleMu.Unlock()
+		t.Fatalf("%s\n--- browser at %s; console ---\n%s\n--- mock log ---\n%s",
+			fmt.Sprintf(format, args...), where, strings.Join(console, "\n"), m.log.String())
+	}
+	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, scancel := context.WithTimeout(bctx, 30*time.Second)
+		defer scancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			fail("%s: %v", what, err)
+		}
+	}
+	// ready waits for a document of the app that no start has left yet.
+	ready := chromedp.WaitVisible(chromedp.CSS(`html:not([data-left]) p#status[data-ready]`))
+	location := func() string {
+		t.Helper()
+		loc, err := chromedp.Run(bctx, chromedp.Location())
+		if err != nil {
+			fail("location: %v", err)
+		}
+		return loc
+	}
+	// call runs one of window.spa's functions and decodes its result.
+	call := func(expr string) spaResult {
+		t.Helper()
+		step("wait for the app before "+expr, ready)
+		sctx, scancel := context.WithTimeout(bctx, 30*time.Second)
+		defer scancel()
+		raw, err := chromedp.Run(sctx, chromedp.Evaluate[json.RawMessage](expr, chromedp.EvalAwaitPromise))
+		if err != nil {
+			fail("%s: %v", expr, err)
+		}
+		var res spaResult
+		if err := json.Unmarshal(raw, &res); err != nil {
+			fail("%s: %v in %s", expr, err, raw)
+		}
+		return res
+	}
+	// start runs a window.spa function that navigates away.
+	start := func(expr string) {
+		t.Helper()
+		step("wait for the app before "+expr, ready)
+		if _, err := chromedp.Run(bctx, chromedp.Evaluate[json.RawMessage](`document.documentElement.dataset.left = ""; void `+expr)); err != nil {
+			fail("%s: %v", expr, err)
+		}
+	}
+
+	step("open the app", chromedp.Navigate(origin+"/"), ready)
+
+	// Login: the SDK redirects to /authorize; the user logs in and consents.
+	start(`spa.login()`)
+	step("the login page",
+		chromedp.WaitVisible(chromedp.CSS(`main[data-prompt="login"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#username`), appUserEmail),
+		chromedp.SendKeys(chromedp.CSS(`#password`), appUserPassword),
+		chromedp.Click(chromedp.CSS(`button[name="action"][value="default"]`)),
+	)
+	step("the consent page",
+		chromedp.WaitVisible(chromedp.CSS(`main[data-prompt="consent"]`)),
+		chromedp.Click(chromedp.CSS(`button[name="action"][value="accept"]`)),
+	)
+	step("back at the app", ready)
+	back := location()
+	if !strings.HasPrefix(back, origin+"/?") || !strings.Contains(back, "code=") {
+		fail("after consent the browser is at %s, want %s/?code=...", back, origin)
+	}
+
+	res := call(`spa.callback()`)
+	if !res.OK {
+		fail("handleRedirectCallback: %s: %s", res.Error, res.Description)
+	}
+	if res.AppState["target"] != "/after-login" || res.User["email"] != appUserEmail || res.User["sub"] != appUserID {
+		fail("handleRedirectCallback/getUser: appState %v, user %v", res.AppState, res.User)
+	}
+
+	// Refresh tokens: twice, so the second call uses the rotated token.
+	for i := 1; i <= 2; i++ {
+		res = call(`spa.token("rt")`)
+		if !res.OK {
+			fail("getTokenSilently by refresh token (call %d): %s: %s", i, res.Error, res.Description)
+		}
+		checkSPAToken(t, fail, res)
+	}
+
+	// web_message in a hidden iframe on the mock's origin: silent SSO.
+	res = call(`spa.token("iframe")`)
+	if !res.OK {
+		fail("getTokenSilently by web_message: %s: %s", res.Error, res.Description)
+	}
+	checkSPAToken(t, fail, res)
+	if res = call(`spa.user("iframe")`); !res.OK || res.User["email"] != appUserEmail {
+		fail("getUser after silent authentication: %+v", res)
+	}
+
+	// Logout ends the mock's session and returns to the app.
+	start(`spa.logout()`)
+	step("back at the app after logout", ready)
+	back = location()
+	if back != origin+"/" {
+		fail("after logout the browser is at %s, want %s/", back, origin)
+	}
+	res = call(`spa.token("iframe")`)
+	if res.OK || res.Error != "login_required" {
+		fail("silent authentication after logout: %+v, want the error login_required", res)
+	}
+}
+
+// spaResult is what window.spa's functions resolve to.
+type spaResult struct {
+	OK          bool           `json:"ok"`
+	Error       string         `json:"error"`
+	Description string         `json:"description"`
+	AppState    map[string]any `json:"appState"`
+	User        map[string]any `json:"user"`
+	Sub         string         `json:"sub"`
+	Aud         any            `json:"aud"`
+	Scope       string         `json:"scope"`
+	IDTokenSub  string         `json:"idTokenSub"`
+}
+
+func checkSPAToken(t *testing.T, fail func(string, ...any), res spaResult) {
+	t.Helper()
+	aud, _ := json.Marshal(res.Aud)
+	if res.Sub != appUserID || res.IDTokenSub != appUserID || !strings.Contains(string(aud), "https://items.interop.example/") ||
+		!strings.Contains(" "+res.Scope+" ", " read:items ") {
+		fail("getTokenSilently gave sub %q, ID token sub %q, aud %s, scope %q; want %s, audience https://items.interop.example/, read:items",
+			res.Sub, res.IDTokenSub, aud, res.Scope, appUserID)
+	}
+}
+
+// spaHandler serves the SPA: its page for every route, its script, its
+// configuration and the SDK's prebuilt browser file from node_modules.
+func spaHandler(work, config string) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /auth0-spa-js.production.js", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, filepath.Join(work, "node_modules", "@auth0", "auth0-spa-js", "dist", "auth0-spa-js.production.js"))
+	})
+	mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, filepath.Join(work, "app.js"))
+	})
+	mux.HandleFunc("GET /config.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		_, _ = w.Write([]byte(config))
+	})
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		http.ServeFile(w, r, filepath.Join(work, "index.html"))
+	})
+	return mux
+}
+
+// mockLeaf returns the DER of the certificate the mock serves, checked
+// against the mock's CA.
+func mockLeaf(t *testing.T, m *mock) []byte {
+	t.Helper()
+	conn, err := tls.Dial("tcp", m.addr, &tls.Config{RootCAs: caPool(t, m.caFile)})
+	if err != nil {
+		t.Fatalf("TLS to the mock: %v", err)
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0].Raw
+}
+
+// spkiPin is Chromium's --ignore-certificate-errors-spki-list entry for a
+// certificate: base64(SHA-256(SubjectPublicKeyInfo)).
+func spkiPin(t *testing.T, der []byte) string {
+	t.Helper()
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

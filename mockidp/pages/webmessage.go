@@ -1,0 +1,69 @@
+package pages
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"strings"
+)
+
+// WebMessage is the response_mode=web_message page (rule W2): it posts
+// {type: "authorization_response", response: {...}} to the window that
+// opened it (a popup) or, in an iframe, to its parent, at TargetOrigin
+// only. Response holds the authorization response's parameters (code or
+// error, state, ...).
+type WebMessage struct {
+	TargetOrigin string
+	Response     map[string]string
+}
+
+// webMessageScript is the page's one script; it reads the response from
+// the page's markup, so that it never changes and the CSP can allow it by
+// its hash.
+const webMessageScript = `(function () {
+  var m = document.querySelector("main[data-response]");
+  var msg = { type: "authorization_response", response: JSON.parse(m.getAttribute("data-response")) };
+  var target = window.opener || window.parent;
+  if (target && target !== window) {
+    target.postMessage(msg, m.getAttribute("data-target-origin"));
+  }
+})();`
+
+var webMessageScriptHash = func() string {
+	sum := sha256.Sum256([]byte(webMessageScript))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}()
+
+// RenderWebMessage writes the web_message page. Unlike the other pages it
+// may be framed, but only by TargetOrigin (frame-ancestors): silent
+// authentication runs it in a hidden iframe of the application.
+func RenderWebMessage(w http.ResponseWriter, p WebMessage) {
+	resp, err := json.Marshal(p.Response)
+	if err != nil {
+		http.Error(w, "page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	data := struct {
+		TargetOrigin string
+		ResponseJSON string
+		Script       template.JS
+	}{p.TargetOrigin, string(resp), template.JS(webMessageScript)}
+	if err := tmpl.ExecuteTemplate(&buf, "webmessage.html", data); err != nil {
+		http.Error(w, "page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	ancestors := p.TargetOrigin
+	if ancestors == "" || strings.ContainsAny(ancestors, " ;,'\"\r\n") {
+		ancestors = "'none'" // never a policy built from something that is no origin
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; base-uri 'none'; script-src 'sha256-"+webMessageScriptHash+"'; frame-ancestors "+ancestors)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -1,0 +1,255 @@
+// Package pgtest gives tests a throwaway PostgreSQL server: initdb and
+// postgres from Debian's postgresql package, in a temporary directory, on a
+// free loopback port, run as an unprivileged user when the tests run as root
+// (PostgreSQL refuses to run as root, and CI runs as root).
+//
+// One server serves a whole test binary; every URL call gets a schema of its
+// own, so tests never see each other's data. A package that uses it stops
+// the server from its TestMain:
+//
+//	func TestMain(m *testing.M) { pgtest.Main(m) }
+//
+// When the server cannot start, URL skips the test with the reason, or, with
+// CI set (CI=true), fails it: in CI a missing PostgreSQL is a
+// broken setup, not a reason to test less.
+package pgtest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+)
+
+// EnvBin names a directory holding initdb and postgres, to use instead of
+// the newest /usr/lib/postgresql/*/bin.
+const EnvBin = "CONSENTRY_PG_BIN"
+
+var (
+	once     sync.Once
+	srv      *server
+	startErr error
+	schemas  atomic.Int64
+)
+
+type server struct {
+	dir   string
+	base  string // URL of the postgres database
+	cmd   *exec.Cmd
+	done  chan struct{} // closed when the server process has exited
+	admin *sql.DB
+	log   string
+}
+
+var warnOnce sync.Once
+
+// Require starts the shared server if need be, and skips (or, in CI, fails)
+// the test when it cannot start.
+func Require(t testing.TB) {
+	t.Helper()
+	once.Do(func() { srv, startErr = start() })
+	if startErr == nil {
+		return
+	}
+	if InCI() {
+		t.Fatalf("pgtest: PostgreSQL did not start, and CI=true makes that a failure: %v", startErr)
+	}
+	msg := fmt.Sprintf("SKIPPED: PostgreSQL tests need a local PostgreSQL (Debian package postgresql, or %s=DIR): %v", EnvBin, startErr)
+	// Also on stderr, once, so that the skip shows without -v.
+	warnOnce.Do(func() { fmt.Fprintln(os.Stderr, "pgtest: "+msg) })
+	t.Skip(msg)
+}
+
+// URL returns the URL of a new, empty schema on the shared throwaway server.
+func URL(t testing.TB) string {
+	t.Helper()
+	Require(t)
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), schemas.Add(1))
+	if _, err := srv.admin.ExecContext(context.Background(), "CREATE SCHEMA "+name); err != nil {
+		t.Fatalf("pgtest: create schema: %v", err)
+	}
+	u, _ := url.Parse(srv.base)
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// InCI reports whether the CI variable is set to anything but false or 0.
+func InCI() bool {
+	v := strings.ToLower(os.Getenv("CI"))
+	return v != "" && v != "false" && v != "0"
+}
+
+// Main runs the tests and then stops the server, if one was started.
+func Main(m *testing.M) {
+	code := m.Run()
+	Stop()
+	os.Exit(code)
+}
+
+// Stop stops the server and removes its directory.
+func Stop() {
+	if srv == nil {
+		return
+	}
+	srv.admin.Close()
+	_ = srv.cmd.Process.Signal(syscall.SIGINT) // fast shutdown
+	select {
+	case <-srv.done:
+	case <-time.After(10 * time.Second):
+		_ = srv.cmd.Process.Kill()
+		<-srv.done
+	}
+	_ = os.RemoveAll(srv.dir)
+	srv = nil
+}
+
+func binDir() (string, error) {
+	if d := os.Getenv(EnvBin); d != "" {
+		return d, nil
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	slices.SortFunc(dirs, func(a, b string) int { return versionOf(b) - versionOf(a) })
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
+			return d, nil
+		}
+	}
+	if p, err := exec.LookPath("initdb"); err == nil {
+		return filepath.Dir(p), nil
+	}
+	return "", errors.New("no initdb in /usr/lib/postgresql/*/bin or on PATH")
+}
+
+func versionOf(binDir string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return v
+}
+
+// runAs is who the server runs as: nil for the current user, else an
+// unprivileged user (postgres, or nobody) when the tests run as root.
+func runAs() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	for _, name := range []string{"postgres", "nobody"} {
+		u, err := user.Lookup(name)
+		if err != nil {
+			continue
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+	}
+	return nil, errors.New("running as root and there is no postgres or nobody user to run PostgreSQL as")
+}
+
+func start() (*server, error) {
+	bin, err := binDir()
+	if err != nil {
+		return nil, err
+	}
+	cred, err := runAs()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "consentry-pgtest-")
+	if err != nil {
+		return nil, err
+	}
+	s := &server{dir: dir, log: filepath.Join(dir, "postgres.log")}
+	fail := func(err error) (*server, error) {
+		if s.done != nil {
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	if cred != nil {
+		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+			return fail(fmt.Errorf("chown the data directory: %w", err))
+		}
+	}
+	data := filepath.Join(dir, "data")
+	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8",
+		"--no-sync", "--no-instructions")
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if out, err := initdb.CombinedOutput(); err != nil {
+		return fail(fmt.Errorf("initdb: %v: %s", err, strings.TrimSpace(string(out))))
+	}
+	port, err := freePort()
+	if err != nil {
+		return fail(err)
+	}
+	logf, err := os.Create(s.log)
+	if err != nil {
+		return fail(err)
+	}
+	defer logf.Close()
+	// Durability settings are off: these servers hold test data only.
+	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+		"-c", "full_page_writes=off", "-c", "max_connections=300")
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	// Pdeathsig: if the test binary dies, the server stops too (SIGQUIT is
+	// PostgreSQL's immediate shutdown).
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
+	if err := s.cmd.Start(); err != nil {
+		return fail(fmt.Errorf("start postgres: %w", err))
+	}
+	s.done = make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	s.base = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	s.admin, err = sql.Open("pgx", s.base)
+	if err != nil {
+		return fail(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err = s.admin.PingContext(ctx)
+		cancel()
+		if err == nil {
+			break
+		}
+		exited := false
+		select {
+		case <-s.done:
+			exited = true
+		case <-time.After(100 * time.Millisecond):
+		}
+		if exited || time.Now().After(deadline) {
+			logText, _ := os.ReadFile(s.log)
+			s.admin.Close()
+			return fail(fmt.Errorf("postgres did not accept connections (exited: %v): %v\n%s", exited, err, logText))
+		}
+	}
+	return s, nil
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,122 @@
+package steps
+
+// Steps for browser applications and logout (spec section 11): the
+// application's logout URLs and RP-initiated logout through the
+// discovery's end_session_endpoint (rule L1).
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/consentry/consentry/steps/driver"
+)
+
+func (s *Suite) registerAuth0BrowserSteps(sc *godog.ScenarioContext) {
+	sc.Step(`^the application allows the logout URL "([^"]*)"$`, s.allowsLogoutURL)
+	sc.Step(`^the application logs the user out with its ID token and the post_logout_redirect_uri "([^"]*)"$`, s.logsOut)
+	sc.Step(`^the browser returns to "([^"]*)" with the state$`, s.returnsWithState)
+}
+
+// logoutState is the state the last logout request sent.
+type logoutState struct{ state string }
+
+func (s *Suite) allowsLogoutURL(ctx context.Context, u string) error {
+	st := getState(ctx)
+	if err := st.needManagement("setting the application's allowed_logout_urls"); err != nil {
+		return err
+	}
+	app, err := st.app()
+	if err != nil {
+		return err
+	}
+	return st.suite.Target.Mgmt.UpdateClient(ctx, app.clientID, map[string]any{"allowed_logout_urls": []string{u}})
+}
+
+// endSessionEndpoint reads the target's discovery document.
+func (st *state) endSessionEndpoint(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(st.suite.Target.Issuer, "/")+"/.well-known/openid-configuration", nil)
+	if err != nil {
+		return "", err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("reading the discovery document: %w", err)
+	}
+	defer res.Body.Close()
+	var doc struct {
+		EndSession string `json:"end_session_endpoint"`
+	}
+	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&doc) != nil {
+		return "", fmt.Errorf("reading the discovery document: HTTP %d", res.StatusCode)
+	}
+	if doc.EndSession == "" {
+		return "", notApplicable("target %q advertises no end_session_endpoint (RP-initiated logout)", st.suite.Target.Profile.Name)
+	}
+	return doc.EndSession, nil
+}
+
+// logsOut sends the browser to the end_session_endpoint with the ID token
+// of the last token answer as id_token_hint, the redirect URI and a state.
+func (s *Suite) logsOut(ctx context.Context, redirectURI string) error {
+	st := getState(ctx)
+	if st.token == nil || st.token.token == nil {
+		return errors.New("the application has no tokens yet (exchange a code first)")
+	}
+	idToken, _ := st.token.token.Extra("id_token").(string)
+	if idToken == "" {
+		return errors.New("the last token answer has no ID token (ask for openid)")
+	}
+	endpoint, err := st.endSessionEndpoint(ctx)
+	if err != nil {
+		return err
+	}
+	state := "lo-" + randomHex(8)
+	st.logout = &logoutState{state: state}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return fmt.Errorf("end_session_endpoint %q: %w", endpoint, err)
+	}
+	q := u.Query()
+	q.Set("id_token_hint", idToken)
+	q.Set("post_logout_redirect_uri", redirectURI)
+	q.Set("state", state)
+	u.RawQuery = q.Encode()
+	ua, err := st.browser(ctx)
+	if err != nil {
+		return err
+	}
+	ua.WatchCallback(redirectURI)
+	p, err := ua.Open(ctx, u.String())
+	if err != nil && p.Kind == "" {
+		// The logged-out page is no IdP page the user agents know: it is
+		// not an error that the browser stays there.
+		return fmt.Errorf("opening the end_session_endpoint: %w", err)
+	}
+	st.arrive(p)
+	return nil
+}
+
+func (s *Suite) returnsWithState(ctx context.Context, redirectURI string) error {
+	st := getState(ctx)
+	p := st.page
+	if p.Kind != driver.KindCallback || !strings.HasPrefix(p.URL, redirectURI) {
+		return fmt.Errorf("expected the browser back at %s, but it is at %s", redirectURI, describe(p))
+	}
+	if st.logout == nil {
+		return errors.New("no logout was sent")
+	}
+	if got := p.Callback.Get("state"); got != st.logout.state {
+		return fmt.Errorf("the state came back as %q, want %q", got, st.logout.state)
+	}
+	return nil
+}
