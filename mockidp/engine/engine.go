@@ -21,7 +21,9 @@ type Config struct {
 	// Now is the clock; time.Now when nil. Use the clock the Sessions were
 	// made with.
 	Now func() time.Time
-	// Secure marks the cookies Secure (the face is served over https).
+	// Secure says the face is served over https: the cookies are then
+	// Secure and SameSite=None, each with a companion cookie without
+	// SameSite (see setCookie).
 	Secure bool
 	// CookiePrefix names the cookies: <prefix>_did (the browser binding)
 	// and <prefix>_session (the login session); "mockidp" when empty. Two
@@ -68,31 +70,73 @@ func (e *Engine) Internal(err error) *oautherr.Error {
 // BrowserID returns the browser's binding ID, setting the cookie when the
 // browser has none.
 func (e *Engine) BrowserID(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(e.browserCookie); err == nil && c.Value != "" {
-		return c.Value
+	if v, ok := cookie(r, e.browserCookie); ok {
+		return v
 	}
 	id := tokens.RandomToken()
 	e.setCookie(w, e.browserCookie, id, 365*24*time.Hour)
 	return id
 }
 
+// Cookies over HTTPS (rule W5). The browser binding and the login session
+// cookie are SameSite=None; Secure, so that silent authentication
+// (prompt=none in a hidden iframe of the application's own site) sends them
+// where the browser allows third-party cookies. Browsers that mishandle
+// SameSite=None (old Safari and Chrome releases treat it as Strict or drop
+// the cookie) get the same value in a companion cookie without SameSite,
+// name + "_compat", as Auth0 does with auth0 and auth0_compat. Over plain
+// HTTP (a local mock without TLS) SameSite=None is impossible, because it
+// requires Secure, so the cookies are Lax.
+const compatSuffix = "_compat"
+
+// setCookie sets a cookie (and its companion over HTTPS).
 func (e *Engine) setCookie(w http.ResponseWriter, name, value string, maxAge time.Duration) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: e.secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge.Seconds())})
+	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, MaxAge: int(maxAge.Seconds())}
+	if !e.secure {
+		c.SameSite = http.SameSiteLaxMode
+		http.SetCookie(w, c)
+		return
+	}
+	c.Secure, c.SameSite = true, http.SameSiteNoneMode
+	http.SetCookie(w, c)
+	compat := *c
+	compat.Name, compat.SameSite = name+compatSuffix, http.SameSiteDefaultMode
+	http.SetCookie(w, &compat)
 }
 
+// clearCookie removes a cookie and its companion.
 func (e *Engine) clearCookie(w http.ResponseWriter, name string) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", HttpOnly: true, Secure: e.secure, MaxAge: -1})
+	for _, n := range []string{name, name + compatSuffix} {
+		c := &http.Cookie{Name: n, Value: "", Path: "/", HttpOnly: true, Secure: e.secure, MaxAge: -1}
+		if e.secure && n == name {
+			c.SameSite = http.SameSiteNoneMode
+		}
+		http.SetCookie(w, c)
+		if !e.secure {
+			break
+		}
+	}
+}
+
+// cookie returns the value of a cookie, from its companion when the browser
+// did not send the SameSite=None one.
+func cookie(r *http.Request, name string) (string, bool) {
+	for _, n := range []string{name, name + compatSuffix} {
+		if c, err := r.Cookie(n); err == nil && c.Value != "" {
+			return c.Value, true
+		}
+	}
+	return "", false
 }
 
 // Session returns the browser's live login session. Whether its user
 // still exists is the face's question.
 func (e *Engine) Session(r *http.Request) (session.Session, bool) {
-	c, err := r.Cookie(e.sessionCookie)
-	if err != nil || c.Value == "" {
+	id, ok := cookie(r, e.sessionCookie)
+	if !ok {
 		return session.Session{}, false
 	}
-	sess, err := e.Sessions.GetSession(r.Context(), c.Value)
+	sess, err := e.Sessions.GetSession(r.Context(), id)
 	if err != nil {
 		if !errors.Is(err, session.ErrNotFound) {
 			e.log.Error("read session", "err", err)
@@ -107,8 +151,8 @@ func (e *Engine) Session(r *http.Request) (session.Session, bool) {
 // re-login, another user): no session ID outlives the login that replaced
 // it.
 func (e *Engine) Login(w http.ResponseWriter, r *http.Request, userID string) (session.Session, error) {
-	if old, err := r.Cookie(e.sessionCookie); err == nil && old.Value != "" {
-		if err := e.Sessions.DeleteSession(r.Context(), old.Value); err != nil {
+	if old, ok := cookie(r, e.sessionCookie); ok {
+		if err := e.Sessions.DeleteSession(r.Context(), old); err != nil {
 			return session.Session{}, err
 		}
 	}
@@ -120,11 +164,14 @@ func (e *Engine) Login(w http.ResponseWriter, r *http.Request, userID string) (s
 	return sess, nil
 }
 
-// Logout ends the browser's login session, if any.
+// Logout ends the browser's login session, if any (both the SameSite=None
+// cookie and its companion may name one).
 func (e *Engine) Logout(w http.ResponseWriter, r *http.Request) error {
-	if c, err := r.Cookie(e.sessionCookie); err == nil && c.Value != "" {
-		if err := e.Sessions.DeleteSession(r.Context(), c.Value); err != nil {
-			return err
+	for _, name := range []string{e.sessionCookie, e.sessionCookie + compatSuffix} {
+		if c, err := r.Cookie(name); err == nil && c.Value != "" {
+			if err := e.Sessions.DeleteSession(r.Context(), c.Value); err != nil {
+				return err
+			}
 		}
 	}
 	e.clearCookie(w, e.sessionCookie)
@@ -172,8 +219,8 @@ func (e *Engine) ScreenTx(r *http.Request, pending ...string) (*session.Transact
 	if err != nil {
 		return nil, oautherr.InvalidRequest("This login transaction is unknown, expired or already completed. Start again from the application.")
 	}
-	c, err := r.Cookie(e.browserCookie)
-	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(tx.BrowserID)) != 1 {
+	did, ok := cookie(r, e.browserCookie)
+	if !ok || subtle.ConstantTimeCompare([]byte(did), []byte(tx.BrowserID)) != 1 {
 		return nil, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidRequest, "This form belongs to another browser session.")
 	}
 	if !slices.Contains(pending, tx.Pending) {

@@ -8,13 +8,16 @@ import (
 	"github.com/consentry/consentry/mockidp/oautherr"
 	"github.com/consentry/consentry/mockidp/pages"
 	"github.com/consentry/consentry/mockidp/session"
+	"github.com/consentry/consentry/mockidp/tenant"
 )
 
-// Response modes (rule A5). Which ones a face accepts is the face's choice.
+// Response modes (rules A5, W2). Which ones a face accepts is the face's
+// choice.
 const (
-	ModeQuery    = "query"
-	ModeFragment = "fragment"
-	ModeFormPost = "form_post"
+	ModeQuery      = "query"
+	ModeFragment   = "fragment"
+	ModeFormPost   = "form_post"
+	ModeWebMessage = "web_message"
 )
 
 // Respond sends an authorization response (or error) to the client's
@@ -24,6 +27,14 @@ func Respond(w http.ResponseWriter, r *http.Request, tx *session.Transaction, pa
 		params.Set("state", tx.State)
 	}
 	switch tx.ResponseMode {
+	case ModeWebMessage:
+		// W2: posted to the opener or parent at the callback's origin,
+		// which the face checked against the client's web origins.
+		fields := map[string]string{}
+		for k := range params {
+			fields[k] = params.Get(k)
+		}
+		pages.RenderWebMessage(w, pages.WebMessage{TargetOrigin: tenant.Origin(tx.RedirectURI), Response: fields})
 	case ModeFormPost:
 		fields := map[string]string{}
 		for k := range params {
