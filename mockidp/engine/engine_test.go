@@ -204,3 +204,35 @@ func TestRouteAnswersWrongMethodsWithAllow(t *testing.T) {
 		t.Errorf("%d %q", w.Code, w.Header().Get("Allow"))
 	}
 }
+
+// TestW5_SecureCookiesAreSameSiteNoneWithACompanion: over HTTPS the
+// engine's cookies are SameSite=None; Secure with a _compat companion, and
+// a browser that sends only the companion keeps its session; logout clears
+// both.
+func TestW5_SecureCookiesAreSameSiteNoneWithACompanion(t *testing.T) {
+	e := engine.New(engine.Config{Sessions: session.NewMemory(nil, session.Limits{}), Secure: true})
+	w := httptest.NewRecorder()
+	if _, err := e.Login(w, httptest.NewRequest("POST", "https://idp/", nil), "u1"); err != nil {
+		t.Fatal(err)
+	}
+	cs := w.Result().Cookies()
+	if len(cs) != 2 || cs[0].Name != "mockidp_session" || cs[0].SameSite != http.SameSiteNoneMode || !cs[0].Secure ||
+		cs[1].Name != "mockidp_session_compat" || cs[1].SameSite != http.SameSiteDefaultMode {
+		t.Fatalf("cookies %+v", cs)
+	}
+	r := httptest.NewRequest("GET", "https://idp/", nil)
+	r.AddCookie(&http.Cookie{Name: cs[1].Name, Value: cs[1].Value})
+	if s, ok := e.Session(r); !ok || s.UserID != "u1" {
+		t.Fatalf("companion only: %v %v", s, ok)
+	}
+	w = httptest.NewRecorder()
+	if err := e.Logout(w, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.Session(r); ok {
+		t.Error("session alive after logout")
+	}
+	if n := len(w.Result().Cookies()); n != 2 {
+		t.Errorf("logout cleared %d cookies, want 2", n)
+	}
+}
