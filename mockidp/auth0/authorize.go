@@ -25,7 +25,6 @@ const (
 	rtIDTokenToken = "id_token token"
 )
 
-
 // authorize starts a transaction (rules A1 to A5, K2 to K5).
 func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
