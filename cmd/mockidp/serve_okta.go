@@ -81,6 +81,8 @@ func (k *oktaFlags) check(o *serveOptions) error {
 		return errors.New("serve: --okta-addr, --okta-config and --okta-url add an Okta org beside an Auth0 tenant; with --vendor okta use --addr, --config and --issuer")
 	case k.addr == "" && (k.config != "" || k.url != ""):
 		return errors.New("serve: --okta-config and --okta-url need --okta-addr")
+	case k.vendor == config.VendorOkta && (o.dataDir != "" || o.storeURL != ""):
+		return errors.New("serve: --data and --store do not cover the Okta org yet: it is kept in memory (drop them, or serve an Auth0 tenant)")
 	case k.vendor == config.VendorOkta && o.demo:
 		return errors.New("serve: --demo serves the Auth0 demo app; it has no Okta org version")
 	case okta && o.tls:
@@ -189,7 +191,7 @@ func printOktaBanner(ctx context.Context, w io.Writer, g *oktaOrg, configPath st
 	if configPath != "" {
 		src = configPath
 	}
-	fmt.Fprintf(w, "mockidp: Okta org %s (%s)\n", g.url, src)
+	fmt.Fprintf(w, "mockidp: Okta org %s (%s, kept in memory)\n", g.url, src)
 	fmt.Fprintf(w, "  authorization server default: issuer %s/oauth2/default\n", g.url)
 	fmt.Fprintf(w, "    discovery %s/oauth2/default/.well-known/openid-configuration\n", g.url)
 	if hasToken {

@@ -89,6 +89,7 @@ func TestServeOktaFlagErrors(t *testing.T) {
 		{"serve", "--okta-config", "x.yaml"},
 		{"serve", "--vendor", "auth0", "--config", "../../testdata/tenants/okta-demo.yaml"},
 		{"serve", "--vendor", "okta", "--issuer", "http://h/path"},
+		{"serve", "--vendor", "okta", "--data", "/tmp/consentry-okta-data"},
 	} {
 		code, _, stderr := runCapture(t, args...)
 		if code != exitUsage || strings.Count(stderr, "\n") != 1 {
