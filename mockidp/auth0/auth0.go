@@ -2,7 +2,10 @@
 // (/authorize, /oauth/token, /userinfo, /oauth/revoke, /v2/logout, discovery
 // and JWKS) and the Universal Login screens (/u/login, /u/consent), speaking
 // Auth0's wire formats. It gathers the facts of each transaction and asks the
-// consent package what to show; it owns no consent logic of its own.
+// consent package what to show; it owns no consent logic of its own. The
+// vendor-neutral machinery under it (input bounds, cookies and login
+// sessions, screen transactions, PKCE, codes, response modes, routing) is
+// mockidp/engine's, shared with the Okta face.
 package auth0
 
 import (
