@@ -2,15 +2,16 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
 	"github.com/consentry/consentry/features"
 	"github.com/consentry/consentry/steps"
 	"github.com/consentry/consentry/steps/mgmtclient"
+	"github.com/consentry/consentry/steps/runner"
 	"github.com/consentry/consentry/steps/target"
 )
 
@@ -22,21 +23,22 @@ import (
 //
 //	consentry fixtures [--target embedded|FILE] [--tags EXPR]
 func fixtures(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("consentry fixtures", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	const synopsis = "consentry fixtures [--target embedded|FILE] [--tags EXPR]"
+	fs := newFlags("consentry fixtures")
 	targetFlag := fs.String("target", "embedded", "target: embedded, or a target profile YAML file")
-	tags := fs.String("tags", "", `godog tag expression selecting the scenarios, e.g. "@rule:C1,@rule:C4"`)
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return 2
+	tags := fs.String("tags", "", `tag expression selecting the scenarios, e.g. "@rule:C1,@rule:C4"`)
+	if code, stop := parseFlags(fs, synopsis, args, stdout, stderr); stop {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "consentry fixtures: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	profile, err := target.Load(*targetFlag)
+	if err := runner.ValidateTags(*tags); err != nil {
+		fmt.Fprintf(stderr, "consentry fixtures: %v\n", err)
+		return 2
+	}
+	profile, unset, err := loadForListing(*targetFlag)
 	if err != nil {
 		fmt.Fprintf(stderr, "consentry: %v\n", err)
 		return 2
@@ -56,7 +58,40 @@ func fixtures(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	writeFixtures(stdout, profile, needs, preRegistered)
+	if len(unset) > 0 {
+		fmt.Fprintf(stdout, "\n(environment variables not set, shown as ${NAME} above; set them before consentry run: %s)\n", strings.Join(unset, ", "))
+	}
 	return 0
+}
+
+// loadForListing reads a target profile for consentry fixtures, which
+// contacts no target and needs no secret: a ${VAR} that is not set stays
+// ${VAR} (a vendor lists what to register before having the credentials),
+// and unset names them. Only a profile that is not usable even so is an
+// error.
+func loadForListing(nameOrFile string) (p *target.Profile, unset []string, err error) {
+	p, err = target.Load(nameOrFile)
+	if err == nil || nameOrFile == "" || nameOrFile == target.KindEmbedded {
+		return p, nil, err
+	}
+	data, rerr := os.ReadFile(nameOrFile)
+	if rerr != nil {
+		return nil, nil, err
+	}
+	p, perr := target.Parse(data, func(name string) (string, bool) {
+		if v, ok := os.LookupEnv(name); ok {
+			return v, true
+		}
+		if !slices.Contains(unset, name) {
+			unset = append(unset, name)
+		}
+		return "${" + name + "}", true
+	})
+	if perr != nil || len(unset) == 0 {
+		return nil, nil, err
+	}
+	slices.Sort(unset)
+	return p, unset, nil
 }
 
 // fixtureUse is one distinct fixture and the scenarios that need it.

@@ -94,3 +94,45 @@ func TestFixturesSuggestsEntriesThatBind(t *testing.T) {
 		t.Errorf("the suggested entries do not bind everything:\n%s\n%s", yaml.String(), out.String())
 	}
 }
+
+// consentry fixtures contacts no target: a vendor lists what to register
+// before having the credentials, so a ${VAR} that is not set is shown as
+// such and named, not an error. (It was: "environment variables not set".)
+func TestFixturesListsAProfileWhoseVariablesAreNotSetYet(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"fixtures", "--target", "../../testdata/targets/generic.example.yaml", "--tags", "@rule:C3"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{
+		"client  registered: client_id ${IDP_FIRST_PARTY_CLIENT_ID}",
+		"environment variables not set, shown as ${NAME} above",
+		"IDP_THIRD_PARTY_CLIENT_SECRET",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	// consentry run still needs them.
+	if code := run([]string{"run", "--driver", "http", "--target", "../../testdata/targets/generic.example.yaml"}, &out, &errb); code != 2 {
+		t.Errorf("run without the variables: exit %d, want 2", code)
+	}
+}
+
+// A malformed --tags is one line and exit 2 for fixtures too, as for run
+// (it was a panic inside godog's tag parser); --help goes to stdout.
+func TestFixturesBadTagsAndHelp(t *testing.T) {
+	for args, want := range map[string]string{
+		"@rule:C6 &&": "an && has nothing on one side",
+		"@rule:Z9":    "the spec has no rule Z9",
+	} {
+		var out, errb bytes.Buffer
+		if code := run([]string{"fixtures", "--tags", args}, &out, &errb); code != 2 || !strings.Contains(errb.String(), want) || strings.Count(errb.String(), "\n") != 1 {
+			t.Errorf("--tags %q: exit %d, stderr %q; want 2 and one line with %q", args, code, errb.String(), want)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"fixtures", "--help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "-target") || errb.Len() > 0 {
+		t.Errorf("--help: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+}

@@ -68,6 +68,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "report":
 		return reportCmd(args[1:], stdout, stderr)
 	case "version", "--version":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "consentry version: unexpected arguments %q\n", args[1:])
+			return 2
+		}
 		fmt.Fprintln(stdout, versionLine())
 		return 0
 	case "fixtures":
@@ -134,7 +138,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		err = runner.ValidateTags(*tags)
 	}
 	if err == nil {
-		_, _, err = runner.ParseFormats(*format)
+		err = checkFormats(*format)
 	}
 	var rt runner.Rate
 	if err == nil {
@@ -142,6 +146,12 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil && *concurrency < 1 {
 		err = fmt.Errorf("--concurrency %d: want 1 or more", *concurrency)
+	}
+	if err == nil && *driverFlag != runner.DriverHTTP && *driverFlag != runner.DriverBrowser {
+		err = fmt.Errorf("--driver %q: want %s or %s", *driverFlag, runner.DriverBrowser, runner.DriverHTTP)
+	}
+	if err == nil && *stepTimeout <= 0 {
+		err = fmt.Errorf("--step-timeout %v: want a positive duration, e.g. 30s", *stepTimeout)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "consentry run: %v\n", err)
@@ -159,7 +169,7 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 		banner += ", shard " + sh.String()
 	}
 	if rt.N > 0 {
-		banner += ", at most " + rt.String() + " new sessions"
+		banner += ", new sessions at most " + rt.String()
 	}
 	fmt.Fprintln(stdout, banner)
 	res, err := runner.Run(ctx, runner.Config{
@@ -197,6 +207,22 @@ func runSuite(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// checkFormats parses a --format list and refuses a junit or cucumber
+// report without a file: on the console it would be interleaved with the
+// progress and the summary, so it could never be read as XML or JSON.
+func checkFormats(list string) error {
+	_, outs, err := runner.ParseFormats(list)
+	if err != nil {
+		return err
+	}
+	for _, o := range outs {
+		if o.Dest == "" {
+			return fmt.Errorf("--format %q: %s needs a file: %s:FILE (on the console it would be mixed with the summary)", list, o.Name, o.Name)
+		}
+	}
+	return nil
+}
+
 // listRules prints every rule with the scenarios that check it; with
 // --verbose, each rule's text as well.
 func listRules(args []string, stdout, stderr io.Writer) int {
@@ -220,11 +246,11 @@ func listRules(args []string, stdout, stderr io.Writer) int {
 	section := ""
 	for _, r := range report.Rules() {
 		var checks []report.Scenario
+		runs := 0
 		for _, s := range scenarios {
-			for _, id := range s.Rules {
-				if id == r.ID {
-					checks = append(checks, s)
-				}
+			if n := s.Runs(r.ID); n > 0 {
+				checks = append(checks, s)
+				runs += n
 			}
 		}
 		if len(checks) == 0 && !r.Required && !r.Pending && !*verbose {
@@ -234,7 +260,13 @@ func listRules(args []string, stdout, stderr io.Writer) int {
 			section = r.Section
 			fmt.Fprintf(stdout, "\n%s\n\n", section)
 		}
-		fmt.Fprintf(stdout, "%-3s %s (%d scenarios)\n", r.ID, r.Title, len(checks))
+		count := plural(len(checks), "scenario")
+		if runs != len(checks) {
+			// A run counts each row of an outline: say so, so that the
+			// number matches the run's CHECKED column.
+			count += fmt.Sprintf(", %s with the outlines' rows", plural(runs, "run"))
+		}
+		fmt.Fprintf(stdout, "%-3s %s (%s)\n", r.ID, r.Title, count)
 		if *verbose {
 			for _, line := range report.Wrap(r.Text, 76) {
 				fmt.Fprintf(stdout, "      %s\n", line)
@@ -259,6 +291,13 @@ func listRules(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // versionLine names the binary's version, its commit when known and the

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -18,6 +19,21 @@ func TestRulesListsEveryRequiredRule(t *testing.T) {
 		if !strings.Contains(out.String(), "\n"+id+" ") && !strings.HasPrefix(out.String(), id+" ") {
 			t.Errorf("rule %s not listed", id)
 		}
+	}
+}
+
+// rules counted an outline once while a run counts each row, so "K2 (6
+// scenarios)" stood beside a run's "K2 checked 10".
+func TestRulesCountsTheRunsOfOutlines(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"rules"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !regexp.MustCompile(`(?m)^K2 .* \(\d+ scenarios, \d+ runs with the outlines' rows\)$`).MatchString(out.String()) {
+		t.Errorf("K2 line lacks the runs:\n%s", out.String())
+	}
+	if !regexp.MustCompile(`(?m)^K5 .* \(1 scenario\)$`).MatchString(out.String()) {
+		t.Errorf("K5 line:\n%s", out.String())
 	}
 }
 
@@ -62,6 +78,14 @@ func TestBadRunFlagsAreOneLineAndExitTwo(t *testing.T) {
 		"--concurrency|0":     "--concurrency 0",
 		"--no-such-flag|x":    "flag provided but not defined: -no-such-flag",
 		"--step-timeout|soon": "invalid value",
+		// These three were accepted: an unknown driver printed the run's
+		// banner on stdout before its error, a negative step timeout was
+		// silently the default, and a junit report without a file was
+		// interleaved with the progress and the summary on stdout.
+		"--driver|netscape":          `--driver "netscape": want browser or http`,
+		"--step-timeout|-1s":         "--step-timeout -1s: want a positive duration",
+		"--format|junit":             `junit needs a file: junit:FILE`,
+		"--format|cucumber,progress": `cucumber needs a file: cucumber:FILE`,
 	} {
 		var out, errb bytes.Buffer
 		code := run(append([]string{"run", "--driver", "http"}, strings.Split(args, "|")...), &out, &errb)
@@ -87,6 +111,19 @@ func TestRunHelpIsOnStdoutAndExitsZero(t *testing.T) {
 		if !strings.Contains(out.String(), flag) {
 			t.Errorf("run --help lacks %s:\n%s", flag, out.String())
 		}
+	}
+}
+
+// A merged junit report without a file would be mixed with the summary:
+// refused as for run; version takes no arguments.
+func TestMergeFormatNeedsAFileAndVersionTakesNoArguments(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"report", "merge", "a.json", "--format", "junit"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "junit needs a file") {
+		t.Errorf("merge --format junit: exit %d, %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"version", "extra"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "unexpected arguments") {
+		t.Errorf("version extra: exit %d, %q", code, errb.String())
 	}
 }
 
@@ -193,5 +230,14 @@ func TestAnEmptyShardIsNotAFailure(t *testing.T) {
 	out.Reset()
 	if code := run([]string{"run", "--driver", "http", "--tags", "@no-such-tag", "--shard", "2/3"}, &out, io.Discard); code != 1 {
 		t.Errorf("tags that select nothing: exit %d:\n%s", code, out.String())
+	}
+}
+
+// The banner said "at most 1 per 2s new sessions".
+func TestRunBannerNamesTheRate(t *testing.T) {
+	var out, errb bytes.Buffer
+	run([]string{"run", "--driver", "http", "--tags", "@rule:K5", "--rate", "10/m"}, &out, &errb)
+	if first, _, _ := strings.Cut(out.String(), "\n"); !strings.HasPrefix(first, "consentry: http driver, target embedded, new sessions at most 10 per ") {
+		t.Errorf("banner %q", first)
 	}
 }

@@ -49,6 +49,10 @@ func mergeReports(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "consentry report merge: no cucumber report given (usage: %s)\n", mergeSynopsis)
 		return 2
 	}
+	if err := checkFormats(*format); err != nil {
+		fmt.Fprintf(stderr, "consentry report merge: %v\n", err)
+		return 2
+	}
 	_, outs, err := runner.ParseFormats(*format)
 	if err != nil {
 		fmt.Fprintf(stderr, "consentry report merge: %v\n", err)

@@ -142,3 +142,20 @@ func TestLog_OneLinePerRequestWithoutSecrets(t *testing.T) {
 		}
 	}
 }
+
+// A 405 of the Management API had no Allow header (RFC 9110 15.5.6: it
+// must name the methods the resource has).
+func TestMethodNotAllowedNamesTheAllowedMethods(t *testing.T) {
+	f := newFixture(t)
+	for path, want := range map[string]string{
+		"/api/v2/clients":          "GET, POST",
+		"/api/v2/clients/abc":      "GET, PATCH, DELETE",
+		"/api/v2/tenants/settings": "GET, PATCH",
+	} {
+		r := f.do("PUT", path, `{}`)
+		r.wantError(http.StatusMethodNotAllowed, "", "Method Not Allowed")
+		if got := r.header.Get("Allow"); got != want {
+			t.Errorf("PUT %s: Allow %q, want %q", path, got, want)
+		}
+	}
+}

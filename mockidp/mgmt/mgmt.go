@@ -158,12 +158,35 @@ func DefaultClientID(strictThirdParty bool) string {
 // DefaultSecret returns a random 64-character client secret.
 func DefaultSecret() string { return randomString(64, alnum+"-_") }
 
+// allowedMethods lists the methods routes has for r's path (relative to
+// the router routes is).
+func allowedMethods(routes chi.Routes, r *http.Request) string {
+	path := r.URL.Path
+	if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath != "" {
+		path = rctx.RoutePath
+	}
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if routes.Match(chi.NewRouteContext(), m, path) {
+			allow = append(allow, m)
+		}
+	}
+	return strings.Join(allow, ", ")
+}
+
 // Mount mounts the API under /api/v2.
 func (a *API) Mount(r chi.Router) {
 	r.Route("/api/v2", func(r chi.Router) {
 		r.Use(a.logRequests)
 		r.NotFound(func(w http.ResponseWriter, r *http.Request) { writeError(w, errNotFound) })
-		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { writeError(w, errMethodNotAllowed()) })
+		sub := r
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+			// RFC 9110 15.5.6: a 405 names the methods the resource has.
+			if allow := allowedMethods(sub, r); allow != "" {
+				w.Header().Set("Allow", allow)
+			}
+			writeError(w, errMethodNotAllowed())
+		})
 
 		r.Get("/clients", a.handle(ScopeReadClients, a.listClients))
 		r.Post("/clients", a.handle(ScopeCreateClients, a.createClient))

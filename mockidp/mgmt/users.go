@@ -146,9 +146,22 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	terms, err := parseUserQuery(r.URL.Query().Get("q"))
+	if err != nil {
+		return err
+	}
 	all, err := a.store.ListUsers(r.Context())
 	if err != nil {
 		return err
+	}
+	if len(terms) > 0 {
+		found := []*tenant.User{}
+		for _, u := range all {
+			if matchesUser(u, terms) {
+				found = append(found, u)
+			}
+		}
+		all = found
 	}
 	writePage(w, pg, "users", userViews(all), true)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -113,4 +114,53 @@ func TestM3_TenantSettingsPatchMerges(t *testing.T) {
 	}
 	f.do("PATCH", "/api/v2/tenants/settings", `{"support_email":"nope"}`).wantError(http.StatusBadRequest, "invalid_body",
 		"Payload validation error: 'Object didn't pass validation for format email: nope' on property support_email.")
+}
+
+// GET /users?q= ignored q and answered every user, so a search for an
+// email that no user has returned the first user of the tenant (a "find by
+// email, then delete" script deleted someone else). The mock now reads
+// field:value terms and refuses what it cannot read with a 400.
+func TestM3_UserSearchQueryFiltersOrIsRefused(t *testing.T) {
+	f := newFixture(t)
+	for _, e := range []string{"alice@example.com", "bob@example.com", "bobby@example.org"} {
+		f.createUser(e)
+	}
+	emails := func(q string) []string {
+		var out []string
+		for _, u := range f.do("GET", "/api/v2/users?search_engine=v3&q="+url.QueryEscape(q), "").want(200).arr() {
+			out = append(out, u["email"].(string))
+		}
+		return out
+	}
+	for q, want := range map[string][]string{
+		`email:"bob@example.com"`:    {"bob@example.com"},
+		`email:BOB@example.com`:      {"bob@example.com"},
+		`email:"nobody@example.com"`: nil,
+		`email:bob*`:                 {"bob@example.com", "bobby@example.org"},
+		`email:bob* AND identities.connection:Username-Password-Authentication`: {"bob@example.com", "bobby@example.org"},
+		`email:bob* AND identities.connection:"other"`:                          nil,
+		`identities.provider:auth0 email:alice*`:                                {"alice@example.com"},
+	} {
+		got := emails(q)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("q=%s: %v, want %v", q, got, want)
+		}
+	}
+	for q, msg := range map[string]string{
+		"nobody":                        "field:value terms",
+		"app_metadata.plan:gold":        "cannot search the field app_metadata.plan",
+		`email:"unterminated`:           "Unterminated",
+		"email:*bob":                    "wildcards",
+		"email:a OR email:b":            "only AND",
+		strings.Repeat("email:a ", 400): "too long",
+	} {
+		r := f.do("GET", "/api/v2/users?q="+url.QueryEscape(q), "").want(http.StatusBadRequest)
+		if !strings.Contains(string(r.body), msg) || !strings.Contains(string(r.body), "invalid_query_string") {
+			t.Errorf("q=%.40s: %s, want %q", q, r.body, msg)
+		}
+	}
+	if got := f.do("GET", "/api/v2/users?q=", "").want(200).arr(); len(got) != 3 {
+		t.Errorf("empty q: %d users, want every one", len(got))
+	}
 }

@@ -26,7 +26,8 @@ type JUnitOptions struct {
 // scenario outline, its line, so every name is unique. A failure's text
 // quotes the rules the scenario checks; its system-out holds the page the
 // user agent was on. A dialect mismatch is in the passing test case's
-// system-out.
+// system-out. A merge that lacks a shard has a suite "missing shards"
+// with an error test case for each.
 func (r *Report) WriteJUnit(w io.Writer, opts JUnitOptions) error {
 	type property struct {
 		Name  string `xml:"name,attr"`
@@ -50,6 +51,7 @@ func (r *Report) WriteJUnit(w io.Writer, opts JUnitOptions) error {
 		Timestamp string      `xml:"timestamp,attr,omitempty"`
 		Props     *properties `xml:"properties,omitempty"`
 		Failure   *result     `xml:"failure,omitempty"`
+		Error     *result     `xml:"error,omitempty"`
 		Skipped   *result     `xml:"skipped,omitempty"`
 		SystemOut *text       `xml:"system-out,omitempty"`
 	}
@@ -192,6 +194,20 @@ func (r *Report) WriteJUnit(w io.Writer, opts JUnitOptions) error {
 		if !s.started.IsZero() {
 			s.Timestamp = timestamp(s.started)
 		}
+	}
+	if len(r.MissingShards) > 0 {
+		// A merge that lacks a shard is no verdict: CI tools that read
+		// only the JUnit file must not show it green.
+		s := testsuite{Name: name + ": missing shards", Props: props, Time: seconds(0)}
+		for _, sh := range r.MissingShards {
+			s.Cases = append(s.Cases, testcase{Name: "shard " + sh, Classname: "consentry.merge", Time: seconds(0),
+				Error: &result{Message: "no report of shard " + sh + " was merged: its scenarios are missing from this report", Type: "missing shard"}})
+			s.Tests++
+			s.Errors++
+		}
+		out.Tests += s.Tests
+		out.Errors += s.Errors
+		out.Suites = append(out.Suites, s)
 	}
 	out.Time = seconds(total)
 	if _, err := io.WriteString(w, xml.Header); err != nil {

@@ -162,6 +162,10 @@ type RuleSummary struct {
 // Report is a run's outcome.
 type Report struct {
 	Results []Result
+	// MissingShards lists the shards ("3/4") of a merged run whose report
+	// was not merged: the table lacks their scenarios, so it is no verdict
+	// on the run (OK is false).
+	MissingShards []string
 }
 
 type cukeFeature struct {
@@ -275,9 +279,9 @@ func verdict(steps []Step) (outcome Outcome, reason string, checks int) {
 				return NotApplicable, reason, 0
 			}
 			return NotApplicable, fmt.Sprintf("%d of %d steps passed (%s); not applicable from step %d, %s%s: %s",
-				i, len(steps), plural(checks, "check"), i+1, s.Keyword, s.Name, reason), checks
+				i, len(steps), plural(checks, "check"), i+1, s.Keyword, stepTitle(s.Name), reason), checks
 		default: // failed, undefined, pending, ambiguous
-			reason := fmt.Sprintf("%s%s: %s", s.Keyword, s.Name, s.Status)
+			reason := fmt.Sprintf("%s%s: %s", s.Keyword, stepTitle(s.Name), s.Status)
 			if s.Error != "" {
 				reason += ": " + s.Error
 			}
@@ -311,6 +315,11 @@ func undouble(msg string) string {
 	return msg
 }
 
+// stepTitle is a step's text in a sentence: a step that introduces a
+// table or a doc string ends with ":", which the reason's own ": " would
+// double ("lists:: failed").
+func stepTitle(name string) string { return strings.TrimSuffix(strings.TrimSpace(name), ":") }
+
 // Merge puts the results of several reports (the shards of one run) into
 // one. A scenario in more than one report is an error: the shards
 // overlap.
@@ -326,7 +335,43 @@ func Merge(reports ...*Report) (*Report, error) {
 			out.Results = append(out.Results, res)
 		}
 	}
+	missing, err := missingShards(out.Results)
+	if err != nil {
+		return nil, err
+	}
+	out.MissingShards = missing
 	return out, nil
+}
+
+// missingShards lists the shards K/N of the results' runs that no result
+// came from. A shard is left empty only when the tags select fewer than K
+// scenarios, so a shard K not above the number of results is missing; one
+// above it may have been empty and is not counted. Shards of different
+// splits (1/3 and 2/4) are an error.
+func missingShards(results []Result) ([]string, error) {
+	have := map[int]bool{}
+	n := 0
+	for _, res := range results {
+		if res.Run.Shard == "" {
+			continue
+		}
+		var k, of int
+		if _, err := fmt.Sscanf(res.Run.Shard, "%d/%d", &k, &of); err != nil || k < 1 || k > of {
+			continue
+		}
+		if n != 0 && of != n {
+			return nil, fmt.Errorf("the reports come from different splits (shards of %d and of %d): merge the shards of one run", n, of)
+		}
+		n = of
+		have[k] = true
+	}
+	var missing []string
+	for k := 1; k <= n && k <= len(results); k++ {
+		if !have[k] {
+			missing = append(missing, fmt.Sprintf("%d/%d", k, n))
+		}
+	}
+	return missing, nil
 }
 
 // Runs lists the distinct runs (driver, target, dialect, host, shard) the
@@ -383,8 +428,11 @@ func (r *Report) DialectMismatches() int {
 	return n
 }
 
-// OK reports whether every applicable scenario passed and at least one ran.
-func (r *Report) OK() bool { return len(r.Results) > 0 && r.Count(Failed) == 0 }
+// OK reports whether every applicable scenario passed, at least one ran
+// and, for merged shards, none is missing.
+func (r *Report) OK() bool {
+	return len(r.Results) > 0 && r.Count(Failed) == 0 && len(r.MissingShards) == 0
+}
 
 // Rules summarizes the report per rule of the catalogue, in its order;
 // rules no scenario checked are included with zero counts.

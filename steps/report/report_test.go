@@ -44,6 +44,21 @@ func TestCatalogCountsExamplesTagsAndFeatureTags(t *testing.T) {
 	}
 }
 
+// A step that introduces a table ends with ":"; the reason read
+// "Then the consent page lists:: failed: ...".
+func TestReasonOfAStepWithATableHasOneColon(t *testing.T) {
+	js := `[{"uri":"a.feature","name":"A","elements":[
+	 {"name":"bad","line":9,"type":"scenario","tags":[{"name":"@rule:C7"}],"steps":[
+	   {"keyword":"Then ","name":"the consent page lists:","result":{"status":"failed","error_message":"boom"}}]}]}]`
+	rep, err := FromCucumber(strings.NewReader(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Results[0].Reason; got != "Then the consent page lists: failed: boom" {
+		t.Errorf("reason %q", got)
+	}
+}
+
 func TestFromCucumberOutcomes(t *testing.T) {
 	reason := base64.StdEncoding.EncodeToString([]byte("not applicable: target \"x\" has no Management API access"))
 	js := `[{"uri":"a.feature","name":"A","tags":[{"name":"@consent"}],"elements":[

@@ -117,3 +117,42 @@ func itoa(i int) string {
 	}
 	return string(rune('0'+i/10)) + string(rune('0'+i%10))
 }
+
+// consentry rules said "K2 (6 scenarios)" while a run's table said K2 was
+// checked 10 times: a run counts each row of an outline. Runs counts as a
+// run does, a rule tagged on one Examples block only for its rows.
+func TestScenarioRunsCountsOutlineRowsAsARunDoes(t *testing.T) {
+	src := `@rule:K1
+Feature: f
+  @rule:C1
+  Scenario Outline: o
+    Given a table:
+      | not | a row |
+      | of  | examples |
+    When <x>
+    Examples:
+      | x |
+      | 1 |
+      | 2 |
+    @rule:C4
+    Examples:
+      | x |
+      | 3 |
+
+  Scenario: plain
+    Given y
+`
+	got := parseScenarios("f.feature", []byte(src))
+	if len(got) != 2 {
+		t.Fatalf("%+v", got)
+	}
+	o, plain := got[0], got[1]
+	for rule, want := range map[string]int{"K1": 3, "C1": 3, "C4": 1, "D1": 0} {
+		if n := o.Runs(rule); n != want {
+			t.Errorf("outline: Runs(%s) = %d, want %d", rule, n, want)
+		}
+	}
+	if plain.Runs("K1") != 1 || plain.Runs("C1") != 0 {
+		t.Errorf("plain: K1 %d, C1 %d", plain.Runs("K1"), plain.Runs("C1"))
+	}
+}

@@ -76,8 +76,8 @@ func (r *Report) WriteSummary(w io.Writer) error {
 }
 
 // CountLine is the one line of counts: "scenarios: N passed, N failed, N
-// not applicable" (and how many of those were partly checked, and dialect
-// differences, when there are any).
+// not applicable" (and how many of those were partly checked, dialect
+// differences, and the shards missing from a merge, when there are any).
 func (r *Report) CountLine() string {
 	line := fmt.Sprintf("scenarios: %d passed, %d failed, %d not applicable", r.Count(Passed), r.Count(Failed), r.Count(NotApplicable))
 	if n := r.PartlyChecked(); n > 0 {
@@ -85,6 +85,9 @@ func (r *Report) CountLine() string {
 	}
 	if n := r.DialectMismatches(); n > 0 {
 		line += fmt.Sprintf("; %d with dialect differences", n)
+	}
+	if len(r.MissingShards) > 0 {
+		line += fmt.Sprintf("; INCOMPLETE: no report of shard %s merged", strings.Join(r.MissingShards, ", "))
 	}
 	return line
 }

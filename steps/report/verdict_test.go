@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +308,55 @@ func TestStepErrorDoubledByAHookIsShownOnce(t *testing.T) {
 		if got := undouble(in); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Merging all but one shard of a run was a clean pass of the scenarios it
+// had (exit 0): a CI job whose machine K died looked green. The merge now
+// names the shards it lacks and is no verdict (OK false); shards of
+// different splits are an error. A shard K above the number of merged
+// scenarios may have been empty (fewer scenarios than K) and is not
+// counted as missing.
+func TestMergeNamesMissingShards(t *testing.T) {
+	t1 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	// shard(of, lines...) is the report of shard "of" with a scenario at each line.
+	shard := func(of string, lines ...int) *Report {
+		var els []cukeElemT
+		for _, line := range lines {
+			els = append(els, scenario(fmt.Sprint("s", line), line, "C1", step("Then", "x", "passed", runInfo(of, t1))))
+		}
+		return fromCuke(t, cukeFeatT{URI: "a.feature", Name: "A", Elements: els})
+	}
+	m, err := Merge(shard("1/3", 3, 6), shard("2/3", 4, 7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.OK() || !slices.Equal(m.MissingShards, []string{"3/3"}) || !strings.Contains(m.CountLine(), "INCOMPLETE: no report of shard 3/3 merged") {
+		t.Errorf("two of three shards: OK %v, missing %v, %q", m.OK(), m.MissingShards, m.CountLine())
+	}
+	var sum strings.Builder
+	if err := m.WriteSummary(&sum); err != nil || !strings.Contains(sum.String(), "INCOMPLETE") {
+		t.Errorf("summary: %v\n%s", err, sum.String())
+	}
+	var junit strings.Builder
+	if err := m.WriteJUnit(&junit, JUnitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if j := junit.String(); !strings.Contains(j, `errors="1"`) || !strings.Contains(j, `<testcase name="shard 3/3"`) || !strings.Contains(j, `<error message="no report of shard 3/3 was merged`) {
+		t.Errorf("junit of an incomplete merge:\n%s", j)
+	}
+	if m, err := Merge(shard("1/3", 3, 6), shard("2/3", 4, 7), shard("3/3", 5)); err != nil || !m.OK() || len(m.MissingShards) != 0 {
+		t.Errorf("every shard: %v %+v", err, m)
+	}
+	// 2 scenarios in 4 shards: shards 3 and 4 were empty.
+	if m, err := Merge(shard("1/4", 3), shard("2/4", 4)); err != nil || !m.OK() {
+		t.Errorf("empty shards counted as missing: %v %+v", err, m)
+	}
+	if _, err := Merge(shard("1/3", 3), shard("2/4", 4)); err == nil || !strings.Contains(err.Error(), "different splits") {
+		t.Errorf("mixed splits: %v", err)
+	}
+	// Reports without shards (two plain runs) merge as before.
+	if m, err := Merge(shard("", 3), shard("", 4)); err != nil || !m.OK() {
+		t.Errorf("unsharded: %v %+v", err, m)
 	}
 }
