@@ -2,6 +2,8 @@
 GO      ?= go
 ADDR    ?= 127.0.0.1:8080
 CONFIG  ?= testdata/tenants/demo.yaml
+OKTA_ADDR   ?= 127.0.0.1:8090
+OKTA_CONFIG ?= testdata/tenants/okta-demo.yaml
 TARGET  ?= embedded
 DRIVER  ?= http
 # Fuzzing: every Fuzz* target of the tree, FUZZTIME each under make fuzz,
@@ -9,24 +11,29 @@ DRIVER  ?= http
 FUZZTIME       ?= 1m
 FUZZTIME_SHORT ?= 2s
 
-.PHONY: help run run-tls run-data test test-short fuzz fuzz-list suite rules bench bench-compare bench-store build vet clean
+.PHONY: help run run-okta run-tls run-data test test-short fuzz fuzz-list suite rules bench bench-compare bench-store build vet clean
 
 help: ## list the targets
 	@echo "Targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}' \
-		| sed -e 's|$$(ADDR)|$(ADDR)|g' -e 's|$$(CONFIG)|$(CONFIG)|g' -e 's|$$(TARGET)|$(TARGET)|g' -e 's|$$(DRIVER)|$(DRIVER)|g'
+		| sed -e 's|$$(ADDR)|$(ADDR)|g' -e 's|$$(CONFIG)|$(CONFIG)|g' -e 's|$$(TARGET)|$(TARGET)|g' -e 's|$$(DRIVER)|$(DRIVER)|g' -e 's|$$(OKTA_ADDR)|$(OKTA_ADDR)|g'
 	@echo "Variables (make run ADDR=127.0.0.1:9090):"
 	@echo "  ADDR=$(ADDR)  CONFIG=$(CONFIG)  TARGET=$(TARGET)  DRIVER=$(DRIVER)  GO=$(GO)"
+	@echo "  OKTA_ADDR=$(OKTA_ADDR)  OKTA_CONFIG=$(OKTA_CONFIG)"
 
 # run builds the binary, then execs it: make's own process is the server's
 # parent, so stopping make (Ctrl+C, or kill) stops the server too.
-run: ## build bin/mockidp, then serve the demo tenant and the demo app on http://$(ADDR)/
+run: ## build bin/mockidp, then serve the demo tenant and the demo app on http://$(ADDR)/ and the Okta demo org on http://$(OKTA_ADDR)
 	@echo "make run: compiling bin/mockidp (a cold build compiles every dependency first: up to a minute on 2 cores; packages are listed as they compile)"
 	@$(GO) build -v -o bin/mockidp ./cmd/mockidp
-	@echo "make run: exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo"
-	@exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo
+	@echo "make run: exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo --okta-addr $(OKTA_ADDR) --okta-config $(OKTA_CONFIG)"
+	@exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo --okta-addr $(OKTA_ADDR) --okta-config $(OKTA_CONFIG)
 
-run-tls: ## the same over HTTPS with a local CA (written to mockidp-ca.pem)
+run-okta: ## build bin/mockidp, then serve only the Okta demo org on http://$(OKTA_ADDR)
+	@$(GO) build -o bin/mockidp ./cmd/mockidp
+	@exec bin/mockidp serve --vendor okta --addr $(OKTA_ADDR) --config $(OKTA_CONFIG)
+
+run-tls: ## the Auth0 demo tenant over HTTPS with a local CA (written to mockidp-ca.pem)
 	@echo "make run-tls: compiling bin/mockidp"
 	@$(GO) build -v -o bin/mockidp ./cmd/mockidp
 	@exec bin/mockidp serve --addr $(ADDR) --config $(CONFIG) --demo --tls

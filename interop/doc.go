@@ -14,9 +14,12 @@
 //   - express-app/: a server-side web app on express-openid-connect: login,
 //     a protected route, idpLogout through end_session_endpoint (rule L1).
 //   - oktasdk_test.go: Okta's Go SDK (okta-sdk-golang/v5 v5.0.2) against
-//     the Okta admin API (rules O1, O2, O6, O9). Until `mockidp serve
-//     --vendor okta` exists it starts the admin API in-process over TLS
-//     instead of the binary.
+//     the Okta admin API (rules O1, O2, O6, O9). It starts the admin API
+//     in-process over TLS instead of the binary.
+//   - oktaoidc_test.go: coreos/go-oidc and golang.org/x/oauth2 against the
+//     demo Okta org's default authorization server (server.NewOkta,
+//     in-process): discovery, the code flow with PKCE through the sign-in
+//     and consent pages, ID token verification, userinfo (rules O3, O11).
 //   - a0deploy/: Auth0's tenant-as-code tool (npm "auth0-deploy-cli", a0deploy)
 //     exports a seeded tenant, imports it into an empty mock and exports it
 //     again; the two exports must match (clients, APIs, client grants,

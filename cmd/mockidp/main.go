@@ -104,12 +104,22 @@ Serve flags:
   --reseed                replace the stored tenant with --config's (the
                           signing keys stay)
   --log-level LEVEL       debug, info, warn or error (default info)
+  --vendor auth0|okta     what --addr serves: an Auth0 tenant or an Okta org
+                          (default: the --config file's vendor key, else auth0);
+                          for okta, --issuer is the org URL (no path)
+  --okta-addr HOST:PORT   also serve an Okta org on this address, beside the
+                          Auth0 tenant on --addr
+  --okta-config FILE      that org's file (vendor: okta); without it a new org
+                          (server default, system scopes, allow-all policy)
+  --okta-url URL          that org's URL (default http://<okta-addr>)
 
 ` + loadtestUsage + `
 Environment:
   MOCKIDP_MGMT_CLIENT_ID, MOCKIDP_MGMT_CLIENT_SECRET
                           both set: a Management API client with every
                           management scope on <issuer>api/v2/
+  MOCKIDP_OKTA_API_TOKEN  makes "Authorization: SSWS <token>" valid for the
+                          Okta org's admin API (/api/v1)
 
 Bad flags, a bad tenant file or an unusable address print one line on
 stderr and exit with status 2. SIGINT or SIGTERM stop the server gracefully.

@@ -202,6 +202,19 @@ type running struct {
 // for the banner.
 func startServe(t *testing.T, args ...string) *running {
 	t.Helper()
+	r := startServeUntil(t, "Press Ctrl+C to stop", args...)
+	m := regexp.MustCompile(`(?m)^  URL\s+(\S+)$`).FindStringSubmatch(r.stdout.String())
+	if m == nil {
+		t.Fatalf("no URL in the banner:\n%s", r.stdout)
+	}
+	r.issuer = m[1]
+	return r
+}
+
+// startServeUntil runs "mockidp serve args..." until the test ends and
+// waits for banner on stdout.
+func startServeUntil(t *testing.T, banner string, args ...string) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	done := make(chan int, 1)
@@ -222,7 +235,7 @@ func startServe(t *testing.T, args ...string) *running {
 	t.Cleanup(func() { r.stop() })
 
 	deadline := time.After(30 * time.Second)
-	for !strings.Contains(r.stdout.String(), "Press Ctrl+C to stop") {
+	for !strings.Contains(r.stdout.String(), banner) {
 		select {
 		case code := <-done:
 			t.Fatalf("serve exited with %d before the banner\nstdout:\n%s\nstderr:\n%s", code, r.stdout, r.stderr)
@@ -231,11 +244,6 @@ func startServe(t *testing.T, args ...string) *running {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	m := regexp.MustCompile(`(?m)^  URL\s+(\S+)$`).FindStringSubmatch(r.stdout.String())
-	if m == nil {
-		t.Fatalf("no URL in the banner:\n%s", r.stdout)
-	}
-	r.issuer = m[1]
 	return r
 }
 

@@ -62,6 +62,7 @@ type serveOptions struct {
 	dataDir         string // --data: SQLite in this directory
 	storeURL        string // --store: PostgreSQL
 	reseed          bool
+	okta            oktaFlags // serve_okta.go
 }
 
 // parseServe reads the serve flags and environment. Its errors are one
@@ -81,6 +82,7 @@ func parseServe(args []string) (*serveOptions, error) {
 	fs.StringVar(&o.storeURL, "store", "", "")
 	fs.BoolVar(&o.reseed, "reseed", false, "")
 	level := fs.String("log-level", "info", "")
+	o.okta.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -131,6 +133,9 @@ func parseServe(args []string) (*serveOptions, error) {
 		}
 		return nil, fmt.Errorf("serve: %s is set but %s is not: set both or neither", set, unset)
 	}
+	if err := o.okta.check(o); err != nil {
+		return nil, err
+	}
 	return o, nil
 }
 
@@ -177,6 +182,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(exitUsage, "%v", err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
+	if o.okta.vendor == vendorOkta {
+		return serveOktaOnly(ctx, o, log, stdout, stderr)
+	}
 
 	// The tenant: the store, seeded from the tenant file.
 	tn, err := openTenant(ctx, o)
@@ -256,8 +264,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug), // TLS handshake noise
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- hs.Serve(ln) }()
+	var oktaSide *oktaOrg // --okta-addr: an Okta org beside the tenant
+	if o.okta.addr != "" {
+		if oktaSide, err = startOkta(ctx, o, o.okta.addr, o.okta.config, o.okta.url, log, stdout); err != nil {
+			_ = hs.Close()
+			return fail(exitUsage, "%v", err)
+		}
+		go func() { served <- oktaSide.serve() }()
+	}
 
 	if err := printBanner(ctx, stdout, bannerInfo{
 		issuer: issuer, configPath: o.configPath, caFile: caFile, mgmtID: o.mgmtID, store: store, demo: o.demo,
@@ -277,6 +293,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	if err := hs.Shutdown(shutCtx); err != nil {
 		return fail(exitError, "shutdown: %v", err)
+	}
+	if oktaSide != nil {
+		if err := oktaSide.shutdown(shutCtx); err != nil {
+			return fail(exitError, "shutdown: %v", err)
+		}
 	}
 	return exitOK
 }

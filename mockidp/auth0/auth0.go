@@ -2,7 +2,10 @@
 // (/authorize, /oauth/token, /userinfo, /oauth/revoke, /v2/logout, discovery
 // and JWKS) and the Universal Login screens (/u/login, /u/consent), speaking
 // Auth0's wire formats. It gathers the facts of each transaction and asks the
-// consent package what to show; it owns no consent logic of its own.
+// consent package what to show; it owns no consent logic of its own. The
+// vendor-neutral machinery under it (input bounds, cookies and login
+// sessions, screen transactions, PKCE, codes, response modes, routing) is
+// mockidp/engine's, shared with the Okta face.
 package auth0
 
 import (
@@ -16,6 +19,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/consentry/consentry/mockidp/consent"
+	"github.com/consentry/consentry/mockidp/engine"
 	"github.com/consentry/consentry/mockidp/oautherr"
 	"github.com/consentry/consentry/mockidp/pages"
 	"github.com/consentry/consentry/mockidp/session"
@@ -45,8 +49,11 @@ type Face struct {
 	log      *slog.Logger
 	decide   func(consent.Facts) consent.Screen
 	now      func() time.Time
-	secure   bool // cookies are Secure when the issuer is https
-	grants   map[string]grantFunc
+	secure   bool // the issuer is https
+	// eng is the vendor-neutral machinery: cookies and login sessions,
+	// screen transactions, codes (mockidp/engine).
+	eng    *engine.Engine
+	grants map[string]grantFunc
 	// tickets are the login tickets of cross-origin authentication.
 	tickets *session.Tickets
 }
@@ -64,6 +71,7 @@ func New(cfg Config) *Face {
 		f.decide = consent.Decide
 	}
 	f.secure = strings.HasPrefix(cfg.Issuer.URL, "https://")
+	f.eng = engine.New(engine.Config{Sessions: cfg.Sessions, Logger: f.log, Now: f.now, Secure: f.secure, CookiePrefix: "mockidp"})
 	f.grants = f.grantHandlers()
 	f.tickets = session.NewTickets(f.now)
 	return f
@@ -73,12 +81,12 @@ func New(cfg Config) *Face {
 // gets 405 with an Allow header, in the endpoint's own error shape: OAuth
 // JSON for the API endpoints, the error page for the browser's.
 func (f *Face) Mount(r chi.Router) {
-	page := func(path string, hs map[string]http.HandlerFunc) { f.route(r, path, hs, f.methodPage) }
+	page := func(path string, hs map[string]http.HandlerFunc) { engine.Route(r, path, hs, f.methodPage) }
 	// Endpoints browser apps call from their own origin (rule W1) answer
 	// CORS preflights (OPTIONS) and carry the CORS headers.
 	api := func(path string, hs map[string]http.HandlerFunc) {
 		var ms []string
-		for _, m := range methods {
+		for _, m := range engine.Methods {
 			if _, ok := hs[m]; ok {
 				ms = append(ms, m)
 			}
@@ -89,7 +97,7 @@ func (f *Face) Mount(r chi.Router) {
 		}
 		// OPTIONS without Access-Control-Request-Method is no preflight.
 		wrapped[http.MethodOptions] = f.cors(f.methodJSON(strings.Join(ms, ", ")), ms...)
-		f.route(r, path, wrapped, f.methodJSON)
+		engine.Route(r, path, wrapped, f.methodJSON)
 	}
 	api("/.well-known/openid-configuration", map[string]http.HandlerFunc{http.MethodGet: f.discovery})
 	api("/.well-known/jwks.json", map[string]http.HandlerFunc{http.MethodGet: f.jwks})
@@ -104,47 +112,17 @@ func (f *Face) Mount(r chi.Router) {
 	page("/oidc/logout", map[string]http.HandlerFunc{http.MethodGet: f.oidcLogout, http.MethodPost: f.oidcLogout})
 }
 
-// methods are the request methods chi routes.
-var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
-	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace}
-
-// route serves path with a handler per method, and every other method
-// with wrong(allowed).
-func (f *Face) route(r chi.Router, path string, hs map[string]http.HandlerFunc, wrong func(allow string) http.HandlerFunc) {
-	var allowed []string
-	for _, m := range methods {
-		// OPTIONS is only there for CORS preflights (W1), not a method
-		// of the endpoint.
-		if _, ok := hs[m]; ok && m != http.MethodOptions {
-			allowed = append(allowed, m)
-		}
-	}
-	allow := strings.Join(allowed, ", ")
-	for _, m := range methods {
-		if h, ok := hs[m]; ok {
-			r.Method(m, path, h)
-		} else {
-			r.Method(m, path, wrong(allow))
-		}
-	}
-}
-
-func methodError(r *http.Request, allow string) *oautherr.Error {
-	return oautherr.New(http.StatusMethodNotAllowed, oautherr.CodeInvalidRequest,
-		"The method "+r.Method+" is not allowed on "+r.URL.Path+": use "+allow+".")
-}
-
 func (f *Face) methodJSON(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		oautherr.WriteJSON(w, methodError(r, allow))
+		oautherr.WriteJSON(w, engine.MethodError(r, allow))
 	}
 }
 
 func (f *Face) methodPage(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		f.errorPage(w, r, methodError(r, allow))
+		f.errorPage(w, r, engine.MethodError(r, allow))
 	}
 }
 
@@ -173,25 +151,6 @@ func (f *Face) errorPage(w http.ResponseWriter, r *http.Request, err *oautherr.E
 func (f *Face) internal(err error) *oautherr.Error {
 	f.log.Error("internal error", "err", err)
 	return oautherr.ServerError("The server encountered an internal error.")
-}
-
-// endTx ends a transaction whose outcome is already decided; a failure is
-// only logged, the transaction expires anyway.
-func (f *Face) endTx(ctx context.Context, id string) {
-	if _, err := f.sessions.EndTransaction(ctx, id); err != nil {
-		f.log.Error("end transaction", "tx", id, "err", err)
-	}
-}
-
-// revoked reports whether an access token ID was revoked; a store failure
-// counts as revoked (fail closed).
-func (f *Face) revoked(ctx context.Context, jti string) bool {
-	r, err := f.sessions.AccessRevoked(ctx, jti)
-	if err != nil {
-		f.log.Error("read revoked tokens", "err", err)
-		return true
-	}
-	return r
 }
 
 // apiFor returns the API an audience names, nil for no audience.

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/consentry/consentry/mockidp/consent"
+	"github.com/consentry/consentry/mockidp/engine"
 	"github.com/consentry/consentry/mockidp/oautherr"
 	"github.com/consentry/consentry/mockidp/session"
 	"github.com/consentry/consentry/mockidp/tenant"
@@ -25,26 +25,23 @@ const (
 	rtIDTokenToken = "id_token token"
 )
 
-// pkceChallenge is RFC 7636's code_challenge syntax.
-var pkceChallenge = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
-
 // authorize starts a transaction (rules A1 to A5, K2 to K5).
 func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if e := parseForm(w, r); e != nil {
+	if e := engine.ParseForm(w, r); e != nil {
 		f.errorPage(w, r, e)
 		return
 	}
 	q := r.Form
 	// Bounds first: an oversized value is never stored nor sent back.
-	if e := tooLong(q); e != nil {
+	if e := engine.TooLong(q); e != nil {
 		f.errorPage(w, r, e)
 		return
 	}
 
 	// A1, A7: problems with the client or the callback never redirect.
-	if name := repeated(q, "client_id", "redirect_uri"); name != "" {
-		f.errorPage(w, r, repeatedError(name))
+	if name := engine.Repeated(q, "client_id", "redirect_uri"); name != "" {
+		f.errorPage(w, r, engine.RepeatedError(name))
 		return
 	}
 	clientID := q.Get("client_id")
@@ -82,29 +79,29 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 		State:        q.Get("state"),
 		Nonce:        q.Get("nonce"),
 		Audience:     q.Get("audience"),
-		ResponseMode: modeQuery,
+		ResponseMode: engine.ModeQuery,
 	}
 	// From here on, errors go back to the callback (A2). Pick the mode
 	// first, so the error itself is sent the right way; a repeated state
 	// or response_mode is not used for it.
-	dup := repeated(q)
+	dup := engine.Repeated(q)
 	if dup == "state" {
 		tx.State = ""
 	}
 	rt := strings.Join(sortedFields(q.Get("response_type")), " ")
 	if rt != rtCode && rt != "" {
-		tx.ResponseMode = modeFragment
+		tx.ResponseMode = engine.ModeFragment
 	}
 	if dup != "" {
 		f.log.Info("authorize refused", "client", client.ClientID, "error", "invalid_request", "repeated", dup)
-		respondError(w, r, &tx, repeatedError(dup))
+		engine.RespondError(w, r, &tx, engine.RepeatedError(dup))
 		return
 	}
 	if m := q.Get("response_mode"); m != "" {
 		switch m {
-		case modeQuery, modeFragment, modeFormPost:
+		case engine.ModeQuery, engine.ModeFragment, engine.ModeFormPost:
 			tx.ResponseMode = m
-		case modeWebMessage:
+		case engine.ModeWebMessage:
 			// W2: the page posts the response to the callback's origin,
 			// which must be one of the client's web_origins; else nothing
 			// is sent anywhere.
@@ -114,16 +111,16 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 			}
 			tx.ResponseMode = m
 		default:
-			respondError(w, r, &tx, oautherr.InvalidRequest("Unsupported response_mode: "+m))
+			engine.RespondError(w, r, &tx, oautherr.InvalidRequest("Unsupported response_mode: "+m))
 			return
 		}
 	}
 	if e := f.validate(ctx, client, &tx, rt, q); e != nil {
 		f.log.Info("authorize refused", "client", client.ClientID, "error", e.Code, "description", e.Description)
-		respondError(w, r, &tx, e)
+		engine.RespondError(w, r, &tx, e)
 		return
 	}
-	tx.BrowserID = f.browserID(w, r)
+	tx.BrowserID = f.eng.BrowserID(w, r)
 	f.log.Info("authorize", "client", client.ClientID, "tx", tx.ID, "response_type", rt, "audience", tx.Audience, "scope", strings.Join(tx.Scopes, " "), "prompt", promptString(tx.Prompt))
 	if t := q.Get("login_ticket"); t != "" {
 		f.ticketLogin(w, r, &tx, t)
@@ -139,7 +136,7 @@ func (f *Face) ticketLogin(w http.ResponseWriter, r *http.Request, tx *session.T
 	tk, ok := f.tickets.Redeem(tokens.Digest(ticket))
 	if !ok || tk.ClientID != tx.ClientID {
 		f.log.Info("authorize refused", "client", tx.ClientID, "error", "access_denied", "description", "bad login ticket")
-		respondError(w, r, tx, oautherr.AccessDenied("Invalid, expired or already used login ticket."))
+		engine.RespondError(w, r, tx, oautherr.AccessDenied("Invalid, expired or already used login ticket."))
 		return
 	}
 	sess, e := f.startSession(w, r, tk.UserID)
@@ -192,7 +189,7 @@ func (f *Face) validate(ctx context.Context, c *tenant.Client, tx *session.Trans
 		return oautherr.UnsupportedResponseType("Unsupported response type: " + q.Get("response_type"))
 	}
 	tx.ResponseType = rt
-	if rt != rtCode && tx.ResponseMode == modeQuery {
+	if rt != rtCode && tx.ResponseMode == engine.ModeQuery {
 		return oautherr.InvalidRequest("response_mode=query is not allowed with response_type=" + rt)
 	}
 	// K2: strict third-party clients only use the code flow.
@@ -208,26 +205,12 @@ func (f *Face) validate(ctx context.Context, c *tenant.Client, tx *session.Trans
 		return oautherr.UnauthorizedClient("Grant type '" + grant + "' not allowed for the client.")
 	}
 
-	// PKCE (T1, K2).
-	tx.CodeChallenge = q.Get("code_challenge")
-	tx.ChallengeMethod = q.Get("code_challenge_method")
-	switch {
-	case tx.CodeChallenge == "" && tx.ChallengeMethod != "":
-		return oautherr.InvalidRequest("code_challenge_method was sent without code_challenge.")
-	case tx.CodeChallenge != "":
-		if rt != rtCode {
-			return oautherr.InvalidRequest("code_challenge is only allowed with response_type=code.")
-		}
-		if tx.ChallengeMethod == "" {
-			tx.ChallengeMethod = "plain"
-		}
-		if tx.ChallengeMethod != "S256" && tx.ChallengeMethod != "plain" {
-			return oautherr.InvalidRequest("Unsupported code_challenge_method: " + tx.ChallengeMethod + " (use S256 or plain).")
-		}
-		if !pkceChallenge.MatchString(tx.CodeChallenge) {
-			return oautherr.InvalidRequest("code_challenge must be 43 to 128 characters of [A-Za-z0-9._~-].")
-		}
-	case rt == rtCode && c.IsStrictThirdParty():
+	// PKCE (T1, K2): the engine reads it; third-party clients must send it.
+	var e *oautherr.Error
+	if tx.CodeChallenge, tx.ChallengeMethod, e = engine.ParseChallenge(q, rt == rtCode); e != nil {
+		return e
+	}
+	if tx.CodeChallenge == "" && rt == rtCode && c.IsStrictThirdParty() {
 		return oautherr.InvalidRequest("Missing required parameter: code_challenge (PKCE is required for third-party clients).")
 	}
 
@@ -304,8 +287,8 @@ func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Trans
 	}
 	if !ok || (!tx.LoggedIn && (tx.Prompt["login"] || f.tooOld(tx, sess))) {
 		if tx.Prompt["none"] {
-			f.endTx(ctx, tx.ID)
-			respondError(w, r, tx, oautherr.LoginRequired("Login required"))
+			f.eng.EndTx(ctx, tx.ID)
+			engine.RespondError(w, r, tx, oautherr.LoginRequired("Login required"))
 			return
 		}
 		tx.Pending = "login"
@@ -313,13 +296,13 @@ func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Trans
 			f.errorPage(w, r, f.internal(err))
 			return
 		}
-		redirect(w, r, f.url("u/login?state="+url.QueryEscape(tx.ID)))
+		engine.Redirect(w, r, f.url("u/login?state="+url.QueryEscape(tx.ID)))
 		return
 	}
 	client, api, e := f.txParties(ctx, tx)
 	if e != nil {
-		f.endTx(ctx, tx.ID)
-		respondError(w, r, tx, e)
+		f.eng.EndTx(ctx, tx.ID)
+		engine.RespondError(w, r, tx, e)
 		return
 	}
 	facts, grant, err := f.facts(ctx, tx, client, api, user)
@@ -333,8 +316,8 @@ func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Trans
 		"prompt_consent", facts.PromptConsent, "screen_shown", facts.ScreenShown, "screen", screen.String())
 	if screen != consent.None {
 		if tx.Prompt["none"] {
-			f.endTx(ctx, tx.ID)
-			respondError(w, r, tx, oautherr.ConsentRequired("Consent required"))
+			f.eng.EndTx(ctx, tx.ID)
+			engine.RespondError(w, r, tx, oautherr.ConsentRequired("Consent required"))
 			return
 		}
 		tx.Pending = screen.String()
@@ -344,17 +327,12 @@ func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Trans
 			f.errorPage(w, r, f.internal(err))
 			return
 		}
-		redirect(w, r, f.url("u/consent?state="+url.QueryEscape(tx.ID)))
+		engine.Redirect(w, r, f.url("u/consent?state="+url.QueryEscape(tx.ID)))
 		return
 	}
-	ended, err := f.sessions.EndTransaction(ctx, tx.ID)
-	if err != nil {
-		f.errorPage(w, r, f.internal(err))
-		return
-	}
-	if !ended && tx.Pending != "" {
-		// The transaction was stored and someone finished it first.
-		f.errorPage(w, r, oautherr.InvalidRequest("This login transaction was already completed."))
+	// A stored transaction someone finished first is refused.
+	if e := f.eng.Complete(ctx, tx); e != nil {
+		f.errorPage(w, r, e)
 		return
 	}
 	grantID := ""
@@ -420,11 +398,10 @@ func (f *Face) facts(ctx context.Context, tx *session.Transaction, c *tenant.Cli
 func (f *Face) finish(w http.ResponseWriter, r *http.Request, tx *session.Transaction, c *tenant.Client, api *tenant.API, u *tenant.User, sess session.Session, grantID string) {
 	params := url.Values{}
 	if tx.ResponseType == rtCode {
-		code := tokens.RandomToken()
-		err := f.sessions.PutCode(r.Context(), tokens.Digest(code), session.Code{
+		code, err := f.eng.IssueCode(r.Context(), session.Code{
 			ClientID: c.ClientID, RedirectURI: tx.RedirectURI, UserID: u.UserID, Audience: tx.Audience,
 			Scopes: tx.Scopes, Nonce: tx.Nonce, AuthTime: sess.AuthTime, CodeChallenge: tx.CodeChallenge,
-			ChallengeMethod: tx.ChallengeMethod, GrantID: grantID, ExpiresAt: f.now().Add(session.CodeTTL),
+			ChallengeMethod: tx.ChallengeMethod, GrantID: grantID,
 		})
 		if err != nil {
 			f.errorPage(w, r, f.internal(err))
@@ -438,7 +415,7 @@ func (f *Face) finish(w http.ResponseWriter, r *http.Request, tx *session.Transa
 			access: tx.ResponseType == rtToken || tx.ResponseType == rtIDTokenToken, idToken: strings.Contains(tx.ResponseType, rtIDToken), noRefresh: true,
 		})
 		if e != nil {
-			respondError(w, r, tx, e)
+			engine.RespondError(w, r, tx, e)
 			return
 		}
 		for k, v := range res.values() {
@@ -446,5 +423,5 @@ func (f *Face) finish(w http.ResponseWriter, r *http.Request, tx *session.Transa
 		}
 	}
 	f.log.Info("authorize response", "tx", tx.ID, "client", c.ClientID, "user", u.UserID, "response_type", tx.ResponseType)
-	respond(w, r, tx, params)
+	engine.Respond(w, r, tx, params)
 }

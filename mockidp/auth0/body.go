@@ -10,27 +10,28 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/consentry/consentry/mockidp/engine"
 	"github.com/consentry/consentry/mockidp/oautherr"
 )
 
 // parseBody reads a POST body of the token, revocation and cross-origin
 // authentication endpoints into r.PostForm: application/json (an object
 // whose values are strings, numbers or booleans, as Auth0's SDKs send;
-// rule W3) or application/x-www-form-urlencoded. At most maxFormBytes.
+// rule W3) or application/x-www-form-urlencoded. At most engine.MaxFormBytes.
 func parseBody(w http.ResponseWriter, r *http.Request) *oautherr.Error {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/json" {
-		return parseForm(w, r)
+		return engine.ParseForm(w, r)
 	}
-	if len(r.URL.RawQuery) > maxQueryBytes {
+	if len(r.URL.RawQuery) > engine.MaxQueryBytes {
 		return oautherr.New(http.StatusRequestURITooLong, oautherr.CodeInvalidRequest,
-			"The query string is too long (at most "+strconv.Itoa(maxQueryBytes)+" bytes).")
+			"The query string is too long (at most "+strconv.Itoa(engine.MaxQueryBytes)+" bytes).")
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFormBytes))
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, engine.MaxFormBytes))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return oautherr.New(http.StatusRequestEntityTooLarge, oautherr.CodeInvalidRequest,
-				"The request body is too large (at most "+strconv.Itoa(maxFormBytes>>10)+" KiB).")
+				"The request body is too large (at most "+strconv.Itoa(engine.MaxFormBytes>>10)+" KiB).")
 		}
 		return oautherr.InvalidRequest("The request body could not be read.")
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/consentry/consentry/mockidp/engine"
 	"github.com/consentry/consentry/mockidp/oautherr"
 	"github.com/consentry/consentry/mockidp/tenant"
 	"github.com/consentry/consentry/mockidp/tokens"
@@ -29,7 +30,7 @@ func (f *Face) discovery(w http.ResponseWriter, r *http.Request) {
 		"end_session_endpoint":                  f.url("oidc/logout"),
 		"scopes_supported":                      []string{scopeOpenID, scopeProfile, scopeEmail, scopeOffline},
 		"response_types_supported":              []string{rtCode, rtToken, rtIDToken, rtIDTokenToken},
-		"response_modes_supported":              []string{modeQuery, modeFragment, modeFormPost, modeWebMessage},
+		"response_modes_supported":              []string{engine.ModeQuery, engine.ModeFragment, engine.ModeFormPost, engine.ModeWebMessage},
 		"grant_types_supported":                 []string{tenant.GrantAuthorizationCode, tenant.GrantImplicit, tenant.GrantRefreshToken, tenant.GrantClientCredentials, tenant.GrantPassword, tenant.GrantPasswordRealm, tenant.GrantTokenExchange},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{tokens.RS256},
@@ -56,7 +57,7 @@ func (f *Face) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	claims, err := f.iss.VerifyAccess(bearer, f.userinfoAudience())
-	if err != nil || f.revoked(r.Context(), claims.ID) {
+	if err != nil || f.eng.AccessRevoked(r.Context(), claims.ID) {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		oautherr.WriteJSON(w, oautherr.New(http.StatusUnauthorized, oautherr.CodeInvalidToken, "The access token is invalid, expired, revoked, or not meant for /userinfo."))
 		return
@@ -94,8 +95,8 @@ func (f *Face) revoke(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, e)
 		return
 	}
-	if name := repeated(r.PostForm); name != "" {
-		oautherr.WriteJSON(w, repeatedError(name))
+	if name := engine.Repeated(r.PostForm); name != "" {
+		oautherr.WriteJSON(w, engine.RepeatedError(name))
 		return
 	}
 	c, e := f.authenticateClient(r)

@@ -60,7 +60,7 @@ func (f *Face) exchangeGrant(ctx context.Context, c *tenant.Client, form url.Val
 		return tokenResponse{}, f.internal(err)
 	}
 	claims, err := f.iss.VerifyAccess(subject, acting.Identifier)
-	if err != nil || f.revoked(ctx, claims.ID) {
+	if err != nil || f.eng.AccessRevoked(ctx, claims.ID) {
 		return tokenResponse{}, oautherr.InvalidRequest(`subject_token is invalid, expired, revoked, or not an access token for "` + acting.Identifier + `".`)
 	}
 	if strings.HasSuffix(claims.Subject, "@clients") {

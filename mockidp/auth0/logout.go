@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/consentry/consentry/mockidp/engine"
 	"github.com/consentry/consentry/mockidp/oautherr"
 	"github.com/consentry/consentry/mockidp/pages"
 	"github.com/consentry/consentry/mockidp/tenant"
@@ -14,14 +15,9 @@ import (
 // endSession ends the browser's login session, if any (both the
 // SameSite=None cookie and its companion may name it, W5).
 func (f *Face) endSession(w http.ResponseWriter, r *http.Request) *oautherr.Error {
-	for _, name := range []string{cookieSession, cookieSession + compatSuffix} {
-		if c, err := r.Cookie(name); err == nil && c.Value != "" {
-			if err := f.sessions.DeleteSession(r.Context(), c.Value); err != nil {
-				return f.internal(err)
-			}
-		}
+	if err := f.eng.Logout(w, r); err != nil {
+		return f.internal(err)
 	}
-	f.clearSessionCookie(w)
 	return nil
 }
 
@@ -29,7 +25,7 @@ func (f *Face) endSession(w http.ResponseWriter, r *http.Request) *oautherr.Erro
 // allows it (Auth0's /v2/logout, rule L1's last sentence): returnTo must
 // match the allowed_logout_urls of the client named by client_id.
 func (f *Face) logout(w http.ResponseWriter, r *http.Request) {
-	if len(r.URL.RawQuery) > maxQueryBytes {
+	if len(r.URL.RawQuery) > engine.MaxQueryBytes {
 		f.errorPage(w, r, oautherr.New(http.StatusRequestURITooLong, oautherr.CodeInvalidRequest, "The query string is too long."))
 		return
 	}
@@ -49,7 +45,7 @@ func (f *Face) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.log.Info("logout", "client", c.ClientID)
-	redirect(w, r, returnTo)
+	engine.Redirect(w, r, returnTo)
 }
 
 // oidcLogout is RP-initiated logout (OpenID Connect RP-Initiated Logout
@@ -62,7 +58,7 @@ func (f *Face) logout(w http.ResponseWriter, r *http.Request) {
 // sent twice get the error page (the session ends all the same).
 func (f *Face) oidcLogout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if e := parseForm(w, r); e != nil {
+	if e := engine.ParseForm(w, r); e != nil {
 		f.errorPage(w, r, e)
 		return
 	}
@@ -71,8 +67,8 @@ func (f *Face) oidcLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.Form
-	if name := repeated(q, "id_token_hint", "client_id", "post_logout_redirect_uri", "state", "logout_hint"); name != "" {
-		f.errorPage(w, r, repeatedError(name))
+	if name := engine.Repeated(q, "id_token_hint", "client_id", "post_logout_redirect_uri", "state", "logout_hint"); name != "" {
+		f.errorPage(w, r, engine.RepeatedError(name))
 		return
 	}
 
@@ -108,7 +104,7 @@ func (f *Face) oidcLogout(w http.ResponseWriter, r *http.Request) {
 		u.RawQuery = v.Encode()
 	}
 	f.log.Info("logout", "client", clientID, "redirect", true)
-	redirect(w, r, u.String())
+	engine.Redirect(w, r, u.String())
 }
 
 // logoutTarget returns post_logout_redirect_uri when the client allows it.

@@ -1,51 +1,27 @@
 package auth0
 
 import (
-	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
-	"time"
 
 	"github.com/consentry/consentry/mockidp/consent"
 	"github.com/consentry/consentry/mockidp/credentials"
+	"github.com/consentry/consentry/mockidp/engine"
 	"github.com/consentry/consentry/mockidp/oautherr"
 	"github.com/consentry/consentry/mockidp/pages"
 	"github.com/consentry/consentry/mockidp/session"
 	"github.com/consentry/consentry/mockidp/tenant"
-	"github.com/consentry/consentry/mockidp/tokens"
 )
 
-// Cookies: the browser binding (set on the first /authorize) and the login
-// session (set at login).
-const (
-	cookieBrowser = "mockidp_did"
-	cookieSession = "mockidp_session"
-)
-
-// browserID returns the browser's binding ID, setting the cookie when the
-// browser has none.
-func (f *Face) browserID(w http.ResponseWriter, r *http.Request) string {
-	if v, ok := cookie(r, cookieBrowser); ok {
-		return v
-	}
-	id := tokens.RandomToken()
-	f.setCookie(w, cookieBrowser, id, 365*24*time.Hour)
-	return id
-}
+// The browser binding and login session cookies (mockidp_did,
+// mockidp_session, and their _compat companions over HTTPS), the screen
+// transactions and their checks (rule C8) are the engine's.
 
 // currentUser returns the browser's live session and its user.
 func (f *Face) currentUser(r *http.Request) (session.Session, *tenant.User, bool) {
-	id, ok := cookie(r, cookieSession)
+	sess, ok := f.eng.Session(r)
 	if !ok {
-		return session.Session{}, nil, false
-	}
-	sess, err := f.sessions.GetSession(r.Context(), id)
-	if err != nil {
-		if !errors.Is(err, session.ErrNotFound) {
-			f.log.Error("read session", "err", err)
-		}
 		return session.Session{}, nil, false
 	}
 	u, ok := f.sessionUser(r, sess)
@@ -64,44 +40,22 @@ func (f *Face) sessionUser(r *http.Request, sess session.Session) (*tenant.User,
 // screenTx loads the transaction a screen request names and checks that it
 // belongs to this browser and waits on one of the given screens (rule C8).
 func (f *Face) screenTx(r *http.Request, pending ...string) (*session.Transaction, *oautherr.Error) {
-	id := r.FormValue("state")
-	tx, err := f.sessions.GetTransaction(r.Context(), id)
-	if err != nil && !errors.Is(err, session.ErrNotFound) {
-		return nil, f.internal(err)
-	}
-	if err != nil {
-		return nil, oautherr.InvalidRequest("This login transaction is unknown, expired or already completed. Start again from the application.")
-	}
-	did, ok := cookie(r, cookieBrowser)
-	if !ok || subtle.ConstantTimeCompare([]byte(did), []byte(tx.BrowserID)) != 1 {
-		return nil, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidRequest, "This form belongs to another browser session.")
-	}
-	if !slices.Contains(pending, tx.Pending) {
-		return nil, oautherr.InvalidRequest("This form does not belong to the current step of the login transaction.")
-	}
-	return &tx, nil
+	return f.eng.ScreenTx(r, pending...)
 }
 
 // screenSession returns the browser's login session and its user when it is
 // the session the consent or confirmation page was shown for: a form shown to
 // one user is never answered under another user's session (rule C8).
 func (f *Face) screenSession(r *http.Request, tx *session.Transaction) (session.Session, *tenant.User, *oautherr.Error) {
-	sess, user, ok := f.currentUser(r)
+	sess, e := f.eng.ScreenSession(r, tx)
+	if e != nil {
+		return session.Session{}, nil, e
+	}
+	user, ok := f.sessionUser(r, sess)
 	if !ok {
 		return session.Session{}, nil, oautherr.LoginRequired("Your session has ended. Start again from the application.")
 	}
-	if subtle.ConstantTimeCompare([]byte(sess.ID), []byte(tx.SessionID)) != 1 {
-		return session.Session{}, nil, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidRequest, "This form belongs to another login session.")
-	}
 	return sess, user, nil
-}
-
-// checkCSRF verifies a posted form's anti-forgery value.
-func checkCSRF(r *http.Request, tx *session.Transaction) *oautherr.Error {
-	if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(tx.CSRF)) != 1 {
-		return oautherr.New(http.StatusForbidden, oautherr.CodeInvalidRequest, "The form's anti-forgery value is missing or wrong.")
-	}
-	return nil
 }
 
 func (f *Face) clientView(c *tenant.Client) pages.Client {
@@ -114,7 +68,7 @@ func (f *Face) form(path string, tx *session.Transaction) pages.Form {
 
 // loginPage shows the login form (rule A3).
 func (f *Face) loginPage(w http.ResponseWriter, r *http.Request) {
-	if e := parseForm(w, r); e != nil {
+	if e := engine.ParseForm(w, r); e != nil {
 		f.errorPage(w, r, e)
 		return
 	}
@@ -138,13 +92,13 @@ func (f *Face) renderLogin(w http.ResponseWriter, r *http.Request, tx *session.T
 
 // loginSubmit checks the credentials, starts the session and moves on.
 func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
-	if e := parseForm(w, r); e != nil {
+	if e := engine.ParseForm(w, r); e != nil {
 		f.errorPage(w, r, e)
 		return
 	}
 	tx, e := f.screenTx(r, "login")
 	if e == nil {
-		e = checkCSRF(r, tx)
+		e = engine.CheckCSRF(r, tx)
 	}
 	if e != nil {
 		f.errorPage(w, r, e)
@@ -171,21 +125,13 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	f.advance(w, r, tx, &sess)
 }
 
-// startSession starts a login session for the user, now. A login always
-// starts a new session and ends the browser's old one (a prompt=login
-// re-login, another user): no session ID outlives the login that replaced
-// it.
+// startSession starts a login session for the user, now, replacing the
+// browser's old one (the engine's Login).
 func (f *Face) startSession(w http.ResponseWriter, r *http.Request, userID string) (session.Session, *oautherr.Error) {
-	if old, ok := cookie(r, cookieSession); ok {
-		if err := f.sessions.DeleteSession(r.Context(), old); err != nil {
-			return session.Session{}, f.internal(err)
-		}
-	}
-	sess := session.Session{ID: tokens.RandomToken(), UserID: userID, AuthTime: f.now()}
-	if err := f.sessions.PutSession(r.Context(), sess); err != nil {
+	sess, err := f.eng.Login(w, r, userID)
+	if err != nil {
 		return session.Session{}, f.internal(err)
 	}
-	f.setCookie(w, cookieSession, sess.ID, session.SessionTTL)
 	return sess, nil
 }
 
@@ -195,7 +141,7 @@ func (f *Face) startSession(w http.ResponseWriter, r *http.Request, userID strin
 func (f *Face) consentTx(r *http.Request, posted bool) (*session.Transaction, session.Session, *tenant.User, *oautherr.Error) {
 	tx, e := f.screenTx(r, consent.Consent.String(), consent.Confirmation.String())
 	if e == nil && posted {
-		e = checkCSRF(r, tx)
+		e = engine.CheckCSRF(r, tx)
 	}
 	if e != nil {
 		return nil, session.Session{}, nil, e
@@ -207,7 +153,7 @@ func (f *Face) consentTx(r *http.Request, posted bool) (*session.Transaction, se
 // consentPage shows the consent or the login confirmation page.
 func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if e := parseForm(w, r); e != nil {
+	if e := engine.ParseForm(w, r); e != nil {
 		f.errorPage(w, r, e)
 		return
 	}
@@ -248,7 +194,7 @@ func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 // consentSubmit handles Accept and Decline (rules C2, C8, D1 to D3).
 func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if e := parseForm(w, r); e != nil {
+	if e := engine.ParseForm(w, r); e != nil {
 		f.errorPage(w, r, e)
 		return
 	}
@@ -264,7 +210,7 @@ func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	// C8: the form may not ask for more than the page offered.
 	if posted := r.PostForm["scope"]; !subset(posted, tx.Offered) {
-		f.endTx(ctx, tx.ID)
+		f.eng.EndTx(ctx, tx.ID)
 		f.log.Warn("consent form tampered", "tx", tx.ID)
 		f.errorPage(w, r, oautherr.InvalidRequest("The consent form asks for scopes that were not offered."))
 		return
@@ -281,7 +227,7 @@ func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	client, api, e := f.txParties(ctx, tx)
 	if e != nil {
-		respondError(w, r, tx, e)
+		engine.RespondError(w, r, tx, e)
 		return
 	}
 	if action == "deny" {
@@ -310,7 +256,7 @@ func (f *Face) decline(w http.ResponseWriter, r *http.Request, tx *session.Trans
 	e := oautherr.AccessDenied(oautherr.DeclinedDescription)
 	f.log.Info("consent declined", "tx", tx.ID, "client", c.ClientID, "redirect", c.RedirectsOnDecline())
 	if c.RedirectsOnDecline() {
-		respondError(w, r, tx, e)
+		engine.RespondError(w, r, tx, e)
 		return
 	}
 	f.errorPage(w, r, e)

@@ -2,9 +2,6 @@ package auth0
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -15,6 +12,7 @@ import (
 	"time"
 
 	"github.com/consentry/consentry/mockidp/credentials"
+	"github.com/consentry/consentry/mockidp/engine"
 	"github.com/consentry/consentry/mockidp/oautherr"
 	"github.com/consentry/consentry/mockidp/session"
 	"github.com/consentry/consentry/mockidp/tenant"
@@ -73,11 +71,11 @@ func (f *Face) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A7 holds here too (RFC 6749 section 3.2).
-	if name := repeated(r.PostForm); name != "" {
-		oautherr.WriteJSON(w, repeatedError(name))
+	if name := engine.Repeated(r.PostForm); name != "" {
+		oautherr.WriteJSON(w, engine.RepeatedError(name))
 		return
 	}
-	if e := tooManyScopes(r.PostForm.Get("scope")); e != nil {
+	if e := engine.TooManyScopes(r.PostForm.Get("scope")); e != nil {
 		oautherr.WriteJSON(w, e)
 		return
 	}
@@ -155,69 +153,21 @@ func (f *Face) authenticateClient(r *http.Request) (*tenant.Client, *oautherr.Er
 	return c, nil
 }
 
-// revokedFor is how long a revoked access token ID is remembered: longer
-// than any access token lives.
-const revokedFor = 30 * 24 * time.Hour
-
-// codeGrant redeems an authorization code (rule T1). Everything that can
-// tell a legitimate redemption from a stolen or mistaken one (the client,
-// which is already authenticated, the redirect_uri, PKCE) is checked on a
-// read of the code before it is claimed: a refused request consumes nothing
-// and revokes nothing. Then the claim, one atomic step of the store, picks
-// the one winner among concurrent redemptions; a redemption after the
-// winner recorded its tokens is a replay and revokes them.
+// codeGrant redeems an authorization code (rule T1) through the engine:
+// the client (already authenticated), the redirect_uri and PKCE are checked
+// on a read of the code before it is claimed, so a refused request consumes
+// and revokes nothing; the claim picks the one winner among concurrent
+// redemptions; a redemption after the winner recorded its tokens is a
+// replay and revokes them (the refresh token with its rotated family).
 func (f *Face) codeGrant(ctx context.Context, c *tenant.Client, form url.Values) (tokenResponse, *oautherr.Error) {
-	code := form.Get("code")
-	if code == "" {
-		return tokenResponse{}, oautherr.InvalidRequest("Missing required parameter: code")
+	var res tokenResponse
+	issue := func(rec session.Code) (engine.Issued, *oautherr.Error) {
+		r, issued, e := f.redeemedTokens(ctx, c, rec)
+		res = r
+		return engine.Issued{AccessID: issued.accessID, RefreshID: issued.refreshID}, e
 	}
-	digest := tokens.Digest(code)
-	rec, err := f.sessions.GetCode(ctx, digest)
-	if errors.Is(err, session.ErrNotFound) {
-		return tokenResponse{}, oautherr.InvalidGrant("Invalid or expired authorization code.")
-	} else if err != nil {
-		return tokenResponse{}, f.internal(err)
-	}
-	if subtle.ConstantTimeCompare([]byte(rec.ClientID), []byte(c.ClientID)) != 1 {
-		return tokenResponse{}, oautherr.InvalidGrant("The authorization code was issued to another client.")
-	}
-	if form.Get("redirect_uri") != rec.RedirectURI {
-		return tokenResponse{}, oautherr.InvalidGrant("redirect_uri does not match the one sent to /authorize.")
-	}
-	verifier := form.Get("code_verifier")
-	switch {
-	case rec.CodeChallenge == "" && verifier != "":
-		return tokenResponse{}, oautherr.InvalidRequest("code_verifier was sent but the authorization request had no code_challenge.")
-	case rec.CodeChallenge == "" && c.IsPublic():
-		return tokenResponse{}, oautherr.InvalidRequest("Public clients must use PKCE: the authorization request had no code_challenge.")
-	case rec.CodeChallenge != "" && verifier == "":
-		return tokenResponse{}, oautherr.InvalidRequest("Missing required parameter: code_verifier")
-	case rec.CodeChallenge != "" && !pkceMatches(rec.ChallengeMethod, rec.CodeChallenge, verifier):
-		return tokenResponse{}, oautherr.InvalidGrant("Failed to verify code_verifier.")
-	}
-
-	rec, claim, err := f.sessions.ClaimCode(ctx, digest)
-	if err != nil {
-		return tokenResponse{}, f.internal(err)
-	}
-	switch claim {
-	case session.ClaimNone:
-		return tokenResponse{}, oautherr.InvalidGrant("Invalid or expired authorization code.")
-	case session.ClaimInFlight:
-		f.log.Info("authorization code redeemed concurrently; refused", "client", c.ClientID)
-		return tokenResponse{}, oautherr.InvalidGrant("Authorization code has already been used.")
-	case session.ClaimReplayed:
-		f.revokeIssued(ctx, rec.IssuedAccess, rec.IssuedRefresh)
-		f.log.Warn("authorization code replayed; tokens revoked", "client", c.ClientID)
-		return tokenResponse{}, oautherr.InvalidGrant("Authorization code has already been used; the tokens issued with it are revoked.")
-	}
-
-	res, issued, e := f.redeemedTokens(ctx, c, rec)
-	// Recorded even when issuing failed, so later tries are replays.
-	if err := f.sessions.RecordIssued(ctx, digest, issued.accessID, issued.refreshID); err != nil {
-		f.revokeIssued(ctx, issued.accessID, issued.refreshID)
-		return tokenResponse{}, f.internal(err)
-	}
+	e := f.eng.Redeem(ctx, engine.Redemption{ClientID: c.ClientID, Public: c.IsPublic(), Code: form.Get("code"),
+		RedirectURI: form.Get("redirect_uri"), Verifier: form.Get("code_verifier")}, issue, f.revokeRefreshFamily)
 	if e != nil {
 		return tokenResponse{}, e
 	}
@@ -238,31 +188,15 @@ func (f *Face) redeemedTokens(ctx context.Context, c *tenant.Client, rec session
 		nonce: rec.Nonce, authTime: rec.AuthTime, grantID: rec.GrantID, access: true, idToken: true})
 }
 
-// revokeIssued revokes the tokens issued from a replayed code.
-func (f *Face) revokeIssued(ctx context.Context, accessID, refreshID string) {
-	if accessID != "" {
-		if err := f.sessions.RevokeAccess(ctx, accessID, f.now().Add(revokedFor)); err != nil {
-			f.log.Error("revoke access token", "err", err)
-		}
+// revokeRefreshFamily revokes the refresh token issued from a replayed
+// code: with rotation it may have been replaced since, so the tokens that
+// descend from it go too (W4).
+func (f *Face) revokeRefreshFamily(ctx context.Context, refreshID string) {
+	if rec, err := f.store.GetRefreshToken(ctx, refreshID); err == nil {
+		f.revokeFamily(ctx, rec)
+	} else if !errors.Is(err, tenant.ErrNotFound) {
+		f.log.Error("revoke refresh token", "err", err)
 	}
-	if refreshID != "" {
-		// With rotation the token may have been replaced since: revoke
-		// the tokens that descend from it too (W4).
-		if rec, err := f.store.GetRefreshToken(ctx, refreshID); err == nil {
-			f.revokeFamily(ctx, rec)
-		} else if !errors.Is(err, tenant.ErrNotFound) {
-			f.log.Error("revoke refresh token", "err", err)
-		}
-	}
-}
-
-func pkceMatches(method, challenge, verifier string) bool {
-	want := verifier
-	if method == "S256" {
-		sum := sha256.Sum256([]byte(verifier))
-		want = base64.RawURLEncoding.EncodeToString(sum[:])
-	}
-	return subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) == 1
 }
 
 // clientCredentialsGrant issues a token to the client itself (rule T2).

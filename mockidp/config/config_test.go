@@ -860,3 +860,16 @@ func TestApplyConflictNamesItem(t *testing.T) {
 		t.Errorf("error leaks the secret: %q", err)
 	}
 }
+
+// TestParseAcceptsVendorAuth0: an Auth0 tenant file may say vendor: auth0;
+// an Okta org file or an unknown vendor is refused with the reason.
+func TestParseAcceptsVendorAuth0(t *testing.T) {
+	if _, err := Parse([]byte("vendor: auth0\nsettings:\n  friendly_name: X\n"), "t.yaml"); err != nil {
+		t.Errorf("vendor: auth0: %v", err)
+	}
+	for in, want := range map[string]string{"vendor: okta\n": "Okta org file", "vendor: ping\n": `"ping" is not a vendor`} {
+		if _, err := Parse([]byte(in), "t.yaml"); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
+}

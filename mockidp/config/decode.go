@@ -13,11 +13,14 @@ import (
 )
 
 // sections are the top-level keys of a tenant file.
-const sections = "settings, clients, apis, connections, users, client_grants, grants, password_cost"
+const sections = "vendor, settings, clients, apis, connections, users, client_grants, grants, password_cost"
 
 // rawFile is the top level of a tenant file; each item is decoded on its
 // own so that an error can name the item it is in.
 type rawFile struct {
+	// Vendor may say "auth0"; an Okta org file (vendor: okta) has its own
+	// parser, ParseOkta.
+	Vendor       string            `json:"vendor"`
 	Settings     json.RawMessage   `json:"settings"`
 	Clients      []json.RawMessage `json:"clients"`
 	APIs         []json.RawMessage `json:"apis"`

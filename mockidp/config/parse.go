@@ -91,6 +91,15 @@ func (p *parser) parse(data []byte) *File {
 		}
 		return nil
 	}
+	switch raw.Vendor {
+	case "", VendorAuth0:
+	case VendorOkta:
+		p.fail("", "vendor", "this is an Okta org file: load it with ParseOkta (mockidp serve reads the vendor key itself)")
+		return nil
+	default:
+		p.fail("", "vendor", "%q is not a vendor (use %s or %s)", raw.Vendor, VendorAuth0, VendorOkta)
+		return nil
+	}
 	f := &File{Name: p.file}
 	p.apis = map[string]*tenant.API{}
 	p.clients = map[string]*tenant.Client{}

@@ -22,7 +22,6 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/consentry/consentry/features"
-	"github.com/consentry/consentry/steps"
 	"github.com/consentry/consentry/steps/driver"
 	"github.com/consentry/consentry/steps/driver/browser"
 	"github.com/consentry/consentry/steps/driver/httpua"
@@ -126,6 +125,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Features == nil {
 		cfg.Features = features.FS()
 	}
+	cfg.Features = vendorFeatures(cfg.Features, target.IsOkta(cfg.Profile)) // okta.go
 	if cfg.Output == nil {
 		cfg.Output = os.Stdout
 	}
@@ -166,13 +166,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer closeDrivers()
 
-	tgt, err := target.Start(ctx, cfg.Profile, cfg.Start)
-	if err != nil {
-		return nil, err
-	}
-	defer tgt.Close()
 	lim := newLimiter(cfg.Rate)
-	suite, err := steps.NewSuite(ctx, tgt, cfg.Driver, func(ctx context.Context) (driver.Driver, error) {
+	tgt, suite, left, err := startTarget(ctx, cfg, func(ctx context.Context) (driver.Driver, error) {
 		if err := lim.wait(ctx); err != nil {
 			return nil, fmt.Errorf("waiting for --rate: %w", err)
 		}
@@ -187,7 +182,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	suite.StepTimeout = cfg.StepTimeout
+	defer tgt.Close()
 
 	dir, err := os.MkdirTemp("", "consentry-run-")
 	if err != nil {
@@ -244,8 +239,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}.Run()
 	con.Summary()
 	res := &Result{Target: tgt.Describe(), Status: status, Duration: time.Since(start), Planned: len(pl.scenarios), Selected: pl.selected}
-	if cfg.Profile.Kind == target.KindEmbedded && tgt.Mgmt != nil {
-		if res.Leftovers, err = leftovers(ctx, tgt); err != nil {
+	if left != nil {
+		if res.Leftovers, err = left(ctx); err != nil {
 			return res, err
 		}
 	}

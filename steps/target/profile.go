@@ -97,6 +97,8 @@ type Profile struct {
 	Selectors *Selectors `json:"selectors,omitempty"`
 	// Capabilities the target has; empty means the kind's default.
 	Capabilities []string `json:"capabilities,omitempty"`
+	// Okta is the Okta org of kinds okta and embedded-okta (okta.go).
+	Okta *OktaSettings `json:"okta,omitempty"`
 }
 
 // Dialects a profile may name.
@@ -357,6 +359,9 @@ func Load(nameOrFile string) (*Profile, error) {
 	if nameOrFile == "" || nameOrFile == KindEmbedded {
 		return Embedded(), nil
 	}
+	if nameOrFile == KindEmbeddedOkta {
+		return EmbeddedOkta(), nil
+	}
 	data, err := os.ReadFile(nameOrFile)
 	if err != nil {
 		return nil, fmt.Errorf("target profile: %w", err)
@@ -375,6 +380,8 @@ func (p *Profile) validate() error {
 		if p.Issuer == "" {
 			return fmt.Errorf("target profile %q: kind %s needs issuer", p.Name, p.Kind)
 		}
+	case KindEmbeddedOkta, KindOkta:
+		return p.validateOkta()
 	case KindGeneric:
 		if p.Issuer == "" && p.Discovery == "" {
 			return fmt.Errorf("target profile %q: kind generic needs issuer or discovery", p.Name)
@@ -521,6 +528,9 @@ func (p *Profile) Secrets() []string {
 	}
 	if p.User != nil {
 		s = append(s, p.User.Password)
+	}
+	if p.Okta != nil {
+		s = append(s, p.Okta.APIToken)
 	}
 	for _, c := range p.Clients {
 		s = append(s, c.ClientSecret)

@@ -52,6 +52,9 @@ type StartOptions struct {
 	Decide func(consent.Facts) consent.Screen
 	// Wrap wraps the mock's handler (mutation tests only).
 	Wrap func(http.Handler) http.Handler
+	// OktaDecide replaces the embedded Okta org's consent decision
+	// (mutation tests only).
+	OktaDecide func(consent.OktaFacts) consent.OktaDecision
 }
 
 // Target is a started target.

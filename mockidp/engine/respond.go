@@ -1,4 +1,4 @@
-package auth0
+package engine
 
 import (
 	"net/http"
@@ -11,41 +11,42 @@ import (
 	"github.com/consentry/consentry/mockidp/tenant"
 )
 
-// Response modes (rules A5, W2).
+// Response modes (rules A5, W2). Which ones a face accepts is the face's
+// choice.
 const (
-	modeQuery      = "query"
-	modeFragment   = "fragment"
-	modeFormPost   = "form_post"
-	modeWebMessage = "web_message"
+	ModeQuery      = "query"
+	ModeFragment   = "fragment"
+	ModeFormPost   = "form_post"
+	ModeWebMessage = "web_message"
 )
 
-// respond sends an authorization response (or error) to the client's
+// Respond sends an authorization response (or error) to the client's
 // callback in the transaction's response mode, with state unchanged.
-func respond(w http.ResponseWriter, r *http.Request, tx *session.Transaction, params url.Values) {
+func Respond(w http.ResponseWriter, r *http.Request, tx *session.Transaction, params url.Values) {
 	if tx.State != "" {
 		params.Set("state", tx.State)
 	}
 	switch tx.ResponseMode {
-	case modeWebMessage:
+	case ModeWebMessage:
 		// W2: posted to the opener or parent at the callback's origin,
-		// which /authorize checked against the client's web_origins.
+		// which the face checked against the client's web origins.
 		fields := map[string]string{}
 		for k := range params {
 			fields[k] = params.Get(k)
 		}
 		pages.RenderWebMessage(w, pages.WebMessage{TargetOrigin: tenant.Origin(tx.RedirectURI), Response: fields})
-	case modeFormPost:
+	case ModeFormPost:
 		fields := map[string]string{}
 		for k := range params {
 			fields[k] = params.Get(k)
 		}
 		pages.RenderFormPost(w, pages.FormPost{Action: tx.RedirectURI, Fields: fields})
-	case modeFragment:
+	case ModeFragment:
 		u := tx.RedirectURI
 		if i := strings.IndexByte(u, '#'); i >= 0 {
 			u = u[:i]
 		}
-		redirect(w, r, u+"#"+params.Encode())
+		Redirect(w, r, u+"#"+params.Encode())
 	default:
 		u, err := url.Parse(tx.RedirectURI)
 		if err != nil { // registered callbacks are valid URLs; be safe anyway
@@ -57,21 +58,21 @@ func respond(w http.ResponseWriter, r *http.Request, tx *session.Transaction, pa
 			q[k] = v
 		}
 		u.RawQuery = q.Encode()
-		redirect(w, r, u.String())
+		Redirect(w, r, u.String())
 	}
 }
 
-// respondError sends an OAuth error to the callback (rule A2).
-func respondError(w http.ResponseWriter, r *http.Request, tx *session.Transaction, e *oautherr.Error) {
+// RespondError sends an OAuth error to the callback (rule A2).
+func RespondError(w http.ResponseWriter, r *http.Request, tx *session.Transaction, e *oautherr.Error) {
 	p := url.Values{"error": {e.Code}}
 	if e.Description != "" {
 		p.Set("error_description", e.Description)
 	}
-	respond(w, r, tx, p)
+	Respond(w, r, tx, p)
 }
 
-// redirect answers 302 Found with no body caching.
-func redirect(w http.ResponseWriter, r *http.Request, to string) {
+// Redirect answers 302 Found, not to be cached.
+func Redirect(w http.ResponseWriter, r *http.Request, to string) {
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, to, http.StatusFound)
 }

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func oktaURLs(t *testing.T, out string) []string {
+	t.Helper()
+	var urls []string
+	for _, m := range regexp.MustCompile(`(?m)^mockidp: Okta org (\S+) `).FindAllStringSubmatch(out, -1) {
+		urls = append(urls, m[1])
+	}
+	return urls
+}
+
+func httpGet(t *testing.T, url, auth string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestServeVendorOktaStartsANewOrg: --vendor okta with no config serves a
+// new org (server default) whose admin API takes the SSWS token of the
+// environment, which is never printed.
+func TestServeVendorOktaStartsANewOrg(t *testing.T) {
+	t.Setenv(envOktaAPIToken, "okta-token-DO-NOT-PRINT")
+	r := startServeUntil(t, "Press Ctrl+C to stop", "--vendor", "okta", "--addr", "127.0.0.1:0")
+	urls := oktaURLs(t, r.stdout.String())
+	if len(urls) != 1 {
+		t.Fatalf("banner: %s", r.stdout)
+	}
+	org := urls[0]
+	if status, body := httpGet(t, org+"/oauth2/default/.well-known/openid-configuration", ""); status != http.StatusOK || !strings.Contains(body, `"issuer":"`+org+`/oauth2/default"`) {
+		t.Errorf("discovery: %d %s", status, body)
+	}
+	if status, body := httpGet(t, org+"/api/v1/authorizationServers/default/scopes", "SSWS okta-token-DO-NOT-PRINT"); status != http.StatusOK || !strings.Contains(body, `"name":"phone"`) {
+		t.Errorf("admin API: %d %s", status, body)
+	}
+	if status, _ := httpGet(t, org+"/api/v1/apps", "SSWS wrong"); status != http.StatusUnauthorized {
+		t.Errorf("wrong token: %d", status)
+	}
+	if strings.Contains(r.stdout.String()+r.stderr.String(), "okta-token-DO-NOT-PRINT") {
+		t.Error("the API token was printed")
+	}
+}
+
+// TestServeAuth0AndOktaSideBySide: one process serves the demo tenant on
+// --addr and the demo Okta org on --okta-addr.
+func TestServeAuth0AndOktaSideBySide(t *testing.T) {
+	r := startServe(t, "--addr", "127.0.0.1:0", "--config", demoConfig, "--password-cost", "4",
+		"--okta-addr", "127.0.0.1:0", "--okta-config", "../../testdata/tenants/okta-demo.yaml")
+	discover(t, http.DefaultClient, r.issuer)
+	urls := oktaURLs(t, r.stdout.String())
+	if len(urls) != 1 || urls[0]+"/" == r.issuer {
+		t.Fatalf("banner: %s", r.stdout)
+	}
+	if status, body := httpGet(t, urls[0]+"/oauth2/default/.well-known/openid-configuration", ""); status != http.StatusOK {
+		t.Errorf("Okta discovery: %d %s", status, body)
+	}
+	if !strings.Contains(r.stdout.String(), "demo-okta-consent-web") {
+		t.Errorf("the Okta banner does not list the demo apps:\n%s", r.stdout)
+	}
+	for _, s := range []string{"demo-okta-consent-web-secret-NOT-FOR-PRODUCTION"} {
+		if strings.Contains(r.stdout.String()+r.stderr.String(), s) {
+			t.Errorf("a secret was printed: %s", s)
+		}
+	}
+}
+
+// TestServeOktaFlagErrors: the Okta flags' bad combinations are one-line
+// usage errors.
+func TestServeOktaFlagErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--vendor", "ping"},
+		{"serve", "--vendor", "okta", "--okta-addr", "127.0.0.1:0"},
+		{"serve", "--okta-config", "x.yaml"},
+		{"serve", "--vendor", "auth0", "--config", "../../testdata/tenants/okta-demo.yaml"},
+		{"serve", "--vendor", "okta", "--issuer", "http://h/path"},
+		{"serve", "--vendor", "okta", "--data", "/tmp/consentry-okta-data"},
+	} {
+		code, _, stderr := runCapture(t, args...)
+		if code != exitUsage || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}

@@ -1,0 +1,30 @@
+// Package engine is the vendor-neutral transaction machinery of the mock
+// IdP, shared by its faces (mockidp/auth0, mockidp/oktaface): the bounded
+// parsing of every request's input, the browser binding and login session
+// cookies, the transactions that wait on a screen (login, consent) and the
+// checks that a form belongs to its browser, session and step (rule C8),
+// PKCE (RFC 7636), authorization codes with their one-winner redemption and
+// replay revocation (rule T1), the response modes that carry an answer back
+// to the client's callback (query, fragment, form_post; rule A5), and
+// routing that answers a wrong method with 405 and Allow.
+//
+// The engine decides nothing a vendor decides. What belongs to a face:
+//
+//   - its routes and parameter names (Auth0's /authorize and /oauth/token,
+//     Okta's /oauth2/{server}/v1/...), and which response types, modes and
+//     prompt values it accepts;
+//   - its error codes, texts and HTTP statuses, and where an error goes (the
+//     HTML error page or the callback): the engine's own errors are
+//     *oautherr.Error values a face may pass on or replace;
+//   - its page templates (the engine only hands out the transaction and its
+//     anti-forgery value);
+//   - client authentication and its grant types, and its token claims and
+//     lifetimes (the engine only stores and redeems codes, and asks the face
+//     to issue the tokens of a code it won);
+//   - its consent decision (Auth0: consent.Decide; Okta: consent.DecideOkta)
+//     and its grant model (Auth0: one grant per client and API, Okta: one
+//     grant per scope), and the order of screens around them.
+//
+// A face keeps its own clock and logger, and gives the engine the
+// session.Store all its short-lived state lives in.
+package engine
