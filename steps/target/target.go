@@ -119,9 +119,14 @@ func Start(ctx context.Context, p *Profile, opts StartOptions) (*Target, error) 
 			base = p.Management.URL(t.Issuer) // a custom domain's Management API stays on the tenant's domain
 		}
 		c, err := mgmtclient.New(ctx, mgmtclient.Config{Issuer: base, ClientID: mgmt.ClientID, ClientSecret: mgmt.ClientSecret})
+		if err == nil && p.Kind != KindEmbedded {
+			// Wrong credentials are a setup error, said once: otherwise
+			// every scenario would fail on its first Management API call.
+			err = c.CheckCredentials(ctx)
+		}
 		if err != nil {
 			t.Close()
-			return nil, err
+			return nil, fmt.Errorf("target %q: the Management API credentials (management:) do not work: %s", p.Name, scrub(err.Error(), t.secrets))
 		}
 		t.Mgmt = c
 	}
