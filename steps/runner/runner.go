@@ -197,7 +197,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Terminal != nil {
 		tty = *cfg.Terminal
 	}
-	_, noColor := os.LookupEnv("NO_COLOR")
+	noColor := os.Getenv("NO_COLOR") != "" // no-color.org: set and not empty
 	con := newConsole(cfg.Output, consoleMode, tty, tty && !cfg.NoColors && !noColor, len(pl.scenarios), cfg.ProgressEvery)
 
 	initialize := func(sc *godog.ScenarioContext) {
