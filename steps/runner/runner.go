@@ -183,6 +183,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	suite.StepTimeout = cfg.StepTimeout
+	if err := suite.Plan(ctx, pl.fsys); err != nil {
+		return nil, err
+	}
 
 	dir, err := os.MkdirTemp("", "consentry-run-")
 	if err != nil {
