@@ -80,7 +80,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 		if s.Target.Mgmt == nil {
 			st.needs = needsOf(scn, true)
 			st.missing = st.needs.Missing(s.Target.Profile)
-			if st.needs.User && st.needs.Unconsented {
+			if st.needs.User && st.needs.Unconsented && s.Target.Profile.GrantScope != target.GrantScopeSession {
 				st.pooled = s.users.pick(st.needs, s.Target.Profile)
 				if st.pooled.why != "" {
 					st.missing = append(st.missing, unconsentedUser+" ("+st.pooled.why+")")

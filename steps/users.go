@@ -32,7 +32,7 @@ import (
 type userPool struct {
 	mu      sync.Mutex
 	users   []target.User
-	used    []map[string]clientUse // per user, by client_id
+	used    []map[string]clientUse // per user, by client_id and API
 	planned map[string][]userPick
 }
 
@@ -72,7 +72,7 @@ func scenarioKey(scn *godog.Scenario) string {
 // run's, already selected) in file order, before any runs. Only a target
 // without a Management API needs it.
 func (s *Suite) Plan(ctx context.Context, features fs.FS) error {
-	if s.Target.Mgmt != nil {
+	if s.Target.Mgmt != nil || s.Target.Profile.GrantScope == target.GrantScopeSession {
 		return nil
 	}
 	needs, err := Needs(ctx, features, "", true)
@@ -108,12 +108,29 @@ func (p *userPool) take(n ScenarioNeeds, prof *target.Profile) userPick {
 	if len(n.Missing(prof)) > 0 || len(n.Management) > 0 {
 		return userPick{}
 	}
+	// Grants are per user, client and API (as Auth0's and Okta's are):
+	// the scenario's are each of its clients with each of its APIs.
+	apis := []string{""}
+	if len(n.APIs) > 0 {
+		apis = nil
+		for _, a := range n.APIs {
+			if pre, _ := bindAPI(prof, a); pre != nil {
+				apis = appendNew(apis, pre.Identifier)
+			}
+		}
+	}
 	var clients []string
 	var used []string
 	for _, a := range n.Apps {
 		if c, _ := bindClient(prof, a, used); c != nil {
 			used = append(used, c.ClientID)
-			clients = appendNew(clients, c.ClientID)
+			for _, api := range apis {
+				key := c.ClientID
+				if api != "" {
+					key += " for " + api
+				}
+				clients = appendNew(clients, key)
+			}
 		}
 	}
 	label := n.URI + ": " + n.Scenario

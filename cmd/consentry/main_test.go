@@ -155,7 +155,7 @@ func TestRulesVerboseQuotesTheRules(t *testing.T) {
 		"4. Consent", "C4  first-party + skipping API + verifiable callback: no consent, no grant",
 		"First-party + API allows skipping + verifiable callback: no consent page,",
 		"W1  CORS", "L1  RP-initiated logout", "O12 Okta Sign-In Widget", "A6  max_age",
-		"no scenario yet",
+		"A7  a repeated parameter is invalid_request",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("rules --verbose lacks %q", want)

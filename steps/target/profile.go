@@ -75,6 +75,13 @@ type Profile struct {
 	// on the IdP after the run: re-create these users (or reset the IdP)
 	// before the next one.
 	Users []User `json:"users,omitempty"`
+	// GrantScope is how long the IdP keeps a user's consent: "user" (the
+	// default: until it is revoked, as Auth0 and Okta do) or "session"
+	// (only for the login session it was given in, as node
+	// oidc-provider's grants are). With "session" every scenario starts
+	// without grants, since each has a browser of its own, and users is
+	// not needed.
+	GrantScope string `json:"grant_scope,omitempty"`
 	// Connection is the database connection users live in
 	// (default "Username-Password-Authentication").
 	Connection string `json:"connection,omitempty"`
@@ -107,6 +114,12 @@ type Profile struct {
 	// Capabilities the target has; empty means the kind's default.
 	Capabilities []string `json:"capabilities,omitempty"`
 }
+
+// Grant scopes.
+const (
+	GrantScopeUser    = "user"
+	GrantScopeSession = "session"
+)
 
 // Dialects a profile may name.
 const (
@@ -439,6 +452,11 @@ func (p *Profile) validate() error {
 	}
 	if _, err := p.Selectors.Driver().CompilePatterns(); err != nil {
 		return fmt.Errorf("target profile %q: %w", p.Name, err)
+	}
+	switch p.GrantScope {
+	case "", GrantScopeUser, GrantScopeSession:
+	default:
+		return fmt.Errorf("target profile %q: grant_scope %q is none of user, session", p.Name, p.GrantScope)
 	}
 	for i, u := range p.Users {
 		if u.Username == "" || u.Password == "" {
