@@ -60,7 +60,7 @@ func preregistered(t *testing.T) (*target.Profile, *target.Target) {
 		User:         &target.User{Username: u.Email, Password: password},
 		// Created for this test, the user has no grants yet.
 		Users: []target.User{{Username: u.Email, Password: password}},
-		APIs:         []target.PreAPI{posts, trusted}, Clients: clients,
+		APIs:  []target.PreAPI{posts, trusted}, Clients: clients,
 	}, mock
 }
 
