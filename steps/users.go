@@ -104,8 +104,13 @@ func (p *userPool) pick(n ScenarioNeeds, prof *target.Profile) userPick {
 // take hands out the first user whose grants for n's clients no other
 // scenario may change (nor see changed, when n grants). A scenario whose fixtures are missing gets none and needs
 // none (it is not applicable for them).
-func (p *userPool) take(n ScenarioNeeds, prof *target.Profile) userPick {
-	if len(n.Missing(prof)) > 0 || len(n.Management) > 0 {
+//
+// With anyway, a scenario whose fixtures are missing is handed a user as
+// if they were registered, each missing one a client or API of its own (to
+// count the users a profile needs).
+func (p *userPool) take(n ScenarioNeeds, prof *target.Profile, anyway ...bool) userPick {
+	hypothetical := len(anyway) > 0 && anyway[0]
+	if len(n.Management) > 0 || (!hypothetical && len(n.Missing(prof)) > 0) {
 		return userPick{}
 	}
 	// Grants are per user, client and API (as Auth0's and Okta's are):
@@ -116,21 +121,25 @@ func (p *userPool) take(n ScenarioNeeds, prof *target.Profile) userPick {
 		for _, a := range n.APIs {
 			if pre, _ := bindAPI(prof, a); pre != nil {
 				apis = appendNew(apis, pre.Identifier)
+			} else {
+				apis = appendNew(apis, "(unregistered) "+a.String())
 			}
 		}
 	}
 	var clients []string
 	var used []string
 	for _, a := range n.Apps {
+		id := "(unregistered) " + a.String()
 		if c, _ := bindClient(prof, a, used); c != nil {
-			used = append(used, c.ClientID)
-			for _, api := range apis {
-				key := c.ClientID
-				if api != "" {
-					key += " for " + api
-				}
-				clients = appendNew(clients, key)
+			id = c.ClientID
+		}
+		used = append(used, id)
+		for _, api := range apis {
+			key := id
+			if api != "" {
+				key += " for " + api
 			}
+			clients = appendNew(clients, key)
 		}
 	}
 	label := n.URI + ": " + n.Scenario
@@ -197,4 +206,68 @@ func appendNew(list []string, v string) []string {
 		}
 	}
 	return append(list, v)
+}
+
+// UserPlan is how the profile's users (users:) serve the scenarios that
+// expect to be asked for consent, on a target without a Management API.
+type UserPlan struct {
+	// Needing is how many scenarios need a user who has not consented
+	// yet (their other fixtures registered or not).
+	Needing int
+	// Enough is how many users would serve them all, once their other
+	// fixtures are registered.
+	Enough int
+	// Short lists the scenarios that have every other fixture and that
+	// the profile's users leave without one.
+	Short []string
+	// SessionGrants: the profile says consent ends with the login session
+	// (grant_scope: session), so every scenario starts clean and none of
+	// this applies.
+	SessionGrants bool
+}
+
+// PlanUsers hands out p's users to needs as a run would, for `consentry
+// fixtures`.
+func PlanUsers(p *target.Profile, needs []ScenarioNeeds) UserPlan {
+	var plan UserPlan
+	if p.GrantScope == target.GrantScopeSession {
+		plan.SessionGrants = true
+		return plan
+	}
+	var want, complete []ScenarioNeeds
+	for _, n := range needs {
+		if n.User && n.Unconsented && len(n.Management) == 0 {
+			want = append(want, n)
+			if len(n.Missing(p)) == 0 {
+				complete = append(complete, n)
+			}
+		}
+	}
+	plan.Needing = len(want)
+	// As many users as scenarios always suffice; the last one taken is
+	// how many do.
+	many := *p
+	many.Users = make([]target.User, len(want))
+	for i := range many.Users {
+		many.Users[i] = target.User{Username: fmt.Sprintf("user%d", i)}
+	}
+	pool := newUserPool(&many)
+	for _, n := range want {
+		pool.take(n, &many, true)
+	}
+	// Users are handed out from both ends: count the ones used.
+	used := 0
+	for i := range pool.used {
+		if len(pool.used[i]) > 0 {
+			used++
+		}
+	}
+	plan.Enough = used
+	real := newUserPool(p)
+	for _, n := range complete {
+		if pick := real.take(n, p); pick.user == nil {
+			plan.Short = append(plan.Short, n.URI+": "+n.Scenario)
+		}
+	}
+	return plan
 }
