@@ -1,16 +1,22 @@
 package features_test
 
 import (
+	"bytes"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/consentry/consentry/mockidp/config"
 	"github.com/consentry/consentry/mockidp/server"
 	"github.com/consentry/consentry/mockidp/store/memstore"
+	"github.com/consentry/consentry/mockidp/tenant"
 	"github.com/consentry/consentry/steps/report"
+	"github.com/consentry/consentry/steps/runner"
 	"github.com/consentry/consentry/steps/target"
 )
 
@@ -18,6 +24,11 @@ import (
 // `mockidp serve --config testdata/tenants/demo.yaml` does, and returns its
 // issuer.
 func serveDemoTenant(t *testing.T) string {
+	issuer, _ := serveDemoStore(t)
+	return issuer
+}
+
+func serveDemoStore(t *testing.T) (string, *memstore.Store) {
 	t.Helper()
 	file, err := config.Load("../testdata/tenants/demo.yaml")
 	if err != nil {
@@ -36,7 +47,7 @@ func serveDemoTenant(t *testing.T) string {
 	ts.Config.Handler = srv
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return issuer
+	return issuer, store
 }
 
 // demoProfile is testdata/targets/demo-preregistered.yaml for the issuer.
@@ -197,8 +208,66 @@ var demoNotApplicable = []struct{ scenario, reason string }{
 // cover every scope. Which scenarios get one of the two users does not
 // depend on which ran first (the users are handed out before the run).
 func TestDemoTenantAsAPreRegisteredTarget(t *testing.T) {
-	p := demoProfile(t, serveDemoTenant(t))
-	res := runProfile(t, p, "")
+	checkDemoVerdicts(t, runProfile(t, demoProfile(t, serveDemoTenant(t)), ""))
+}
+
+// A second run on the same IdP found the grants of the first ("a re-run
+// fails more"). With a grant_revocation request (here an admin endpoint
+// beside the demo tenant) the harness revokes the users' grants before
+// the run, and the second run's verdicts are the first's.
+func TestGrantRevocationLetsARunFollowAnother(t *testing.T) {
+	issuer, store := serveDemoStore(t)
+	const token = "Bearer revoke-token-5f2c"
+	var mu sync.Mutex
+	var calls []string
+	admin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodDelete || r.Header.Get("Authorization") != token {
+			http.Error(w, "no", http.StatusForbidden)
+			return
+		}
+		mu.Lock()
+		calls = append(calls, r.URL.Query().Get("user"))
+		mu.Unlock()
+		u, err := store.FindUser(r.Context(), r.URL.Query().Get("user"))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		grants, _ := store.ListUserGrants(r.Context(), tenant.UserGrantFilter{UserID: u.UserID})
+		for _, g := range grants {
+			if err := store.DeleteUserGrant(r.Context(), g.ID); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer admin.Close()
+	p := demoProfile(t, issuer)
+	p.GrantRevocation = &target.Revocation{URL: admin.URL + "/grants?user={username}", Headers: map[string]string{"Authorization": token}}
+	for run := 1; run <= 2; run++ {
+		t.Run(fmt.Sprintf("run %d", run), func(t *testing.T) { checkDemoVerdicts(t, runProfile(t, p, "")) })
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"alice@example.com", "bob@example.com", "alice@example.com", "bob@example.com"}; !slices.Equal(calls, want) {
+		t.Errorf("revoked the grants of %v, want %v", calls, want)
+	}
+	grants, _ := store.ListUserGrants(t.Context(), tenant.UserGrantFilter{})
+	if len(grants) == 0 {
+		t.Error("the runs left no grant: the scenarios that accept consent did not run")
+	}
+
+	p.GrantRevocation.Headers["Authorization"] = "Bearer wrong-token-77"
+	var out bytes.Buffer
+	_, err := runner.Run(t.Context(), runner.Config{Profile: p, Driver: runner.DriverHTTP, Output: &out, NoColors: true})
+	if err == nil || !strings.Contains(err.Error(), "grant_revocation for alice@example.com") || strings.Contains(err.Error(), "wrong-token-77") {
+		t.Errorf("a refused revocation: %v, want a setup error naming the user and not the token", err)
+	}
+}
+
+func checkDemoVerdicts(t *testing.T, res *runner.Result) {
+	t.Helper()
 	var na []string
 	reasons := map[string]string{}
 	for _, r := range res.Report.Results {

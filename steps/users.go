@@ -75,6 +75,14 @@ func (s *Suite) Plan(ctx context.Context, features fs.FS) error {
 	if s.Target.Mgmt != nil || s.Target.Profile.GrantScope == target.GrantScopeSession {
 		return nil
 	}
+	if s.Target.Profile.GrantRevocation != nil {
+		// An earlier run's grants go first: the users start clean.
+		for _, u := range s.Target.Profile.Users {
+			if err := s.Target.RevokeGrants(ctx, u); err != nil {
+				return fmt.Errorf("target %q: %w", s.Target.Profile.Name, err)
+			}
+		}
+	}
 	needs, err := Needs(ctx, features, "", true)
 	if err != nil {
 		return err

@@ -248,7 +248,11 @@ func writeUserPlan(w io.Writer, p *target.Profile, plan steps.UserPlan) {
 	fmt.Fprintf(w, "\nUsers who have not consented yet%s\n", status)
 	fmt.Fprintf(w, "      needed by %d scenario(s) that expect to be asked for consent: without a Management API the harness cannot revoke grants,\n", plan.Needing)
 	fmt.Fprintf(w, "      so each gets one of users: that no scenario that may grant uses with the same client and API; %d user(s) serve them all\n", plan.Enough)
-	fmt.Fprintf(w, "      (grants stay on the IdP: re-create the users or reset the IdP before the next run, or set grant_scope: session if consent ends with the login session)\n")
+	if p.GrantRevocation != nil {
+		fmt.Fprintf(w, "      (grant_revocation revokes their grants before each run)\n")
+	} else {
+		fmt.Fprintf(w, "      (grants stay on the IdP: give grant_revocation, re-create the users or reset the IdP before the next run, or set grant_scope: session if consent ends with the login session)\n")
+	}
 	if len(plan.Short) > 0 {
 		fmt.Fprintf(w, "      without one, not applicable: %d scenario(s): %s\n", len(plan.Short), shortList(plan.Short, 3))
 	}

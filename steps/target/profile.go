@@ -82,6 +82,11 @@ type Profile struct {
 	// without grants, since each has a browser of its own, and users is
 	// not needed.
 	GrantScope string `json:"grant_scope,omitempty"`
+	// GrantRevocation is a request that revokes every grant of one test
+	// user, for an IdP that has one (its own admin or self-service API):
+	// the harness sends it for each of Users before the run, so that a
+	// run after another starts clean too.
+	GrantRevocation *Revocation `json:"grant_revocation,omitempty"`
 	// Connection is the database connection users live in
 	// (default "Username-Password-Authentication").
 	Connection string `json:"connection,omitempty"`
@@ -113,6 +118,16 @@ type Profile struct {
 	Selectors *Selectors `json:"selectors,omitempty"`
 	// Capabilities the target has; empty means the kind's default.
 	Capabilities []string `json:"capabilities,omitempty"`
+}
+
+// Revocation is an HTTP request that revokes a user's grants. URL may hold
+// {username} and {user_id} (the user's, query-escaped); header values are
+// secrets (scrubbed from reports).
+type Revocation struct {
+	// Method is DELETE (the default), POST or PUT.
+	Method  string            `json:"method,omitempty"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 // Grant scopes.
@@ -463,6 +478,21 @@ func (p *Profile) validate() error {
 			return fmt.Errorf("target profile %q: users[%d]: username and password are required", p.Name, i)
 		}
 	}
+	if r := p.GrantRevocation; r != nil {
+		switch {
+		case !strings.Contains(r.URL, "{username}") && !strings.Contains(r.URL, "{user_id}"):
+			return fmt.Errorf("target profile %q: grant_revocation.url must name the user: {username} or {user_id}", p.Name)
+		case r.Method != "" && r.Method != "DELETE" && r.Method != "POST" && r.Method != "PUT":
+			return fmt.Errorf("target profile %q: grant_revocation.method %q is none of DELETE, POST, PUT", p.Name, r.Method)
+		case len(p.Users) == 0:
+			return fmt.Errorf("target profile %q: grant_revocation revokes the grants of users:, and there are none", p.Name)
+		}
+		for i, u := range p.Users {
+			if strings.Contains(r.URL, "{user_id}") && u.UserID == "" {
+				return fmt.Errorf("target profile %q: users[%d] (%s): grant_revocation.url names {user_id}, and the user has no user_id", p.Name, i, u.Username)
+			}
+		}
+	}
 	return p.validateFixtures()
 }
 
@@ -592,6 +622,11 @@ func (p *Profile) Secrets() []string {
 	}
 	for _, u := range p.Users {
 		s = append(s, u.Password)
+	}
+	if p.GrantRevocation != nil {
+		for _, v := range p.GrantRevocation.Headers {
+			s = append(s, v)
+		}
 	}
 	return cleanSecrets(s)
 }
