@@ -183,9 +183,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	suite.StepTimeout = cfg.StepTimeout
-	if err := suite.Plan(ctx, pl.fsys); err != nil {
-		return nil, err
-	}
 
 	dir, err := os.MkdirTemp("", "consentry-run-")
 	if err != nil {
@@ -195,6 +192,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cucumber := filepath.Join(dir, "cucumber.json")
 	if strings.ContainsAny(cucumber, ",:") {
 		return nil, fmt.Errorf("temporary directory %q cannot be named in a godog format", dir)
+	}
+	// A suite that hands out the profile's users reads the plan first.
+	if p, ok := any(suite).(interface {
+		Plan(context.Context, fs.FS) error
+	}); ok {
+		if err := p.Plan(ctx, pl.fsys); err != nil {
+			return nil, err
+		}
 	}
 	tty := IsTerminal(cfg.Output)
 	if cfg.Terminal != nil {
