@@ -220,3 +220,16 @@ Feature: Authorization requests, responses and the code exchange
     Given a first-party regular web application
     When the application sends a token request with the grant type "urn:example:banana"
     Then the token request fails with the status 400 and the error "unsupported_grant_type"
+
+  @rule:A7
+  Scenario: client_id sent twice gets an error page, never a redirect
+    Given a first-party regular web application
+    When the application asks for "read:posts" with client_id twice
+    Then the error page is shown with the status 400 and the error "invalid_request"
+    And the browser is not redirected to the callback
+
+  @rule:A7
+  Scenario: scope sent twice goes back to the callback with invalid_request
+    Given a first-party regular web application
+    When the application asks for "read:posts" with scope twice
+    Then the application receives the error "invalid_request"

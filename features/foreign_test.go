@@ -22,6 +22,9 @@ func foreignProfile(f *foreignIdP) *target.Profile {
 	return &target.Profile{
 		Name: "foreign", Kind: target.KindGeneric, Issuer: f.issuer(), APIParameter: target.APIParamResource, TenantName: "Foreign Identity",
 		User: &target.User{Username: foreignUser, Password: foreignPassword},
+		// It remembers consent per login session, and each scenario has a
+		// browser of its own: every scenario starts without grants.
+		GrantScope: target.GrantScopeSession,
 		APIs: []target.PreAPI{
 			{Name: "Posts", Identifier: foreignResources[0].identifier, Scopes: foreignResources[0].scopes, OfflineAccess: true},
 			{Name: "Posts", Identifier: foreignResources[1].identifier, Scopes: foreignResources[1].scopes, SkipsConsent: true, OfflineAccess: true},
@@ -113,6 +116,10 @@ var foreignExpected = []struct {
 	{"authorization_code.feature:203 a refresh token is issued for offline_access and gives new access tokens", P},
 	{"authorization_code.feature:212 no refresh token without offline_access", P},
 	{"authorization_code.feature:219 an unsupported grant type is a JSON error with status 400", P},
+	// It refuses a repeated client_id (a request it cannot read) but reads
+	// the first of a repeated scope instead of refusing it.
+	{"authorization_code.feature:225 client_id sent twice gets an error page, never a redirect", P},
+	{"authorization_code.feature:232 scope sent twice goes back to the callback with invalid_request", F},
 	{"authorization_code.feature:34 the redirect_uri https://app.example.com/callback/ does not match the callback exactly: error page, never a redirect", P},
 	{"authorization_code.feature:35 the redirect_uri https://app.example.com/Callback does not match the callback exactly: error page, never a redirect", P},
 	{"authorization_code.feature:36 the redirect_uri https://app.example.com/callback?x=1 does not match the callback exactly: error page, never a redirect", P},

@@ -58,7 +58,9 @@ func preregistered(t *testing.T) (*target.Profile, *target.Target) {
 		Name: "prereg", Kind: target.KindURL, Issuer: mock.Issuer, TenantName: target.EmbeddedTenantName,
 		Capabilities: []string{target.CapPasswordGrant},
 		User:         &target.User{Username: u.Email, Password: password},
-		APIs:         []target.PreAPI{posts, trusted}, Clients: clients,
+		// Created for this test, the user has no grants yet.
+		Users: []target.User{{Username: u.Email, Password: password}},
+		APIs:  []target.PreAPI{posts, trusted}, Clients: clients,
 	}, mock
 }
 
@@ -123,7 +125,7 @@ func TestPreRegisteredFixturesAreBoundByProperties(t *testing.T) {
 // them, not only the first.
 func TestNotApplicableNamesEveryMissingFixture(t *testing.T) {
 	p, _ := preregistered(t)
-	p.User, p.APIs = nil, nil
+	p.User, p.Users, p.APIs = nil, nil, nil
 	res := runProfile(t, p, "@rule:C1")
 	for _, r := range res.Report.Results {
 		if r.Outcome != report.NotApplicable {

@@ -142,10 +142,15 @@ func (st *state) authorize(ctx context.Context, scopes, params string) (driver.P
 		req.audience = api.identifier
 	}
 	var extra []oauth2.AuthCodeOption
+	var twice []string // parameters sent a second time (rule A7)
 	method := "S256"
 	for _, c := range splitClauses(params) {
 		if c == "no PKCE" {
 			req.verifier = ""
+			continue
+		}
+		if p, ok := strings.CutSuffix(c, " twice"); ok && !strings.ContainsAny(p, " =") {
+			twice = append(twice, p)
 			continue
 		}
 		k, v, ok := strings.Cut(c, "=")
@@ -191,6 +196,11 @@ func (st *state) authorize(ctx context.Context, scopes, params string) (driver.P
 	}
 	opts = append(opts, extra...)
 	req.url = cfg.AuthCodeURL(req.state, opts...)
+	if len(twice) > 0 {
+		if req.url, err = repeatParams(req.url, twice); err != nil {
+			return driver.Page{}, err
+		}
+	}
 	st.req = req
 	st.screens = nil
 	ua, err := st.browser(ctx)
@@ -206,6 +216,24 @@ func (st *state) authorize(ctx context.Context, scopes, params string) (driver.P
 	}
 	st.arrive(p)
 	return p, nil
+}
+
+// repeatParams sends each of names a second time, with the same value.
+func repeatParams(raw string, names []string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	for _, n := range names {
+		v, ok := q[n]
+		if !ok {
+			return "", fmt.Errorf("%s twice: the request has no %s to repeat", n, n)
+		}
+		q[n] = append(v, v[0])
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 func (s *Suite) asksFor(ctx context.Context, scopes, withoutPKCE, params string) error {

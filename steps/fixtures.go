@@ -200,6 +200,10 @@ func (st *state) createApp(ctx context.Context, spec AppSpec) error {
 		for _, a := range st.apps {
 			used = append(used, a.clientID)
 		}
+		if i := st.bound; i < len(st.needs.Apps) && st.needs.Apps[i].Description == spec.Description {
+			spec.UsesGrants = st.needs.Apps[i].UsesGrants // the grant types its later steps use
+		}
+		st.bound++
 		pre, why := bindClient(st.suite.Target.Profile, spec, used)
 		if pre == nil {
 			return st.missingFixture(spec.String(), why)
@@ -262,9 +266,26 @@ func (st *state) createClientGrant(ctx context.Context, g mgmtclient.ClientGrant
 	return nil
 }
 
+// unconsentedUser is the fixture a scenario that expects to be asked for
+// consent needs on a target without a Management API.
+const unconsentedUser = "a user who has not consented to the scenario's applications yet"
+
 func (s *Suite) aUser(ctx context.Context) error {
 	st := getState(ctx)
-	if pre := st.suite.Target.Profile.User; pre != nil {
+	pre := st.suite.Target.Profile.User
+	if st.suite.Target.Mgmt == nil {
+		switch {
+		case st.pooled.why != "":
+			return st.missingFixture(unconsentedUser, st.pooled.why)
+		case st.pooled.user != nil:
+			pre = st.pooled.user
+		case pre == nil && len(st.suite.Target.Profile.Users) > 0:
+			// The scenario grants nothing (it expects no consent page), so
+			// any of the users will do.
+			pre = &st.suite.Target.Profile.Users[0]
+		}
+	}
+	if pre != nil {
 		email := pre.Email
 		if email == "" {
 			email = pre.Username

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sync"
 
 	"github.com/cucumber/godog"
@@ -25,10 +26,22 @@ type ScenarioNeeds struct {
 	// User: the scenario signs a user in (the profile's test user, or one
 	// created through the Management API).
 	User bool
+	// Unconsented: the scenario's verdict rests on the user not having
+	// consented to its applications before it began (it expects a consent
+	// or confirmation page, consent_required, or checks the grant), so a
+	// grant left by an earlier scenario or run would fail it. Without a
+	// Management API to revoke grants it needs a user of the profile's
+	// users that no other scenario of the run used with its clients.
+	Unconsented bool
+	// Grants: the scenario may leave a grant (it accepts consent or a
+	// confirmation, or submits a consent form), so no other scenario may
+	// share its user and clients on such a target.
+	Grants bool
 	// Management lists the steps that only a Management API can do.
 	Management []string
 	// Problems are steps whose words could not be read.
 	Problems []string
+	key      string // scenarioKey
 }
 
 var (
@@ -37,6 +50,25 @@ var (
 	reApp      = regexp.MustCompile(stepApp)
 	reUser     = regexp.MustCompile(stepUser)
 	reSession  = regexp.MustCompile(stepSession)
+	// Steps whose outcome depends on the user not having consented yet.
+	reUnconsented = []*regexp.Regexp{
+		regexp.MustCompile(`^the (?:consent|login confirmation) page is shown$`),
+		regexp.MustCompile(`^the consent page (?:lists|names)`),
+		regexp.MustCompile(`^the page (?:lists no scopes|offers the accept and decline buttons)$`),
+		regexp.MustCompile(`^the buttons read `),
+		regexp.MustCompile(`^the user (?:accepts|declines) (?:consent|the login confirmation)$`),
+		regexp.MustCompile(`^the user has (?:granted|a grant|no grant)`),
+		regexp.MustCompile(`consent form`),
+		regexp.MustCompile(`^the application receives the error "consent_required"`),
+	}
+	// Steps that may leave a grant behind.
+	reGrants = []*regexp.Regexp{
+		regexp.MustCompile(`^the user accepts (?:consent|the login confirmation)$`),
+		regexp.MustCompile(`^the user has granted `),
+		regexp.MustCompile(`consent form`),
+	}
+	// Steps that use a grant type a pre-registered client must list.
+	rePasswordGrant = regexp.MustCompile(`^the application asks for a token with (?:the user's|a wrong) password( in the user's connection)?`)
 	// Steps that need the Management API whatever the profile registers.
 	reManagementOnly = []*regexp.Regexp{
 		regexp.MustCompile(`^the tenant admin `),
@@ -62,7 +94,7 @@ func sessionHelper(preRegistered bool) AppSpec {
 
 // needsOf reads a scenario's steps (background included).
 func needsOf(scn *godog.Scenario, preRegistered bool) ScenarioNeeds {
-	n := ScenarioNeeds{Scenario: scn.Name, URI: scn.Uri}
+	n := ScenarioNeeds{Scenario: scn.Name, URI: scn.Uri, key: scenarioKey(scn)}
 	for _, step := range scn.Steps {
 		text := step.Text
 		switch {
@@ -103,7 +135,34 @@ func needsOf(scn *godog.Scenario, preRegistered bool) ScenarioNeeds {
 			n.User = true
 		case reSession.MatchString(text):
 			n.Apps = append(n.Apps, sessionHelper(preRegistered))
+		case rePasswordGrant.MatchString(text):
+			// A strict third-party application is refused the password
+			// grants whatever it lists (rule K2): only the others need it.
+			if len(n.Apps) > 0 {
+				app := &n.Apps[len(n.Apps)-1]
+				if app.FirstParty || app.Mode != "strict" {
+					g := "password"
+					if rePasswordGrant.FindStringSubmatch(text)[1] != "" {
+						g = passwordRealm
+					}
+					if !slices.Contains(app.UsesGrants, g) {
+						app.UsesGrants = append(app.UsesGrants, g)
+					}
+				}
+			}
 		default:
+			for _, re := range reUnconsented {
+				if re.MatchString(text) {
+					n.Unconsented = true
+					break
+				}
+			}
+			for _, re := range reGrants {
+				if re.MatchString(text) {
+					n.Grants = true
+					break
+				}
+			}
 			for _, re := range reManagementOnly {
 				if re.MatchString(text) {
 					n.Management = append(n.Management, text)
@@ -133,7 +192,7 @@ func (n ScenarioNeeds) Missing(p *target.Profile) []string {
 		}
 		used = append(used, pre.ClientID)
 	}
-	if n.User && p.User == nil {
+	if n.User && p.User == nil && len(p.Users) == 0 {
 		out = append(out, "a test user (user: in the profile)") // as missingFixture writes it
 	}
 	return out

@@ -146,6 +146,10 @@ type AppSpec struct {
 	Callbacks []string
 	// GrantTypes are the grant types the scenario names; nil: the kind's.
 	GrantTypes []string
+	// UsesGrants are the grant types the scenario's later steps use with
+	// the application (the password grants) and expect it to have: a
+	// pre-registered client must list them under grant_types.
+	UsesGrants []string
 	// RedirectionPolicy is the policy the scenario names ("" for none).
 	RedirectionPolicy string
 	// SkipsConfirmation is the application's confirmation setting, when
@@ -157,6 +161,9 @@ type AppSpec struct {
 	UserAccess bool
 	UserAPIs   []string
 	NoUserAPIs []string
+	// UserScopes are the scopes the scenario uses of each of UserAPIs: a
+	// strict third-party application's user client grant must allow them.
+	UserScopes map[string][]string
 	// ClientGrant is a client credentials grant the application needs.
 	ClientGrant *ClientGrantSpec
 }
@@ -208,8 +215,10 @@ func parseApp(kind, clauses string, apis []APISpec) (AppSpec, error) {
 	}
 	spec.UserAccess = !spec.FirstParty
 	if spec.UserAccess {
+		spec.UserScopes = map[string][]string{}
 		for _, a := range apis {
 			spec.UserAPIs = append(spec.UserAPIs, a.Name)
+			spec.UserScopes[a.Name] = append(spec.UserScopes[a.Name], a.values()...)
 		}
 	}
 	for _, c := range splitClauses(clauses) {
@@ -233,7 +242,7 @@ func parseApp(kind, clauses string, apis []APISpec) (AppSpec, error) {
 			}
 			spec.ClientGrant = g
 		case clauseNoUserCG.MatchString(c):
-			spec.UserAccess, spec.UserAPIs = false, nil
+			spec.UserAccess, spec.UserAPIs, spec.UserScopes = false, nil, nil
 			for _, a := range apis {
 				spec.NoUserAPIs = append(spec.NoUserAPIs, a.Name)
 			}
@@ -302,6 +311,8 @@ func (a AppSpec) Properties() []string {
 	}
 	if a.GrantTypes != nil {
 		p = append(p, "grant_types: ["+strings.Join(a.GrantTypes, " ")+"]")
+	} else if len(a.UsesGrants) > 0 {
+		p = append(p, "grant_types ⊇ ["+strings.Join(a.UsesGrants, " ")+"]")
 	}
 	if pol := a.policy(); pol != "" {
 		p = append(p, "redirection_policy: "+pol)
@@ -310,7 +321,11 @@ func (a AppSpec) Properties() []string {
 		p = append(p, fmt.Sprintf("skips_confirmation: %v", *a.SkipsConfirmation))
 	}
 	if len(a.UserAPIs) > 0 {
-		p = append(p, "user_apis ⊇ ["+strings.Join(a.UserAPIs, " ")+"] (or absent: every API)")
+		if a.Mode == "strict" {
+			p = append(p, "user_client_grants ⊇ ["+a.userGrants()+"] (or user_apis, or neither: every API, every scope)")
+		} else {
+			p = append(p, "user_apis ⊇ ["+strings.Join(a.UserAPIs, " ")+"] (or absent: every API)")
+		}
 	}
 	if len(a.NoUserAPIs) > 0 {
 		p = append(p, "user_apis without ["+strings.Join(a.NoUserAPIs, " ")+"]")
@@ -319,6 +334,16 @@ func (a AppSpec) Properties() []string {
 		p = append(p, fmt.Sprintf("client_grants: [{api: %s, scopes: [%s]}]", g.API, strings.Join(g.Scopes, " ")))
 	}
 	return p
+}
+
+// userGrants are the user client grants a strict third-party application
+// needs, as profile YAML: {api: Posts, scopes: [read:posts]}, ...
+func (a AppSpec) userGrants() string {
+	var g []string
+	for _, api := range a.UserAPIs {
+		g = append(g, fmt.Sprintf("{api: %s, scopes: [%s]}", api, strings.Join(a.UserScopes[api], ", ")))
+	}
+	return strings.Join(g, ", ")
 }
 
 // callbacksOn are the callbacks the scenario uses on a pre-registered
@@ -430,6 +455,14 @@ func clientMismatch(c *target.PreClient, spec AppSpec) string {
 			}
 		}
 	}
+	for _, g := range spec.UsesGrants {
+		if spec.GrantTypes == nil && !slices.Contains(c.GrantTypes, g) {
+			if c.GrantTypes == nil {
+				return "grant_types not listed (needs " + g + ")"
+			}
+			return "grant_types lack " + g
+		}
+	}
 	if spec.GrantTypes != nil {
 		got, want := slices.Clone(c.GrantTypes), slices.Clone(spec.GrantTypes)
 		slices.Sort(got)
@@ -446,13 +479,26 @@ func clientMismatch(c *target.PreClient, spec AppSpec) string {
 		return "skips_confirmation is true"
 	}
 	for _, api := range spec.NoUserAPIs {
-		if c.UserAPIs == nil || slices.Contains(c.UserAPIs, api) {
-			return "may get user tokens for " + api + " (user_apis)"
+		if _, ok := c.UserGrantFor(api); ok {
+			return "may get user tokens for " + api + " (user_apis, user_client_grants)"
 		}
 	}
 	for _, api := range spec.UserAPIs {
-		if c.UserAPIs != nil && !slices.Contains(c.UserAPIs, api) {
-			return "may not get user tokens for " + api + " (user_apis)"
+		scopes, ok := c.UserGrantFor(api)
+		if !ok {
+			return "may not get user tokens for " + api + " (user_apis, user_client_grants)"
+		}
+		if scopes == nil || spec.Mode != "strict" {
+			continue // every scope; only strict clients are held to their grants' scopes
+		}
+		var lacks []string
+		for _, v := range spec.UserScopes[api] {
+			if !slices.Contains(scopes, v) {
+				lacks = append(lacks, v)
+			}
+		}
+		if len(lacks) > 0 {
+			return "its user client grant for " + api + " lacks " + strings.Join(lacks, ", ")
 		}
 	}
 	if g := spec.ClientGrant; g != nil {
@@ -481,10 +527,13 @@ func or(s, def string) string {
 	return s
 }
 
+// passwordRealm is Auth0's password grant that names the connection.
+const passwordRealm = "http://auth0.com/oauth/grant-type/password-realm"
+
 // defaultGrantTypes are the grant types an application of a kind gets
 // unless the scenario says otherwise (close to Auth0's defaults).
 func defaultGrantTypes(appType string, firstParty bool, mode, auth string) []string {
-	const realm = "http://auth0.com/oauth/grant-type/password-realm"
+	const realm = passwordRealm
 	switch {
 	case appType == "non_interactive":
 		return []string{"client_credentials"}
@@ -561,6 +610,8 @@ func (a AppSpec) ProfileEntry() string {
 	}
 	if a.GrantTypes != nil {
 		fmt.Fprintf(&b, "  grant_types: [%s]\n", strings.Join(a.GrantTypes, ", "))
+	} else if len(a.UsesGrants) > 0 {
+		fmt.Fprintf(&b, "  grant_types: [%s]\n", strings.Join(append([]string{"authorization_code"}, a.UsesGrants...), ", "))
 	}
 	if a.RedirectionPolicy != "" {
 		fmt.Fprintf(&b, "  redirection_policy: %s\n", a.RedirectionPolicy)
@@ -570,6 +621,8 @@ func (a AppSpec) ProfileEntry() string {
 	}
 	if a.NoUserAPIs != nil {
 		b.WriteString("  user_apis: []\n")
+	} else if a.Mode == "strict" && len(a.UserAPIs) > 0 {
+		fmt.Fprintf(&b, "  user_client_grants: [%s]\n", a.userGrants())
 	}
 	if g := a.ClientGrant; g != nil {
 		fmt.Fprintf(&b, "  client_grants: [{api: %s, scopes: [%s]}]\n", g.API, strings.Join(g.Scopes, ", "))

@@ -38,6 +38,13 @@ type state struct {
 	// missing are the fixtures the scenario needs that the target can
 	// neither create nor bind (read from its steps when it began).
 	missing []string
+	// needs are the scenario's needs, read when it began (only on a target
+	// without a Management API); pooled is its user from the profile's
+	// users when it needs one who has not consented yet.
+	needs  ScenarioNeeds
+	pooled userPick
+	// bound counts the applications bound so far (needs.Apps' index).
+	bound int
 	// mismatches are dialect differences found by the current step, to be
 	// attached to it (report.DialectMismatchMediaType).
 	mismatches []string

@@ -45,6 +45,9 @@ type Suite struct {
 	// state: settings, every grant of a shared user) run alone, while all
 	// others share it.
 	exclusive sync.RWMutex
+	// users hands out the profile's users to scenarios that need one who
+	// has not consented yet (users.go).
+	users *userPool
 }
 
 // NewSuite prepares a suite for a started target: it reads the IdP's
@@ -54,7 +57,7 @@ func NewSuite(ctx context.Context, t *target.Target, driverName string, newDrive
 	if err != nil {
 		return nil, fmt.Errorf("discovery for %s: %w", t.Issuer, err)
 	}
-	return &Suite{Target: t, Driver: driverName, NewDriver: newDriver, provider: p, selectors: t.Profile.Selectors.Driver()}, nil
+	return &Suite{Target: t, Driver: driverName, NewDriver: newDriver, provider: p, selectors: t.Profile.Selectors.Driver(), users: newUserPool(t.Profile)}, nil
 }
 
 // TagExclusive marks scenarios that change tenant-wide state (tenant
@@ -75,7 +78,14 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, scn *godog.Scenario) (context.Context, error) {
 		st := newState(s, scn)
 		if s.Target.Mgmt == nil {
-			st.missing = needsOf(scn, true).Missing(s.Target.Profile)
+			st.needs = needsOf(scn, true)
+			st.missing = st.needs.Missing(s.Target.Profile)
+			if st.needs.User && st.needs.Unconsented && s.Target.Profile.GrantScope != target.GrantScopeSession {
+				st.pooled = s.users.pick(st.needs, s.Target.Profile)
+				if st.pooled.why != "" {
+					st.missing = append(st.missing, unconsentedUser+" ("+st.pooled.why+")")
+				}
+			}
 		}
 		if hasTag(scn, TagExclusive) {
 			s.exclusive.Lock()

@@ -197,11 +197,19 @@ func writeFixtures(w io.Writer, p *target.Profile, needs []steps.ScenarioNeeds, 
 		status := ""
 		if preRegistered {
 			status = "  MISSING (user: in the profile)"
-			if p.User != nil {
+			switch {
+			case p.User != nil:
 				status = "  registered: " + p.User.Username
+			case len(p.Users) > 0:
+				status = "  registered: " + p.Users[0].Username + " (the first of users:)"
 			}
 		}
 		fmt.Fprintf(w, "\nA test user%s\n      needed by %d scenario(s)\n", status, users)
+	}
+	var plan steps.UserPlan
+	if preRegistered {
+		plan = steps.PlanUsers(p, needs)
+		writeUserPlan(w, p, plan)
 	}
 	if len(mgmtOnly) > 0 && preRegistered {
 		fmt.Fprintf(w, "\nOnly a Management API can do what %d scenario(s) need; they are not applicable here: %s\n", len(mgmtOnly), shortList(mgmtOnly, 5))
@@ -210,9 +218,49 @@ func writeFixtures(w io.Writer, p *target.Profile, needs []steps.ScenarioNeeds, 
 		fmt.Fprintf(w, "\nunreadable step: %s\n", pr)
 	}
 	if preRegistered {
-		fmt.Fprintf(w, "\n%d of %d scenarios have every fixture they need\n", complete, len(needs))
+		fmt.Fprintf(w, "\n%d of %d scenarios have every fixture they need\n", complete-len(plan.Short), len(needs))
 		skeleton(w, "apis", mergeAPIs(apis))
 		skeleton(w, "clients", apps)
+		if more := plan.Enough - len(p.Users); more > 0 {
+			fmt.Fprintf(w, "\n# Users who have not consented to anything yet (create them, then fill in their names and passwords):\nusers:\n")
+			for _, u := range p.Users {
+				fmt.Fprintf(w, "  - {username: %s, password: ...}  # already listed\n", u.Username)
+			}
+			for i := range more {
+				fmt.Fprintf(w, "  - {username: consentry-%d@CHANGE-ME, password: ${CHANGE_ME}}\n", len(p.Users)+i+1)
+			}
+		}
+	}
+}
+
+// writeUserPlan says how many users that have not consented yet the
+// scenarios that expect a consent page need, and which the profile's
+// users leave without one.
+func writeUserPlan(w io.Writer, p *target.Profile, plan steps.UserPlan) {
+	switch {
+	case plan.SessionGrants:
+		fmt.Fprintf(w, "\nUsers who have not consented yet: not needed (grant_scope: session: each scenario's own browser starts without grants)\n")
+		return
+	case plan.Needing == 0:
+		return
+	}
+	status := "  MISSING (users: in the profile)"
+	if len(p.Users) > 0 {
+		status = fmt.Sprintf("  registered: %d (users:)", len(p.Users))
+		if more := plan.Enough - len(p.Users); more > 0 {
+			status += fmt.Sprintf(", MISSING %d more", more)
+		}
+	}
+	fmt.Fprintf(w, "\nUsers who have not consented yet%s\n", status)
+	fmt.Fprintf(w, "      needed by %d scenario(s) that expect to be asked for consent: without a Management API the harness cannot revoke grants,\n", plan.Needing)
+	fmt.Fprintf(w, "      so each gets one of users: that no scenario that may grant uses with the same client and API; %d user(s) serve them all\n", plan.Enough)
+	if p.GrantRevocation != nil {
+		fmt.Fprintf(w, "      (grant_revocation revokes their grants before each run)\n")
+	} else {
+		fmt.Fprintf(w, "      (grants stay on the IdP: give grant_revocation, re-create the users or reset the IdP before the next run, or set grant_scope: session if consent ends with the login session)\n")
+	}
+	if len(plan.Short) > 0 {
+		fmt.Fprintf(w, "      without one, not applicable: %d scenario(s): %s\n", len(plan.Short), shortList(plan.Short, 3))
 	}
 }
 

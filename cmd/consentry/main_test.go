@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/consentry/consentry/steps/target"
 )
 
 func TestRulesListsEveryRequiredRule(t *testing.T) {
@@ -153,7 +155,7 @@ func TestRulesVerboseQuotesTheRules(t *testing.T) {
 		"4. Consent", "C4  first-party + skipping API + verifiable callback: no consent, no grant",
 		"First-party + API allows skipping + verifiable callback: no consent page,",
 		"W1  CORS", "L1  RP-initiated logout", "O12 Okta Sign-In Widget", "A6  max_age",
-		"no scenario yet",
+		"A7  a repeated parameter is invalid_request",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("rules --verbose lacks %q", want)
@@ -239,5 +241,38 @@ func TestRunBannerNamesTheRate(t *testing.T) {
 	run([]string{"run", "--driver", "http", "--tags", "@rule:K5", "--rate", "10/m"}, &out, &errb)
 	if first, _, _ := strings.Cut(out.String(), "\n"); !strings.HasPrefix(first, "consentry: http driver, target embedded, new sessions at most 10 per ") {
 		t.Errorf("banner %q", first)
+	}
+}
+
+// Wrong management credentials made every scenario fail on its first
+// Management API call ("management API token: HTTP 401 invalid_client",
+// 122 times): they are a setup error, said once, exit 2, before any
+// scenario runs.
+func TestWrongManagementCredentialsAreOneLineAndExitTwo(t *testing.T) {
+	mock, err := target.Start(t.Context(), &target.Profile{Name: "mock", Kind: target.KindEmbedded,
+		Management: &target.Management{ClientID: "admin", ClientSecret: "the-right-secret-0123"}}, target.StartOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mock.Close()
+	profile := filepath.Join(t.TempDir(), "wrong.yaml")
+	yaml := "name: wrong-creds\nkind: url\nissuer: " + mock.Issuer + "\nmanagement:\n  client_id: admin\n  client_secret: a-wrong-secret-9876\n"
+	if err := os.WriteFile(profile, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"run", "--driver", "http", "--target", profile, "--tags", "@rule:K1", "--no-colors"}, &out, &errb)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2:\n%s\n%s", code, out.String(), errb.String())
+	}
+	msg := errb.String()
+	if strings.Count(strings.TrimSpace(msg), "\n") != 0 || !strings.Contains(msg, "management") || !strings.Contains(msg, "401") {
+		t.Errorf("stderr is not one line naming the management credentials and the 401:\n%s", msg)
+	}
+	if strings.Contains(msg+out.String(), "a-wrong-secret-9876") {
+		t.Error("the secret is printed")
+	}
+	if strings.Contains(out.String(), "scenarios done") || strings.Contains(out.String(), "FAIL") {
+		t.Errorf("scenarios ran:\n%s", out.String())
 	}
 }

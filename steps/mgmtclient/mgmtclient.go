@@ -37,8 +37,9 @@ type Config struct {
 // Client calls the Management API. It is safe for concurrent use; the token
 // is fetched once and renewed when it expires.
 type Client struct {
-	base string // <issuer>api/v2
-	http *http.Client
+	base  string // <issuer>api/v2
+	http  *http.Client
+	token oauth2.TokenSource
 }
 
 // New returns a client for cfg. No request is made until the first call.
@@ -61,10 +62,32 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		AuthStyle:      oauth2.AuthStyleInParams,
 	}
 	tctx := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, hc)
+	src := cc.TokenSource(tctx)
 	return &Client{
-		base: cfg.Issuer + "api/v2",
-		http: &http.Client{Transport: &oauth2.Transport{Source: cc.TokenSource(tctx), Base: hc.Transport}},
+		base:  cfg.Issuer + "api/v2",
+		http:  &http.Client{Transport: &oauth2.Transport{Source: src, Base: hc.Transport}},
+		token: src,
 	}, nil
+}
+
+// CheckCredentials asks for the Management API token once, so that wrong
+// credentials are one error before a run instead of one per call. The
+// token is kept for the calls that follow. The error never quotes the
+// secret.
+func (c *Client) CheckCredentials(ctx context.Context) error {
+	_, err := c.token.Token()
+	if err == nil {
+		return nil
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		return fmt.Errorf("management API token: HTTP %d %s %s", re.Response.StatusCode, re.ErrorCode, re.ErrorDescription)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("management API token: %w", ue.Err)
+	}
+	return fmt.Errorf("management API token: %w", err)
 }
 
 // Error is a failed Management API call.

@@ -167,7 +167,12 @@ func htmlItemOf(a Attachment) htmlItem {
 		it.Page, _ = a.Page()
 	case strings.HasPrefix(a.MediaType, "image/"):
 		it.Kind = "image"
-		it.Src = inlineImage(a)
+		var mt string
+		it.Src, mt = inlineImage(a)
+		if mt == "image/jpeg" && a.MediaType != mt {
+			// Named after what it holds now, not the PNG it was taken as.
+			it.Name = strings.TrimSuffix(a.Name, ".png") + ".jpg"
+		}
 	case a.MediaType == DialectMismatchMediaType:
 		it.Kind, it.Text = "dialect", DialectNote(strings.TrimSpace(string(a.Data)))
 	case a.MediaType == NotApplicableMediaType:
@@ -178,9 +183,10 @@ func htmlItemOf(a Attachment) htmlItem {
 	return it
 }
 
-// inlineImage is a data: URL of the image; PNG screenshots become JPEG (a
-// tenth of the size, enough to see what the user saw).
-func inlineImage(a Attachment) template.URL {
+// inlineImage is a data: URL of the image and the media type it holds; PNG
+// screenshots become JPEG (a tenth of the size, enough to see what the
+// user saw) when that is smaller.
+func inlineImage(a Attachment) (template.URL, string) {
 	mt, data := a.MediaType, a.Data
 	if mt == "image/png" {
 		if img, err := png.Decode(bytes.NewReader(data)); err == nil {
@@ -190,7 +196,7 @@ func inlineImage(a Attachment) template.URL {
 			}
 		}
 	}
-	return template.URL("data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(data))
+	return template.URL("data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(data)), mt
 }
 
 func resultClass(r Result) string {

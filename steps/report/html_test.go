@@ -1,9 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"image"
 	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,5 +150,33 @@ func TestHTMLReportInChromium(t *testing.T) {
 		if !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") {
 			t.Errorf("the report loaded %s", u)
 		}
+	}
+}
+
+// A PNG screenshot inlined as JPEG was still named page-consent.png: the
+// name says what the data is.
+func TestInlinedScreenshotIsNamedAfterItsEncoding(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 320, 200))
+	for x := 0; x < 320; x++ {
+		for y := 0; y < 200; y++ {
+			n := uint8((x*7919 + y*104729 + x*y*31) % 251) // noise: PNG cannot squeeze it
+			img.Set(x, y, color.RGBA{n, n ^ 0x5a, uint8(x + y), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	it := htmlItemOf(Attachment{Name: "page-consent.png", MediaType: "image/png", Data: b.Bytes()})
+	src := string(it.Src)
+	if !strings.HasPrefix(src, "data:image/jpeg;base64,") {
+		t.Fatalf("the screenshot is not inlined as JPEG: %.40s", src)
+	}
+	if it.Name != "page-consent.jpg" {
+		t.Errorf("a JPEG screenshot is named %q, want page-consent.jpg", it.Name)
+	}
+	small := htmlItemOf(Attachment{Name: "page-login.png", MediaType: "image/png", Data: pngOf(t, color.White)})
+	if strings.HasPrefix(string(small.Src), "data:image/png;") != (small.Name == "page-login.png") {
+		t.Errorf("a screenshot kept as %.22s is named %q", small.Src, small.Name)
 	}
 }

@@ -198,6 +198,21 @@ func TestNoColorEnvironment(t *testing.T) {
 	}
 }
 
+// An empty NO_COLOR leaves colours on: no-color.org asks only a value
+// that is set and not empty to turn them off.
+func TestEmptyNoColorKeepsColours(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	var out bytes.Buffer
+	yes := true
+	_, err := Run(context.Background(), Config{Driver: DriverHTTP, Tags: "@rule:K5", Output: &out, Terminal: &yes, Format: "pretty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ansi.MatchString(out.String()) {
+		t.Errorf("no colours on a terminal with NO_COLOR empty:\n%q", out.String())
+	}
+}
+
 // A bad tag expression, format or shard stops the run before anything
 // starts, with one line.
 func TestRunRefusesBadTagsAndFormats(t *testing.T) {

@@ -20,8 +20,12 @@ type Output struct {
 }
 
 // ParseFormats reads a comma-separated format list. At most one console
-// format (progress or pretty; progress when none is given); junit and
-// cucumber without a file go to the console; html needs a directory.
+// format (progress or pretty; progress when none is given); html needs a
+// directory. junit and cucumber are returned with their file, or with an
+// empty Dest when none was given, which WriteReports writes to its console
+// writer (for library callers); the consentry command refuses both without
+// a file, since on its console they would be mixed with the progress and
+// the summary.
 func ParseFormats(list string) (console string, files []Output, err error) {
 	for _, f := range strings.Split(list, ",") {
 		f = strings.TrimSpace(f)

@@ -193,11 +193,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if strings.ContainsAny(cucumber, ",:") {
 		return nil, fmt.Errorf("temporary directory %q cannot be named in a godog format", dir)
 	}
+	// A suite that hands out the profile's users reads the plan first.
+	if p, ok := any(suite).(interface {
+		Plan(context.Context, fs.FS) error
+	}); ok {
+		if err := p.Plan(ctx, pl.fsys); err != nil {
+			return nil, err
+		}
+	}
 	tty := IsTerminal(cfg.Output)
 	if cfg.Terminal != nil {
 		tty = *cfg.Terminal
 	}
-	_, noColor := os.LookupEnv("NO_COLOR")
+	noColor := os.Getenv("NO_COLOR") != "" // no-color.org: set and not empty
 	con := newConsole(cfg.Output, consoleMode, tty, tty && !cfg.NoColors && !noColor, len(pl.scenarios), cfg.ProgressEvery)
 
 	initialize := func(sc *godog.ScenarioContext) {

@@ -66,6 +66,27 @@ type Profile struct {
 	// User is a test user that exists on the target. Without one, each
 	// scenario creates its own user through the Management API.
 	User *User `json:"user,omitempty"`
+	// Users are test users that have no grants when the run starts, on a
+	// target without a Management API (which could revoke grants): a
+	// scenario whose verdict rests on the user not having consented yet
+	// (it expects a consent or confirmation page, or checks the grant) is
+	// given one of them that no earlier scenario of the run used with the
+	// same clients, and is not applicable when none is left. Grants stay
+	// on the IdP after the run: re-create these users (or reset the IdP)
+	// before the next one.
+	Users []User `json:"users,omitempty"`
+	// GrantScope is how long the IdP keeps a user's consent: "user" (the
+	// default: until it is revoked, as Auth0 and Okta do) or "session"
+	// (only for the login session it was given in, as node
+	// oidc-provider's grants are). With "session" every scenario starts
+	// without grants, since each has a browser of its own, and users is
+	// not needed.
+	GrantScope string `json:"grant_scope,omitempty"`
+	// GrantRevocation is a request that revokes every grant of one test
+	// user, for an IdP that has one (its own admin or self-service API):
+	// the harness sends it for each of Users before the run, so that a
+	// run after another starts clean too.
+	GrantRevocation *Revocation `json:"grant_revocation,omitempty"`
 	// Connection is the database connection users live in
 	// (default "Username-Password-Authentication").
 	Connection string `json:"connection,omitempty"`
@@ -100,6 +121,22 @@ type Profile struct {
 	// Okta is the Okta org of kinds okta and embedded-okta (okta.go).
 	Okta *OktaSettings `json:"okta,omitempty"`
 }
+
+// Revocation is an HTTP request that revokes a user's grants. URL may hold
+// {username} and {user_id} (the user's, query-escaped); header values are
+// secrets (scrubbed from reports).
+type Revocation struct {
+	// Method is DELETE (the default), POST or PUT.
+	Method  string            `json:"method,omitempty"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers,omitempty"`
+}
+
+// Grant scopes.
+const (
+	GrantScopeUser    = "user"
+	GrantScopeSession = "session"
+)
 
 // Dialects a profile may name.
 const (
@@ -222,14 +259,36 @@ type PreClient struct {
 	SkipsConfirmation *bool `json:"skips_confirmation,omitempty"`
 	// UserAPIs names the APIs the application may get user tokens for (a
 	// strict third-party application's client grants with subject_type
-	// user); absent means every API.
-	UserAPIs []string `json:"user_apis,omitempty"`
+	// user), with every scope; absent means every API. UserClientGrants
+	// says the same with the scopes each grant allows; give one of them.
+	UserAPIs         []string         `json:"user_apis,omitempty"`
+	UserClientGrants []PreClientGrant `json:"user_client_grants,omitempty"`
 	// ClientGrants are its grants for client credentials: an API by name
 	// and the scopes it allows.
 	ClientGrants []PreClientGrant `json:"client_grants,omitempty"`
 }
 
-// PreClientGrant is a client credentials grant of a pre-registered client.
+// UserGrantFor is the client's user client grant for the API: its scopes,
+// and whether it has one. Without user_client_grants, user_apis says which
+// APIs (every scope), and without either every API is allowed; scopes is
+// then nil.
+func (c *PreClient) UserGrantFor(api string) (scopes []string, ok bool) {
+	switch {
+	case c.UserClientGrants != nil:
+		for _, g := range c.UserClientGrants {
+			if g.API == api {
+				return g.Scopes, true
+			}
+		}
+		return nil, false
+	case c.UserAPIs != nil:
+		return nil, slices.Contains(c.UserAPIs, api)
+	}
+	return nil, true
+}
+
+// PreClientGrant is a client grant of a pre-registered client: an API by
+// name and the scopes it allows.
 type PreClientGrant struct {
 	API    string   `json:"api"`
 	Scopes []string `json:"scopes"`
@@ -416,6 +475,31 @@ func (p *Profile) validate() error {
 	if _, err := p.Selectors.Driver().CompilePatterns(); err != nil {
 		return fmt.Errorf("target profile %q: %w", p.Name, err)
 	}
+	switch p.GrantScope {
+	case "", GrantScopeUser, GrantScopeSession:
+	default:
+		return fmt.Errorf("target profile %q: grant_scope %q is none of user, session", p.Name, p.GrantScope)
+	}
+	for i, u := range p.Users {
+		if u.Username == "" || u.Password == "" {
+			return fmt.Errorf("target profile %q: users[%d]: username and password are required", p.Name, i)
+		}
+	}
+	if r := p.GrantRevocation; r != nil {
+		switch {
+		case !strings.Contains(r.URL, "{username}") && !strings.Contains(r.URL, "{user_id}"):
+			return fmt.Errorf("target profile %q: grant_revocation.url must name the user: {username} or {user_id}", p.Name)
+		case r.Method != "" && r.Method != "DELETE" && r.Method != "POST" && r.Method != "PUT":
+			return fmt.Errorf("target profile %q: grant_revocation.method %q is none of DELETE, POST, PUT", p.Name, r.Method)
+		case len(p.Users) == 0:
+			return fmt.Errorf("target profile %q: grant_revocation revokes the grants of users:, and there are none", p.Name)
+		}
+		for i, u := range p.Users {
+			if strings.Contains(r.URL, "{user_id}") && u.UserID == "" {
+				return fmt.Errorf("target profile %q: users[%d] (%s): grant_revocation.url names {user_id}, and the user has no user_id", p.Name, i, u.Username)
+			}
+		}
+	}
 	return p.validateFixtures()
 }
 
@@ -482,6 +566,17 @@ func (p *Profile) validateFixtures() error {
 				return fmt.Errorf("%s (%s): user_apis names %q, which is not under apis", where, c.ClientID, n)
 			}
 		}
+		if c.UserAPIs != nil && c.UserClientGrants != nil {
+			return fmt.Errorf("%s (%s): give user_apis or user_client_grants, not both", where, c.ClientID)
+		}
+		for _, g := range c.UserClientGrants {
+			if !names[g.API] {
+				return fmt.Errorf("%s (%s): user_client_grants names the API %q, which is not under apis", where, c.ClientID, g.API)
+			}
+			if len(g.Scopes) == 0 {
+				return fmt.Errorf("%s (%s): user_client_grants for %q: scopes are required", where, c.ClientID, g.API)
+			}
+		}
 		for _, g := range c.ClientGrants {
 			if !names[g.API] {
 				return fmt.Errorf("%s (%s): client_grants names the API %q, which is not under apis", where, c.ClientID, g.API)
@@ -534,6 +629,14 @@ func (p *Profile) Secrets() []string {
 	}
 	for _, c := range p.Clients {
 		s = append(s, c.ClientSecret)
+	}
+	for _, u := range p.Users {
+		s = append(s, u.Password)
+	}
+	if p.GrantRevocation != nil {
+		for _, v := range p.GrantRevocation.Headers {
+			s = append(s, v)
+		}
 	}
 	return cleanSecrets(s)
 }

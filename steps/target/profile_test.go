@@ -157,20 +157,51 @@ clients:
 	if len(p.APIs) != 2 || p.APIs[1].Identifier != "https://a/2" || !p.APIs[1].SkipsConsent {
 		t.Fatalf("apis: %+v", p.APIs)
 	}
+	withUsers := base + `apis: [{name: Posts, identifier: "https://a/1", scopes: [read:posts, write:posts]}]
+clients:
+  - {client_id: tpc_c, client_secret: s3cret, callbacks: ["https://app/cb"], user_client_grants: [{api: Posts, scopes: [read:posts]}]}
+users: [{username: u1, password: pass-one}, {username: u2, password: pass-two}]
+grant_scope: session
+`
+	if p, err := Parse([]byte(withUsers), env(nil)); err != nil {
+		t.Fatal(err)
+	} else {
+		if scopes, ok := p.Clients[0].UserGrantFor("Posts"); !ok || len(scopes) != 1 {
+			t.Errorf("user client grant for Posts: %v %v", scopes, ok)
+		}
+		if _, ok := p.Clients[0].UserGrantFor("Other"); ok {
+			t.Error("a client with user_client_grants may get user tokens for an API it has none for")
+		}
+		if secrets := strings.Join(p.Secrets(), " "); !strings.Contains(secrets, "pass-one") || !strings.Contains(secrets, "pass-two") {
+			t.Errorf("the users' passwords are not scrubbed: %v", p.Secrets())
+		}
+		if len(p.Users) != 2 || p.GrantScope != GrantScopeSession {
+			t.Errorf("users %v, grant_scope %q", p.Users, p.GrantScope)
+		}
+	}
 	for name, src := range map[string]string{
-		"old map form":        base + "apis:\n  Posts: {identifier: x, scopes: [a]}\n",
-		"unknown API key":     base + "apis:\n  - {name: P, identifier: x, scopes: [a], audience: y}\n",
-		"API without scopes":  base + "apis:\n  - {name: P, identifier: x}\n",
-		"same API twice":      base + "apis:\n  - {name: P, identifier: x, scopes: [a]}\n  - {name: P, identifier: y, scopes: [a]}\n",
-		"description of none": base + "apis:\n  - {name: P, identifier: x, scopes: [a], descriptions: {b: B}}\n",
-		"unknown client key":  base + "clients:\n  - {client_id: c, callbacks: [x], kind: spa}\n",
-		"bad app_type":        base + "clients:\n  - {client_id: c, callbacks: [x], app_type: web}\n",
-		"no callbacks":        base + "clients:\n  - {client_id: c}\n",
-		"mode on first party": base + "clients:\n  - {client_id: c, callbacks: [x], first_party: true, third_party_mode: strict}\n",
-		"unknown user_apis":   base + "clients:\n  - {client_id: c, callbacks: [x], user_apis: [Nope]}\n",
-		"unknown dialect":     base + "dialect: klingon\n",
-		"bad api_parameter":   base + "api_parameter: scope\n",
-		"bad error_pattern":   base + "selectors:\n  error_pattern: \"(a)(b)\"\n",
+		"old map form":                base + "apis:\n  Posts: {identifier: x, scopes: [a]}\n",
+		"unknown API key":             base + "apis:\n  - {name: P, identifier: x, scopes: [a], audience: y}\n",
+		"API without scopes":          base + "apis:\n  - {name: P, identifier: x}\n",
+		"same API twice":              base + "apis:\n  - {name: P, identifier: x, scopes: [a]}\n  - {name: P, identifier: y, scopes: [a]}\n",
+		"description of none":         base + "apis:\n  - {name: P, identifier: x, scopes: [a], descriptions: {b: B}}\n",
+		"unknown client key":          base + "clients:\n  - {client_id: c, callbacks: [x], kind: spa}\n",
+		"bad app_type":                base + "clients:\n  - {client_id: c, callbacks: [x], app_type: web}\n",
+		"no callbacks":                base + "clients:\n  - {client_id: c}\n",
+		"mode on first party":         base + "clients:\n  - {client_id: c, callbacks: [x], first_party: true, third_party_mode: strict}\n",
+		"unknown user_apis":           base + "clients:\n  - {client_id: c, callbacks: [x], user_apis: [Nope]}\n",
+		"unknown dialect":             base + "dialect: klingon\n",
+		"bad api_parameter":           base + "api_parameter: scope\n",
+		"bad error_pattern":           base + "selectors:\n  error_pattern: \"(a)(b)\"\n",
+		"user without password":       base + "users:\n  - {username: u}\n",
+		"bad grant_scope":             base + "grant_scope: forever\n",
+		"unknown user grant API":      base + "apis:\n  - {name: P, identifier: x, scopes: [a]}\nclients:\n  - {client_id: c, callbacks: [x], user_client_grants: [{api: Nope, scopes: [a]}]}\n",
+		"user grant without scopes":   base + "apis:\n  - {name: P, identifier: x, scopes: [a]}\nclients:\n  - {client_id: c, callbacks: [x], user_client_grants: [{api: P}]}\n",
+		"revocation without the user": base + "users: [{username: u, password: p}]\ngrant_revocation: {url: \"https://idp/grants\"}\n",
+		"revocation without users":    base + "grant_revocation: {url: \"https://idp/grants?u={username}\"}\n",
+		"revocation by a missing id":  base + "users: [{username: u, password: p}]\ngrant_revocation: {url: \"https://idp/users/{user_id}/grants\"}\n",
+		"revocation by GET":           base + "users: [{username: u, password: p}]\ngrant_revocation: {method: GET, url: \"https://idp/grants?u={username}\"}\n",
+		"user_apis and user grants":   base + "apis:\n  - {name: P, identifier: x, scopes: [a]}\nclients:\n  - {client_id: c, callbacks: [x], user_apis: [P], user_client_grants: [{api: P, scopes: [a]}]}\n",
 	} {
 		if _, err := Parse([]byte(src), env(nil)); err == nil {
 			t.Errorf("%s: accepted", name)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -122,9 +123,14 @@ func Start(ctx context.Context, p *Profile, opts StartOptions) (*Target, error) 
 			base = p.Management.URL(t.Issuer) // a custom domain's Management API stays on the tenant's domain
 		}
 		c, err := mgmtclient.New(ctx, mgmtclient.Config{Issuer: base, ClientID: mgmt.ClientID, ClientSecret: mgmt.ClientSecret})
+		if err == nil && p.Kind != KindEmbedded {
+			// Wrong credentials are a setup error, said once: otherwise
+			// every scenario would fail on its first Management API call.
+			err = c.CheckCredentials(ctx)
+		}
 		if err != nil {
 			t.Close()
-			return nil, err
+			return nil, fmt.Errorf("target %q: the Management API credentials (management:) do not work: %s", p.Name, scrub(err.Error(), t.secrets))
 		}
 		t.Mgmt = c
 	}
@@ -198,6 +204,37 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// RevokeGrants sends the profile's grant_revocation request for u. A 2xx
+// or 404 (no such grants) answer is success. The error names the user and
+// the status, never a header.
+func (t *Target) RevokeGrants(ctx context.Context, u User) error {
+	r := t.Profile.GrantRevocation
+	if r == nil {
+		return errors.New("the target profile has no grant_revocation")
+	}
+	method := r.Method
+	if method == "" {
+		method = http.MethodDelete
+	}
+	target := strings.NewReplacer("{username}", url.QueryEscape(u.Username), "{user_id}", url.QueryEscape(u.UserID)).Replace(r.URL)
+	req, err := http.NewRequestWithContext(ctx, method, target, nil)
+	if err != nil {
+		return fmt.Errorf("grant_revocation for %s: %s", u.Username, t.Scrub(err.Error()))
+	}
+	for k, v := range r.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("grant_revocation for %s: %s", u.Username, t.Scrub(err.Error()))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 && resp.StatusCode != http.StatusNotFound {
+		return fmt.Errorf("grant_revocation for %s: %s %s answered HTTP %d", u.Username, method, t.Scrub(target), resp.StatusCode)
+	}
+	return nil
 }
 
 // Describe is a one-line, secret-free description of the target.
