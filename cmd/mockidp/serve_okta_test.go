@@ -89,7 +89,9 @@ func TestServeOktaFlagErrors(t *testing.T) {
 		{"serve", "--okta-config", "x.yaml"},
 		{"serve", "--vendor", "auth0", "--config", "../../testdata/tenants/okta-demo.yaml"},
 		{"serve", "--vendor", "okta", "--issuer", "http://h/path"},
-		{"serve", "--vendor", "okta", "--data", "/tmp/consentry-okta-data"},
+		{"serve", "--okta-addr", "127.0.0.1:0", "--okta-url", "http://idp.test", "--tls"},
+		{"serve", "--okta-addr", "127.0.0.1:0", "--okta-url", "idp.test"},
+		{"serve", "--vendor", "okta", "--reseed", "--data", "/tmp/consentry-okta-data"},
 	} {
 		code, _, stderr := runCapture(t, args...)
 		if code != exitUsage || strings.Count(stderr, "\n") != 1 {
