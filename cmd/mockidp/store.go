@@ -38,7 +38,7 @@ func checkStoreFlags(o *serveOptions) error {
 			return errors.New("serve: --reseed needs --data or --store (the in-memory tenant is loaded from the file on every start)")
 		}
 		if o.configPath == "" && o.okta.config == "" {
-			return errors.New("serve: --reseed needs --config, the tenant file to reseed from")
+			return errors.New("serve: --reseed needs --config (or --okta-config), the file to reseed from")
 		}
 	}
 	return nil
