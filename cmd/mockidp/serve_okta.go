@@ -150,6 +150,7 @@ type oktaStore struct {
 	keys     tenant.Store    // nil: keys in memory
 	sessions session.Store   // nil: in memory
 	sql      *sqlstore.Store // nil in memory
+	name     string          // the org's name from the file, for the pages
 	line     string          // the banner's store line
 	fileLine string          // what became of the org file
 }
@@ -167,8 +168,10 @@ func openOktaStore(ctx context.Context, o *serveOptions, configPath string) (*ok
 		}
 		file = f
 	}
+	name := ""
 	var apply func(context.Context, okta.Store) error
 	if file != nil {
+		name = file.Org.Name
 		apply = func(ctx context.Context, st okta.Store) error { return file.Apply(ctx, st, o.passwordCost, time.Now()) }
 	}
 	if o.dataDir == "" && o.storeURL == "" {
@@ -182,11 +185,11 @@ func openOktaStore(ctx context.Context, o *serveOptions, configPath string) (*ok
 		if configPath != "" {
 			src = configPath
 		}
-		return &oktaStore{org: st, line: "memory (lost when mockidp stops; --data DIR keeps it)", fileLine: src}, nil
+		return &oktaStore{org: st, name: name, line: "memory (lost when mockidp stops; --data DIR keeps it)", fileLine: src}, nil
 	}
 	var st *sqlstore.Store
 	var err error
-	ks := &oktaStore{}
+	ks := &oktaStore{name: name}
 	if o.dataDir != "" {
 		if st, err = sqlstore.OpenOktaDir(ctx, o.dataDir); err != nil {
 			return nil, fmt.Errorf("--data %s: %s", o.dataDir, oneLine(err))
@@ -250,12 +253,6 @@ func startOkta(ctx context.Context, o *serveOptions, addr, configPath, orgURL st
 			st.sql.Close()
 		}
 	}
-	name := ""
-	if configPath != "" {
-		if f, err := config.LoadOkta(configPath); err == nil {
-			name = f.Org.Name
-		}
-	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		closeStore()
@@ -272,7 +269,7 @@ func startOkta(ctx context.Context, o *serveOptions, addr, configPath, orgURL st
 	var srv *server.OktaServer
 	build := func() (err error) {
 		srv, err = server.NewOkta(ctx, server.OktaOptions{OrgURL: orgURL, Store: st.org, KeyStore: st.keys, Sessions: st.sessions,
-			APIToken: o.okta.token, OrgName: name, Logger: log.With("org", "okta"), PasswordCost: o.passwordCost, HSTS: tl != nil})
+			APIToken: o.okta.token, OrgName: st.name, Logger: log.With("org", "okta"), PasswordCost: o.passwordCost, HSTS: tl != nil})
 		if err == nil {
 			err = srv.Keys().Wait() // replicas: the keys are stored before the next one starts
 		}
