@@ -2,11 +2,15 @@ package interop
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,16 +18,23 @@ import (
 	"github.com/okta/okta-sdk-golang/v5/okta"
 
 	oktaorg "github.com/consentry/consentry/mockidp/okta"
-	"github.com/consentry/consentry/mockidp/oktaadmin"
-	"github.com/consentry/consentry/mockidp/store/oktamem"
+	"github.com/consentry/consentry/mockidp/store/sqlstore"
 )
 
 const oktaSDKToken = "00interop-okta-sdk-token-NOT-FOR-PRODUCTION"
 
-// oktaSDKClient starts the mock's Okta admin API in-process over TLS and
-// returns an okta-sdk-golang v5 client for it, with the store behind it.
-func oktaSDKClient(t *testing.T) (*okta.APIClient, *oktamem.Store, *oktaorg.AuthServer, string) {
+// oktaSDKClient builds and starts the binary, "mockidp serve --vendor okta
+// --tls --data DIR" (a new org, the admin API token in the environment), and
+// returns an okta-sdk-golang v5 client for it that trusts only the mock's
+// CA, with the org's store opened beside the process (the same SQLite
+// file, shared in WAL mode) so that the test can check and prepare what the
+// SDK cannot.
+func oktaSDKClient(t *testing.T) (*okta.APIClient, oktaorg.Store, *oktaorg.AuthServer, string) {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	bin := buildMock(t, ctx, dir) // before HOME moves: the build uses the Go caches under it
 	// The SDK also reads ~/.okta/okta.yaml, ./.okta.yaml and OKTA_CLIENT_*:
 	// pin them so that a developer's own configuration cannot leak in.
 	t.Setenv("HOME", t.TempDir())
@@ -33,20 +44,33 @@ func oktaSDKClient(t *testing.T) (*okta.APIClient, *oktamem.Store, *oktaorg.Auth
 			os.Unsetenv(k)
 		}
 	}
-	store := oktamem.New()
-	def, err := oktaorg.SeedOrg(t.Context(), store, time.Now())
+	orgURL, caFile := startOktaMock(t, bin, dir)
+
+	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(dir, "data", sqlstore.OktaDBFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := oktaadmin.New(oktaadmin.Config{Store: store, Token: oktaSDKToken})
-	srv := httptest.NewTLSServer(api.Handler())
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() { st.Close() })
+	store := st.Okta()
+	def, err := store.GetAuthServer(ctx, oktaorg.DefaultServerName)
+	if err != nil {
+		t.Fatal(err)
+	}
 
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		t.Fatalf("%s holds no certificate", caFile)
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 30 * time.Second}
 	cfg, err := okta.NewConfiguration(
-		okta.WithOrgUrl(srv.URL),
+		okta.WithOrgUrl(orgURL),
 		okta.WithToken(oktaSDKToken),
 		okta.WithAuthorizationMode("SSWS"),
-		okta.WithHttpClientPtr(srv.Client()), // trusts the test server's certificate
+		okta.WithHttpClientPtr(hc), // trusts the mock's CA only
 		okta.WithCache(false),
 	)
 	if err != nil {
@@ -54,9 +78,58 @@ func oktaSDKClient(t *testing.T) (*okta.APIClient, *oktamem.Store, *oktaorg.Auth
 	}
 	// v5 drops the port of orgUrl (NewConfiguration keeps only the host
 	// name and every request's host is overwritten with it): put it back.
-	u, _ := url.Parse(srv.URL)
+	u, _ := url.Parse(orgURL)
 	cfg.Host = u.Host
-	return okta.NewAPIClient(cfg), store, def, srv.URL
+	return okta.NewAPIClient(cfg), store, def, orgURL
+}
+
+// oktaBanner is the first line of an Okta org's banner.
+var oktaBanner = regexp.MustCompile(`(?m)^mockidp: Okta org (https://127\.0\.0\.1:\d+) `)
+
+// startOktaMock starts bin as an Okta org over TLS on a port the system
+// picks, keeping the org in dir/data, and returns the org URL from its
+// banner and the CA file.
+func startOktaMock(t *testing.T, bin, dir string) (orgURL, caFile string) {
+	t.Helper()
+	caFile = filepath.Join(dir, "mockidp-ca.pem")
+	log := &syncBuffer{}
+	cmd := exec.Command(bin, "serve", "--vendor", "okta", "--addr", "127.0.0.1:0", "--tls", "--ca-cert", caFile,
+		"--data", filepath.Join(dir, "data"), "--password-cost", "4")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "MOCKIDP_OKTA_API_TOKEN="+oktaSDKToken)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if strings.Contains(log.String(), oktaSDKToken) {
+			t.Error("mockidp printed the API token")
+		}
+	})
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(log.String(), "Press Ctrl+C to stop") {
+		select {
+		case <-exited:
+			t.Fatalf("mockidp exited early:\n%s", log.String())
+		case <-deadline:
+			t.Fatalf("no banner after 60s:\n%s", log.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	m := oktaBanner.FindStringSubmatch(log.String())
+	if m == nil {
+		t.Fatalf("no https Okta org URL in the banner:\n%s", log.String())
+	}
+	return m[1], caFile
 }
 
 // TestOktaGoSDK drives the admin API with Okta's official Go SDK

@@ -50,14 +50,21 @@ type child struct {
 
 func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
+	return startChildEnv(t, []string{envMgmtClientID + "=mgmt-client", envMgmtClientSecret + "=mgmt-secret-DO-NOT-PRINT"}, args...)
+}
+
+// startChildEnv starts a child with env added to the test's environment.
+// Its issuer is the banner's URL, or the Okta org's URL (no trailing "/")
+// for --vendor okta.
+func startChildEnv(t *testing.T, env []string, args ...string) *child {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &child{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	c.cmd = exec.Command(exe, append([]string{"serve"}, args...)...)
-	c.cmd.Env = append(os.Environ(), envChild+"=1",
-		envMgmtClientID+"=mgmt-client", envMgmtClientSecret+"=mgmt-secret-DO-NOT-PRINT")
+	c.cmd.Env = append(append(os.Environ(), envChild+"=1"), env...)
 	pipe, err := c.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +90,9 @@ func startChild(t *testing.T, args ...string) *child {
 		}
 	}
 	m := regexp.MustCompile(`(?m)^  URL\s+(\S+)$`).FindStringSubmatch(c.stdout.String())
+	if m == nil {
+		m = regexp.MustCompile(`(?m)^mockidp: Okta org (\S+) `).FindStringSubmatch(c.stdout.String())
+	}
 	if m == nil {
 		t.Fatalf("no URL in the banner:\n%s", c.stdout)
 	}

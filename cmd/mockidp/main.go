@@ -99,10 +99,12 @@ Serve flags:
                           tenant file's password_cost, else 10)
   --data DIR              keep the tenant in DIR (SQLite): changes, keys and
                           grants survive restarts; --config seeds it once
+                          (an Okta org: DIR/okta.db)
   --store URL             keep the tenant in PostgreSQL (postgres://...):
                           every mockidp on one database serves one tenant
-  --reseed                replace the stored tenant with --config's (the
-                          signing keys stay)
+                          (an Okta org: the schema okta)
+  --reseed                replace the stored tenant (Okta org) with the file
+                          of --config (--okta-config); the signing keys stay
   --log-level LEVEL       debug, info, warn or error (default info)
   --vendor auth0|okta     what --addr serves: an Auth0 tenant or an Okta org
                           (default: the --config file's vendor key, else auth0);
@@ -111,7 +113,7 @@ Serve flags:
                           Auth0 tenant on --addr
   --okta-config FILE      that org's file (vendor: okta); without it a new org
                           (server default, system scopes, allow-all policy)
-  --okta-url URL          that org's URL (default http://<okta-addr>)
+  --okta-url URL          that org's URL (default http(s)://<okta-addr>)
 
 ` + loadtestUsage + `
 Environment:

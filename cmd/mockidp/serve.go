@@ -209,6 +209,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		issuer = defaultIssuer(scheme, o.addr, ln.Addr())
 	}
 	var caFile string
+	var oktaTL *oktaTLS // the Okta org beside the tenant shares the CA
 	if o.tls {
 		var hosts []string
 		if u, err := url.Parse(issuer); err == nil && u.Hostname() != "" {
@@ -222,6 +223,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				hosts = append(hosts, h)
 			}
 		}
+		if o.okta.addr != "" { // one CA, one certificate for both
+			hosts = append(hosts, oktaTLSHosts(o.okta.addr, o.okta.url)...)
+		}
 		ca, err := tlsca.New(hosts)
 		if err != nil {
 			return fail(exitUsage, "%v", err)
@@ -233,6 +237,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(exitUsage, "--ca-cert: %v", err)
 		}
 		ln = tls.NewListener(ln, ca.TLSConfig())
+		oktaTL = &oktaTLS{config: ca.TLSConfig(), caFile: caFile}
 	}
 
 	// Replicas on one store bootstrap the tenant (keys, Management API) one
@@ -268,7 +273,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	go func() { served <- hs.Serve(ln) }()
 	var oktaSide *oktaOrg // --okta-addr: an Okta org beside the tenant
 	if o.okta.addr != "" {
-		if oktaSide, err = startOkta(ctx, o, o.okta.addr, o.okta.config, o.okta.url, log, stdout); err != nil {
+		if oktaSide, err = startOkta(ctx, o, o.okta.addr, o.okta.config, o.okta.url, oktaTL, log, stdout); err != nil {
 			_ = hs.Close()
 			return fail(exitUsage, "%v", err)
 		}

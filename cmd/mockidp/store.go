@@ -37,8 +37,8 @@ func checkStoreFlags(o *serveOptions) error {
 		if o.dataDir == "" && o.storeURL == "" {
 			return errors.New("serve: --reseed needs --data or --store (the in-memory tenant is loaded from the file on every start)")
 		}
-		if o.configPath == "" {
-			return errors.New("serve: --reseed needs --config, the tenant file to reseed from")
+		if o.configPath == "" && o.okta.config == "" {
+			return errors.New("serve: --reseed needs --config (or --okta-config), the file to reseed from")
 		}
 	}
 	return nil
@@ -118,7 +118,7 @@ func openTenant(ctx context.Context, o *serveOptions) (*theTenant, error) {
 	t.sessions = st.Sessions(nil, session.Limits{})
 
 	err = st.Exclusive(ctx, func() error {
-		seeded, origin, err := st.Seed(ctx, o.configPath, o.reseed, apply)
+		seeded, origin, err := st.Seed(ctx, o.configPath, o.reseed && o.configPath != "", apply) // --reseed --okta-config alone reseeds the Okta org only
 		if err != nil {
 			return err
 		}

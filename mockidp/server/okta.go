@@ -18,6 +18,7 @@ import (
 	"github.com/consentry/consentry/mockidp/oktaadmin"
 	"github.com/consentry/consentry/mockidp/oktaface"
 	"github.com/consentry/consentry/mockidp/session"
+	"github.com/consentry/consentry/mockidp/tenant"
 	"github.com/consentry/consentry/mockidp/tokens"
 )
 
@@ -44,6 +45,11 @@ type OktaOptions struct {
 	Decide func(consent.OktaFacts) consent.OktaDecision
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// KeyStore keeps the org's signing keys (tokens.Prepare: generated
+	// once, stored, the same after a restart and on every replica); with
+	// none, new keys are made at each start and kept in memory. A durable
+	// org passes the sqlstore.Store its okta.Store comes from.
+	KeyStore tenant.Store
 	// Sessions keeps the short-lived state; session.NewMemory when nil.
 	Sessions      session.Store
 	SessionLimits session.Limits
@@ -96,7 +102,12 @@ func NewOkta(ctx context.Context, opts OktaOptions) (*OktaServer, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("server: read the default authorization server: %w", err)
 	}
-	keys, err := tokens.NewKeys()
+	var keys *tokens.Keys
+	if opts.KeyStore != nil {
+		keys, err = tokens.Prepare(ctx, opts.KeyStore)
+	} else {
+		keys, err = tokens.NewKeys()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/consentry/consentry/mockidp/server"
+	"github.com/consentry/consentry/mockidp/store/memstore"
 	"github.com/consentry/consentry/mockidp/store/oktamem"
 )
 
@@ -50,5 +51,36 @@ func TestNewOktaStartsAnOrgWithTheDefaultServer(t *testing.T) {
 	}
 	if _, err := server.NewOkta(context.Background(), server.OktaOptions{OrgURL: "http://h/path", Store: oktamem.New()}); err == nil {
 		t.Error("an org URL with a path was accepted")
+	}
+}
+
+// TestNewOktaKeepsKeysInTheKeyStore (rule J1 for an Okta org): with a
+// KeyStore the org's signing keys are stored once and the same on the next
+// start (or replica); without one each start makes its own.
+func TestNewOktaKeepsKeysInTheKeyStore(t *testing.T) {
+	ctx := context.Background()
+	keys := memstore.New()
+	org := oktamem.New()
+	kid := func(opts server.OktaOptions) string {
+		t.Helper()
+		s, err := server.NewOkta(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Keys().Wait(); err != nil {
+			t.Fatal(err)
+		}
+		return s.Keys().JWKS().Keys[0].KeyID
+	}
+	stored := server.OktaOptions{OrgURL: "http://org.test", Store: org, KeyStore: keys}
+	first, again := kid(stored), kid(stored)
+	if first != again {
+		t.Errorf("keys changed between two starts on one key store: %s, then %s", first, again)
+	}
+	if sk, _ := keys.SigningKeys(ctx); len(sk) == 0 {
+		t.Error("nothing stored in the key store")
+	}
+	if other := kid(server.OktaOptions{OrgURL: "http://org.test", Store: org}); other == first {
+		t.Error("an org without a key store reused the stored key")
 	}
 }

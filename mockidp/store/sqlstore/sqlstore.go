@@ -72,10 +72,15 @@ var ErrInUse = errors.New("the data directory is in use by another mockidp proce
 // directory, and holds the directory's lock file until Close. The kernel
 // releases the lock when the process dies, kill -9 included.
 func OpenDir(ctx context.Context, dir string) (*Store, error) {
+	return openDir(ctx, dir, DBFile, LockFile)
+}
+
+// openDir opens dbFile in dir while holding lockFile.
+func openDir(ctx context.Context, dir, dbFile, lockFile string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("sqlstore: data directory: %w", err)
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_CREATE|os.O_RDWR, 0o600)
+	lock, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: data directory: %w", err)
 	}
@@ -86,7 +91,7 @@ func OpenDir(ctx context.Context, dir string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("sqlstore: lock %s: %w", dir, err)
 	}
-	s, err := OpenSQLite(ctx, filepath.Join(dir, DBFile))
+	s, err := OpenSQLite(ctx, filepath.Join(dir, dbFile))
 	if err != nil {
 		lock.Close()
 		return nil, err
