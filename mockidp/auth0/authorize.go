@@ -133,8 +133,14 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 // /co/authenticate issued for this client becomes the browser's session,
 // as a login in this transaction would.
 func (f *Face) ticketLogin(w http.ResponseWriter, r *http.Request, tx *session.Transaction, ticket string) {
-	tk, ok := f.tickets.Redeem(tokens.Digest(ticket))
-	if !ok || tk.ClientID != tx.ClientID {
+	// The ticket lives in the session store, so another replica may have
+	// issued it; redeeming it is one atomic step there (single use).
+	tk, err := f.sessions.RedeemTicket(r.Context(), tokens.Digest(ticket))
+	if err != nil && !errors.Is(err, session.ErrNotFound) {
+		f.errorPage(w, r, f.internal(err))
+		return
+	}
+	if err != nil || tk.ClientID != tx.ClientID {
 		f.log.Info("authorize refused", "client", tx.ClientID, "error", "access_denied", "description", "bad login ticket")
 		engine.RespondError(w, r, tx, oautherr.AccessDenied("Invalid, expired or already used login ticket."))
 		return
