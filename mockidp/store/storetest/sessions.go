@@ -33,7 +33,8 @@ func (c *Clock) Advance(d time.Duration) {
 }
 
 // RunSessions runs the conformance suite of session.Store, the short-lived
-// state (login sessions, transactions, codes, revoked access tokens).
+// state (login sessions, transactions, codes, login tickets, revoked access
+// tokens).
 // newStore must return a new, empty store that measures expiry on clock now
 // and enforces limits; it may register cleanups with t.
 //
@@ -45,7 +46,9 @@ func (c *Clock) Advance(d time.Duration) {
 //
 // Above all it pins down the atomic steps replicas rely on: of concurrent
 // claims of one code exactly one wins (rule T1), of concurrent ends of one
-// transaction exactly one succeeds (rule C8).
+// transaction exactly one succeeds (rule C8), of concurrent redemptions of
+// one login ticket exactly one gets it; and the limits on pending
+// transactions (count per browser, count and bytes in all).
 func RunSessions(t *testing.T, newStore func(t *testing.T, now func() time.Time, limits session.Limits) session.Store) {
 	tests := []struct {
 		name   string
