@@ -54,8 +54,6 @@ type Face struct {
 	// screen transactions, codes (mockidp/engine).
 	eng    *engine.Engine
 	grants map[string]grantFunc
-	// tickets are the login tickets of cross-origin authentication.
-	tickets *session.Tickets
 }
 
 // New returns the face for cfg.
@@ -73,7 +71,6 @@ func New(cfg Config) *Face {
 	f.secure = strings.HasPrefix(cfg.Issuer.URL, "https://")
 	f.eng = engine.New(engine.Config{Sessions: cfg.Sessions, Logger: f.log, Now: f.now, Secure: f.secure, CookiePrefix: "mockidp"})
 	f.grants = f.grantHandlers()
-	f.tickets = session.NewTickets(f.now)
 	return f
 }
 

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/consentry/consentry/mockidp/consent"
@@ -133,8 +132,14 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 // /co/authenticate issued for this client becomes the browser's session,
 // as a login in this transaction would.
 func (f *Face) ticketLogin(w http.ResponseWriter, r *http.Request, tx *session.Transaction, ticket string) {
-	tk, ok := f.tickets.Redeem(tokens.Digest(ticket))
-	if !ok || tk.ClientID != tx.ClientID {
+	// The ticket lives in the session store, so another replica may have
+	// issued it; redeeming it is one atomic step there (single use).
+	tk, err := f.sessions.RedeemTicket(r.Context(), tokens.Digest(ticket))
+	if err != nil && !errors.Is(err, session.ErrNotFound) {
+		f.errorPage(w, r, f.internal(err))
+		return
+	}
+	if err != nil || tk.ClientID != tx.ClientID {
 		f.log.Info("authorize refused", "client", tx.ClientID, "error", "access_denied", "description", "bad login ticket")
 		engine.RespondError(w, r, tx, oautherr.AccessDenied("Invalid, expired or already used login ticket."))
 		return
@@ -150,17 +155,9 @@ func (f *Face) ticketLogin(w http.ResponseWriter, r *http.Request, tx *session.T
 }
 
 // tooOld reports whether the session's login is older than the request's
-// max_age allows (A6; max_age=0: always). Ages are compared in whole
-// seconds, as auth_time carries them, so a client checking auth_time +
-// max_age against its clock agrees.
+// max_age allows (A6; engine.TooOld).
 func (f *Face) tooOld(tx *session.Transaction, sess session.Session) bool {
-	if !tx.MaxAgeSet {
-		return false
-	}
-	if tx.MaxAge == 0 {
-		return true
-	}
-	return f.now().Unix()-sess.AuthTime.Unix() > tx.MaxAge
+	return engine.TooOld(tx, sess.AuthTime, f.now())
 }
 
 func sortedFields(s string) []string {
@@ -227,13 +224,9 @@ func (f *Face) validate(ctx context.Context, c *tenant.Client, tx *session.Trans
 	if tx.Prompt["none"] && len(tx.Prompt) > 1 {
 		return oautherr.InvalidRequest("prompt=none cannot be combined with other prompt values.")
 	}
-	// max_age (A6): a non-negative number of seconds.
-	if v := q.Get("max_age"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return oautherr.InvalidRequest("max_age must be a non-negative integer (seconds): " + v)
-		}
-		tx.MaxAge, tx.MaxAgeSet = n, true
+	// max_age (A6): a non-negative number of seconds (engine.ParseMaxAge).
+	if tx.MaxAge, tx.MaxAgeSet, e = engine.ParseMaxAge(q); e != nil {
+		return e
 	}
 
 	// Audience and scopes (P3, K2).

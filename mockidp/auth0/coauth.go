@@ -82,7 +82,10 @@ func (f *Face) coAuthenticate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ticket := tokens.RandomToken()
-	f.tickets.Put(tokens.Digest(ticket), session.Ticket{ClientID: c.ClientID, UserID: u.UserID, AuthTime: f.now()})
+	if err := f.sessions.PutTicket(ctx, tokens.Digest(ticket), session.Ticket{ClientID: c.ClientID, UserID: u.UserID, AuthTime: f.now()}); err != nil {
+		oautherr.WriteJSON(w, f.internal(err))
+		return
+	}
 	f.log.Info("co/authenticate", "client", c.ClientID, "user", u.UserID)
 	writeJSON(w, http.StatusOK, map[string]string{"login_ticket": ticket})
 }

@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 
 	"github.com/consentry/consentry/mockidp/credentials"
 	"github.com/consentry/consentry/mockidp/server"
+	"github.com/consentry/consentry/mockidp/session"
 	"github.com/consentry/consentry/mockidp/store/memstore"
 	"github.com/consentry/consentry/mockidp/tenant"
 	"github.com/consentry/consentry/mockidp/tokens"
@@ -116,6 +118,14 @@ func startIDP(t testing.TB, now func() time.Time) *idp {
 // which p.ts.Client() trusts) when tls is set.
 func startIDPWith(t testing.TB, now func() time.Time, tls bool) *idp {
 	t.Helper()
+	return startReplicas(t, now, tls, 1)
+}
+
+// startReplicas is startIDPWith with n replicas of the IdP behind one
+// address, taking the requests in turn, over one tenant store and one
+// session store (as replicas on one PostgreSQL are). p.srv is the first.
+func startReplicas(t testing.TB, now func() time.Time, tls bool, n int) *idp {
+	t.Helper()
 	ctx := context.Background()
 	st := memstore.New()
 	ts := httptest.NewUnstartedServer(nil)
@@ -140,11 +150,28 @@ func startIDPWith(t testing.TB, now func() time.Time, tls bool) *idp {
 	for _, k := range keys {
 		must(t, st.AddSigningKey(ctx, k))
 	}
-	srv, err := server.New(ctx, server.Options{Issuer: p.issuer, Store: st, PasswordCost: credentials.MinCost,
-		MgmtClientID: mgmtClientID, MgmtClientSecret: mgmtClientSecret, Now: now})
-	must(t, err)
-	p.srv = srv
-	ts.Config.Handler = srv
+	opts := server.Options{Issuer: p.issuer, Store: st, PasswordCost: credentials.MinCost,
+		MgmtClientID: mgmtClientID, MgmtClientSecret: mgmtClientSecret, Now: now}
+	if n > 1 {
+		opts.Sessions = session.NewMemory(now, session.Limits{})
+	}
+	var replicas []http.Handler
+	for range n {
+		srv, err := server.New(ctx, opts)
+		must(t, err)
+		if p.srv == nil {
+			p.srv = srv
+		}
+		replicas = append(replicas, srv)
+	}
+	if n == 1 {
+		ts.Config.Handler = p.srv
+	} else {
+		var next atomic.Uint64
+		ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			replicas[(next.Add(1)-1)%uint64(len(replicas))].ServeHTTP(w, r)
+		})
+	}
 	if tls {
 		ts.StartTLS()
 	} else {

@@ -571,6 +571,37 @@ func TestA6_MaxAge(t *testing.T) {
 	}
 }
 
+// TestW1_LoginTicketAtAnotherReplica is issue 8's replica finding: a
+// login ticket lived in the memory of the process that issued it, so behind
+// a load balancer the /authorize that redeems it (at another replica)
+// refused it. Tickets now live in the shared session store.
+func TestW1_LoginTicketAtAnotherReplica(t *testing.T) {
+	p := startReplicas(t, nil, false, 2)
+	spa := p.addClient(firstParty, spaClient, func(c *tenant.Client) { c.CrossOriginAuthentication = true })
+	// Requests alternate between the replicas: co/authenticate at one, the
+	// authorize at the other.
+	for round := range 2 {
+		b, _ := json.Marshal(map[string]string{"client_id": spa.ClientID, "username": p.alice.Email, "password": password,
+			"realm": connection, "credential_type": "http://auth0.com/credentials/password"})
+		res, body := p.call(http.MethodPost, "co/authenticate", string(b), "Content-Type", "application/json", "Origin", spaOrigin)
+		var out map[string]any
+		_ = json.Unmarshal([]byte(body), &out)
+		ticket, _ := out["login_ticket"].(string)
+		if res.StatusCode != 200 || ticket == "" {
+			t.Fatalf("round %d: co/authenticate: HTTP %d %s", round, res.StatusCode, body)
+		}
+		verifier, challenge := pkce()
+		q := authReq(spa, "audience", apiNotes, "scope", "openid read:notes", "login_ticket", ticket, "realm", connection,
+			"code_challenge", challenge, "code_challenge_method", "S256")
+		r := p.browser().authorize(q)
+		p.redeem(spa, r.code(q), spaCallback, "code_verifier", verifier).wantOK(t)
+		// Still good once, whichever replica sees the replay.
+		for range 2 {
+			p.browser().authorize(q).wantCallbackError(q, "query", "access_denied", "Invalid, expired or already used login ticket.")
+		}
+	}
+}
+
 func TestW1_CrossOriginAuthentication(t *testing.T) {
 	p := newIDP(t)
 	spa := p.addClient(firstParty, spaClient, func(c *tenant.Client) { c.CrossOriginAuthentication = true })

@@ -66,9 +66,19 @@ func (f *Face) form(path string, tx *session.Transaction) pages.Form {
 	return pages.Form{Action: f.url(path + "?state=" + url.QueryEscape(tx.ID)), State: tx.ID, CSRF: tx.CSRF}
 }
 
+// parseScreen parses a screen request within the bounds and refuses an
+// ambiguous one (a field or parameter sent twice, but the multi-valued
+// ones; rule A7).
+func parseScreen(w http.ResponseWriter, r *http.Request, multi ...string) *oautherr.Error {
+	if e := engine.ParseForm(w, r); e != nil {
+		return e
+	}
+	return engine.CheckScreenForm(r, multi...)
+}
+
 // loginPage shows the login form (rule A3).
 func (f *Face) loginPage(w http.ResponseWriter, r *http.Request) {
-	if e := engine.ParseForm(w, r); e != nil {
+	if e := parseScreen(w, r); e != nil {
 		f.errorPage(w, r, e)
 		return
 	}
@@ -92,7 +102,8 @@ func (f *Face) renderLogin(w http.ResponseWriter, r *http.Request, tx *session.T
 
 // loginSubmit checks the credentials, starts the session and moves on.
 func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
-	if e := engine.ParseForm(w, r); e != nil {
+	// A7: username or password twice is ambiguous, never first-wins.
+	if e := parseScreen(w, r); e != nil {
 		f.errorPage(w, r, e)
 		return
 	}
@@ -153,7 +164,7 @@ func (f *Face) consentTx(r *http.Request, posted bool) (*session.Transaction, se
 // consentPage shows the consent or the login confirmation page.
 func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if e := engine.ParseForm(w, r); e != nil {
+	if e := parseScreen(w, r, "scope"); e != nil {
 		f.errorPage(w, r, e)
 		return
 	}
@@ -194,7 +205,8 @@ func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 // consentSubmit handles Accept and Decline (rules C2, C8, D1 to D3).
 func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if e := engine.ParseForm(w, r); e != nil {
+	// A7: action=accept&action=deny is ambiguous, never first-wins.
+	if e := parseScreen(w, r, "scope"); e != nil {
 		f.errorPage(w, r, e)
 		return
 	}

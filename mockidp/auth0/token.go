@@ -115,22 +115,16 @@ func (f *Face) token(w http.ResponseWriter, r *http.Request) {
 }
 
 // authenticateClient identifies the client: client_secret_basic,
-// client_secret_post, or none for public clients (rule T1).
+// client_secret_post, or none for public clients (rule T1); more than one
+// method at once is invalid_request (engine.ClientCredentials).
 func (f *Face) authenticateClient(r *http.Request) (*tenant.Client, *oautherr.Error) {
-	id, secret, basic := r.BasicAuth()
-	if basic {
-		// RFC 6749 2.3.1: both parts are form-urlencoded first.
-		if v, err := url.QueryUnescape(id); err == nil {
-			id = v
-		}
-		if v, err := url.QueryUnescape(secret); err == nil {
-			secret = v
-		}
-		if pid := r.PostForm.Get("client_id"); pid != "" && pid != id {
-			return nil, oautherr.InvalidRequest("client_id in the body does not match the Authorization header.")
-		}
-	} else {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	cred, e := engine.ClientCredentials(r)
+	if e != nil {
+		return nil, e
+	}
+	id, secret := cred.ID, cred.Secret
+	if pid := r.PostForm.Get("client_id"); cred.Basic && pid != "" && pid != id {
+		return nil, oautherr.InvalidRequest("client_id in the body does not match the Authorization header.")
 	}
 	if id == "" {
 		return nil, oautherr.InvalidClient("Client authentication is required: send client_id (and client_secret for confidential clients).")

@@ -6,7 +6,11 @@
 // PKCE (RFC 7636), authorization codes with their one-winner redemption and
 // replay revocation (rule T1), the response modes that carry an answer back
 // to the client's callback (query, fragment, form_post; rule A5), and
-// routing that answers a wrong method with 405 and Allow.
+// routing that answers a wrong method with 405 and Allow. It also reads a
+// request's client credentials (ClientCredentials: one authentication
+// method per request, RFC 6749 section 2.3), refuses ambiguous screen forms
+// (CheckScreenForm, rule A7) and reads max_age (ParseMaxAge, TooOld; rule
+// A6).
 //
 // The engine decides nothing a vendor decides. What belongs to a face:
 //
@@ -18,7 +22,8 @@
 //     *oautherr.Error values a face may pass on or replace;
 //   - its page templates (the engine only hands out the transaction and its
 //     anti-forgery value);
-//   - client authentication and its grant types, and its token claims and
+//   - client authentication (whom the credentials name, how a secret is
+//     checked, its error texts) and its grant types, and its token claims and
 //     lifetimes (the engine only stores and redeems codes, and asks the face
 //     to issue the tokens of a code it won);
 //   - its consent decision (Auth0: consent.Decide; Okta: consent.DecideOkta)

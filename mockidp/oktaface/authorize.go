@@ -146,6 +146,10 @@ func (f *Face) validate(ctx context.Context, srv *okta.AuthServer, app *okta.App
 		return e
 	}
 	tx.Prompt = map[string]bool{"none": p.None, "login": p.Login, "consent": p.Consent}
+	// max_age (A6): a non-negative number of seconds.
+	if tx.MaxAge, tx.MaxAgeSet, e = engine.ParseMaxAge(q); e != nil {
+		return e
+	}
 	all, err := f.st.ListScopes(ctx, srv.ID)
 	if err != nil {
 		return f.eng.Internal(err)
@@ -219,7 +223,8 @@ func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Trans
 	if ok && f.activeUser(ctx, sess.UserID) == nil {
 		ok = false
 	}
-	if !ok || (tx.Prompt["login"] && !tx.LoggedIn) {
+	// A login older than max_age is asked again (A6), as prompt=login is.
+	if !ok || (!tx.LoggedIn && (tx.Prompt["login"] || engine.TooOld(tx, sess.AuthTime, f.now()))) {
 		if tx.Prompt["none"] {
 			f.eng.EndTx(ctx, tx.ID)
 			engine.RespondError(w, r, tx, oautherr.LoginRequired(descLoginRequired))
@@ -334,7 +339,7 @@ func clientView(a *okta.App) pages.OktaClient {
 
 // loginPage shows the sign-in page.
 func (f *Face) loginPage(w http.ResponseWriter, r *http.Request) {
-	if e := engine.ParseForm(w, r); e != nil {
+	if e := parseScreen(w, r); e != nil {
 		f.errorPage(w, e)
 		return
 	}
@@ -360,7 +365,17 @@ func (f *Face) renderLogin(w http.ResponseWriter, r *http.Request, tx *session.T
 // starts the session and moves on.
 func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if e := engine.ParseForm(w, r); e != nil {
+	// A7: a field twice, or a user name under both of its names, is
+	// ambiguous, never first-wins.
+	if e := parseScreen(w, r); e != nil {
+		f.errorPage(w, e)
+		return
+	}
+	if e := oneOf(r.PostForm, "username", "identifier"); e != nil {
+		f.errorPage(w, e)
+		return
+	}
+	if e := oneOf(r.PostForm, "password", "credentials.passcode"); e != nil {
 		f.errorPage(w, e)
 		return
 	}
@@ -389,6 +404,24 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	f.log.Info("login", "tx", tx.ID, "user", u.ID)
 	tx.LoggedIn, tx.ScreenShown = true, true
 	f.advance(w, r, tx, &sess)
+}
+
+// parseScreen parses a screen request within the bounds and refuses an
+// ambiguous one: a field or parameter sent twice (rule A7).
+func parseScreen(w http.ResponseWriter, r *http.Request) *oautherr.Error {
+	if e := engine.ParseForm(w, r); e != nil {
+		return e
+	}
+	return engine.CheckScreenForm(r)
+}
+
+// oneOf refuses a form that gives a value under both names of one field
+// (the widget's Identity Engine name and the classic one).
+func oneOf(v url.Values, a, b string) *oautherr.Error {
+	if v.Get(a) != "" && v.Get(b) != "" {
+		return oautherr.InvalidRequest("The form sends both " + a + " and " + b + ": send one of them.")
+	}
+	return nil
 }
 
 func firstOf(v url.Values, names ...string) string {
@@ -437,7 +470,7 @@ func (f *Face) offered(ctx context.Context, tx *session.Transaction) ([]*okta.Sc
 // and a checkbox per optional one (O12).
 func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if e := engine.ParseForm(w, r); e != nil {
+	if e := parseScreen(w, r); e != nil {
 		f.errorPage(w, e)
 		return
 	}
@@ -466,7 +499,8 @@ func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 // consentSubmit handles "Allow Access" and "Don't Allow" (O6, O7).
 func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if e := engine.ParseForm(w, r); e != nil {
+	// A7: action=accept&action=deny is ambiguous, never first-wins.
+	if e := parseScreen(w, r); e != nil {
 		f.errorPage(w, e)
 		return
 	}

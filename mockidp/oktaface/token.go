@@ -29,6 +29,10 @@ const idTokenLifetime = time.Hour
 // the password grant.
 const descBadCredentials = "The credentials provided were invalid."
 
+// descMultipleCredentials is Okta's answer to a request with more than one
+// client authentication method.
+const descMultipleCredentials = "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body."
+
 // tokenResponse is the token endpoint's success body.
 type tokenResponse struct {
 	TokenType   string `json:"token_type"`
@@ -125,21 +129,19 @@ func (f *Face) token(w http.ResponseWriter, r *http.Request) {
 
 // authenticateClient identifies the app: client_secret_basic,
 // client_secret_post, or none (client_id in the body) for public apps.
-// Failures are 401 invalid_client (O10).
+// Failures are 401 invalid_client (O10); more than one method at once is
+// Okta's 401 invalid_request.
 func (f *Face) authenticateClient(r *http.Request) (*okta.App, *oautherr.Error) {
-	id, secret, basic := r.BasicAuth()
-	if basic {
-		if v, err := url.QueryUnescape(id); err == nil {
-			id = v
-		}
-		if v, err := url.QueryUnescape(secret); err == nil {
-			secret = v
-		}
-		if pid := r.PostForm.Get("client_id"); pid != "" && pid != id {
-			return nil, oautherr.InvalidClient(okta.DescClientAuthFailed)
-		}
-	} else {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	cred, e := engine.ClientCredentials(r)
+	if e != nil {
+		// Okta's answer to two methods at once (RFC 6749 section 2.3), as
+		// clients report it (github.com/boylesoftware/tomcat-oidcauth
+		// issue 6: HTTP 401, invalid_request).
+		return nil, oautherr.New(http.StatusUnauthorized, oautherr.CodeInvalidRequest, descMultipleCredentials)
+	}
+	id, secret := cred.ID, cred.Secret
+	if pid := r.PostForm.Get("client_id"); cred.Basic && pid != "" && pid != id {
+		return nil, oautherr.InvalidClient(okta.DescClientAuthFailed)
 	}
 	if id == "" {
 		return nil, oautherr.InvalidClient(okta.DescClientAuthFailed)

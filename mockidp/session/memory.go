@@ -5,6 +5,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -22,12 +23,16 @@ type Memory struct {
 	order     *list.List
 	byBrowser map[string][]string
 	codes     map[string]*codeEntry
+	tickets   map[string]Ticket
 	revoked   map[string]time.Time // access token jti -> its expiry
 	lastGC    time.Time
+	// txBytes is the sum of the live transactions' sizes.
+	txBytes int64
 }
 
 type txEntry struct {
 	tx   Transaction
+	size int64
 	elem *list.Element
 }
 
@@ -54,7 +59,7 @@ func NewMemory(now func() time.Time, limits Limits) *Memory {
 	}
 	return &Memory{now: now, limits: limits.WithDefaults(), sessions: map[string]*Session{},
 		txs: map[string]*txEntry{}, order: list.New(), byBrowser: map[string][]string{},
-		codes: map[string]*codeEntry{}, revoked: map[string]time.Time{}}
+		codes: map[string]*codeEntry{}, tickets: map[string]Ticket{}, revoked: map[string]time.Time{}}
 }
 
 // PutSession saves a session.
@@ -86,13 +91,15 @@ func (s *Memory) DeleteSession(_ context.Context, id string) error {
 }
 
 // PutTransaction saves (or replaces) a transaction, evicting the oldest
-// beyond the limits.
+// beyond the limits. The store keeps its own copy of every value: a string
+// the caller sliced out of a larger one (a request's query) would keep the
+// whole of it alive.
 func (s *Memory) PutTransaction(_ context.Context, tx Transaction) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.maybeGC()
-	tx.Prompt = maps.Clone(tx.Prompt)
-	tx.Scopes, tx.Offered = slices.Clone(tx.Scopes), slices.Clone(tx.Offered)
+	tx = ownTransaction(tx)
+	size := TransactionSize(tx)
 	if e, ok := s.txs[tx.ID]; ok {
 		if tx.CreatedAt.IsZero() {
 			tx.CreatedAt = e.tx.CreatedAt
@@ -101,7 +108,9 @@ func (s *Memory) PutTransaction(_ context.Context, tx Transaction) error {
 			s.dropFromBrowser(e.tx.BrowserID, tx.ID)
 			s.byBrowser[tx.BrowserID] = append(s.byBrowser[tx.BrowserID], tx.ID)
 		}
-		e.tx = tx
+		s.txBytes += size - e.size
+		e.tx, e.size = tx, size
+		s.evictBytes(tx.ID)
 		return nil
 	}
 	if tx.CreatedAt.IsZero() {
@@ -113,9 +122,50 @@ func (s *Memory) PutTransaction(_ context.Context, tx Transaction) error {
 	for len(s.txs) >= s.limits.MaxTransactions {
 		s.removeTx(s.order.Front().Value.(string))
 	}
-	s.txs[tx.ID] = &txEntry{tx: tx, elem: s.order.PushBack(tx.ID)}
+	s.txs[tx.ID] = &txEntry{tx: tx, size: size, elem: s.order.PushBack(tx.ID)}
 	s.byBrowser[tx.BrowserID] = append(s.byBrowser[tx.BrowserID], tx.ID)
+	s.txBytes += size
+	s.evictBytes(tx.ID)
 	return nil
+}
+
+// evictBytes removes the oldest transactions other than keep until the
+// byte budget holds; called with mu held.
+func (s *Memory) evictBytes(keep string) {
+	for e := s.order.Front(); e != nil && s.txBytes > s.limits.MaxTransactionBytes; {
+		next := e.Next()
+		if id := e.Value.(string); id != keep {
+			s.removeTx(id)
+		}
+		e = next
+	}
+}
+
+// ownTransaction returns tx with copies of its strings, slices and map.
+func ownTransaction(tx Transaction) Transaction {
+	for _, p := range []*string{&tx.ID, &tx.BrowserID, &tx.CSRF, &tx.ClientID, &tx.RedirectURI, &tx.ResponseType,
+		&tx.ResponseMode, &tx.State, &tx.Nonce, &tx.Audience, &tx.CodeChallenge, &tx.ChallengeMethod, &tx.Pending, &tx.SessionID} {
+		*p = strings.Clone(*p)
+	}
+	own := func(ss []string) []string {
+		if ss == nil {
+			return nil
+		}
+		out := make([]string, len(ss))
+		for i, v := range ss {
+			out[i] = strings.Clone(v)
+		}
+		return out
+	}
+	tx.Scopes, tx.Offered = own(tx.Scopes), own(tx.Offered)
+	if tx.Prompt != nil {
+		p := make(map[string]bool, len(tx.Prompt))
+		for k, v := range tx.Prompt {
+			p[strings.Clone(k)] = v
+		}
+		tx.Prompt = p
+	}
+	return tx
 }
 
 // removeTx deletes a transaction from every index; called with mu held.
@@ -125,6 +175,7 @@ func (s *Memory) removeTx(id string) bool {
 		return false
 	}
 	delete(s.txs, id)
+	s.txBytes -= e.size
 	s.order.Remove(e.elem)
 	s.dropFromBrowser(e.tx.BrowserID, id)
 	return true
@@ -222,6 +273,30 @@ func (e *codeEntry) copy() Code {
 	return c
 }
 
+// PutTicket saves a login ticket.
+func (s *Memory) PutTicket(_ context.Context, digest string, t Ticket) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.maybeGC()
+	if t.ExpiresAt.IsZero() {
+		t.ExpiresAt = s.now().Add(TicketTTL)
+	}
+	s.tickets[digest] = t
+	return nil
+}
+
+// RedeemTicket removes and returns a live ticket, under the lock.
+func (s *Memory) RedeemTicket(_ context.Context, digest string) (Ticket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[digest]
+	delete(s.tickets, digest)
+	if !ok || s.now().After(t.ExpiresAt) {
+		return Ticket{}, ErrNotFound
+	}
+	return t, nil
+}
+
 // RevokeAccess marks an access token ID revoked until its expiry.
 func (s *Memory) RevokeAccess(_ context.Context, jti string, until time.Time) error {
 	s.mu.Lock()
@@ -261,6 +336,11 @@ func (s *Memory) maybeGC() {
 	for k, se := range s.sessions {
 		if now.Sub(se.AuthTime) > SessionTTL {
 			delete(s.sessions, k)
+		}
+	}
+	for k, t := range s.tickets {
+		if now.After(t.ExpiresAt) {
+			delete(s.tickets, k)
 		}
 	}
 	for k, until := range s.revoked {

@@ -1,7 +1,8 @@
 // Package session keeps the IdP's short-lived state: browser login sessions
 // (SSO, rule A3), authorization transactions (one pass through /authorize,
-// with the screens shown so far, rule C6), authorization codes (rule T1) and
-// the IDs of revoked access tokens, behind the Store interface. Memory is
+// with the screens shown so far, rule C6), authorization codes (rule T1),
+// the login tickets of cross-origin authentication and the IDs of revoked
+// access tokens, behind the Store interface. Memory is
 // the in-memory Store, the default; a durable backend shared by replicas
 // implements the same interface and passes the same conformance suite
 // (mockidp/store/storetest.RunSessions).
@@ -96,13 +97,48 @@ type Limits struct {
 	// MaxTransactionsPerBrowser bounds the pending transactions of one
 	// BrowserID; DefaultMaxTransactionsPerBrowser when zero.
 	MaxTransactionsPerBrowser int
+	// MaxTransactionBytes bounds the sum of TransactionSize over every
+	// pending transaction; DefaultMaxTransactionBytes when zero. Saving a
+	// transaction evicts the oldest others until the sum fits (a single
+	// transaction is never evicted for its own size: the input bounds of
+	// mockidp/engine keep it small).
+	MaxTransactionBytes int64
 }
 
 // The default limits.
 const (
 	DefaultMaxTransactions           = 10000
 	DefaultMaxTransactionsPerBrowser = 32
+	// DefaultMaxTransactionBytes keeps the pending transactions of a
+	// tenant to 16 MiB of stored values, however large each request's
+	// state, nonce and scope are within their bounds.
+	DefaultMaxTransactionBytes = 16 << 20
 )
+
+// txOverhead is what TransactionSize counts for a transaction beyond its
+// values: the struct, its map and indexes.
+const txOverhead = 512
+
+// TransactionSize is the size a transaction counts against
+// Limits.MaxTransactionBytes: the bytes of its values plus a fixed
+// overhead. Every backend counts the same, so the limits mean the same.
+func TransactionSize(tx Transaction) int64 {
+	n := txOverhead
+	for _, s := range []string{tx.ID, tx.BrowserID, tx.CSRF, tx.ClientID, tx.RedirectURI, tx.ResponseType,
+		tx.ResponseMode, tx.State, tx.Nonce, tx.Audience, tx.CodeChallenge, tx.ChallengeMethod, tx.Pending, tx.SessionID} {
+		n += len(s)
+	}
+	for _, s := range tx.Scopes {
+		n += len(s) + 16
+	}
+	for _, s := range tx.Offered {
+		n += len(s) + 16
+	}
+	for k := range tx.Prompt {
+		n += len(k) + 16
+	}
+	return int64(n)
+}
 
 // WithDefaults returns l with its zero fields set to the defaults.
 func (l Limits) WithDefaults() Limits {
@@ -112,11 +148,14 @@ func (l Limits) WithDefaults() Limits {
 	if l.MaxTransactionsPerBrowser <= 0 {
 		l.MaxTransactionsPerBrowser = DefaultMaxTransactionsPerBrowser
 	}
+	if l.MaxTransactionBytes <= 0 {
+		l.MaxTransactionBytes = DefaultMaxTransactionBytes
+	}
 	return l
 }
 
-// ErrNotFound is returned for a session, transaction or code that is
-// unknown, expired, ended or collected.
+// ErrNotFound is returned for a session, transaction, code or login ticket
+// that is unknown, expired, ended, redeemed or collected.
 var ErrNotFound = errors.New("session: not found")
 
 // Claim is the outcome of Store.ClaimCode. A code moves one way only:
@@ -197,6 +236,15 @@ type Store interface {
 	// claimed (either ID may be empty) and moves the code to issued: from
 	// then on a redemption gets ClaimReplayed. Unknown codes are no error.
 	RecordIssued(ctx context.Context, digest, accessID, refreshID string) error
+
+	// PutTicket saves a login ticket under the digest of its value, its
+	// ExpiresAt set to TicketTTL from now when zero.
+	PutTicket(ctx context.Context, digest string, t Ticket) error
+	// RedeemTicket removes and returns a live ticket in one atomic step:
+	// a ticket is good once, and of any number of concurrent calls for one
+	// digest (on any replica) at most one gets it. Unknown, expired and
+	// redeemed tickets are ErrNotFound.
+	RedeemTicket(ctx context.Context, digest string) (Ticket, error)
 
 	// RevokeAccess marks an access token ID revoked until its expiry.
 	RevokeAccess(ctx context.Context, jti string, until time.Time) error

@@ -200,6 +200,18 @@ CREATE TABLE connections (
 	doc TEXT NOT NULL
 );
 `,
+	// 5: the login tickets of cross-origin authentication, shared by
+	// replicas; each transaction's size for the byte budget
+	// (session.Limits.MaxTransactionBytes).
+	`
+CREATE TABLE login_tickets (
+	digest TEXT PRIMARY KEY,
+	expires_ns BIGINT NOT NULL,
+	doc TEXT NOT NULL
+);
+CREATE INDEX login_tickets_expires ON login_tickets (expires_ns);
+ALTER TABLE transactions ADD COLUMN size_bytes BIGINT NOT NULL DEFAULT 0;
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -13,7 +13,7 @@ import (
 )
 
 // Sessions is the short-lived state (login sessions, transactions,
-// authorization codes, revoked access tokens) in the same database as the
+// authorization codes, login tickets, revoked access tokens) in the same database as the
 // tenant, so that replicas share it: a flow may hop between replicas at
 // every request. Create it with Store.Sessions.
 //
@@ -108,9 +108,11 @@ func (ss *Sessions) PutTransaction(ctx context.Context, t session.Transaction) e
 			if t.CreatedAt.IsZero() {
 				t.CreatedAt = time.Unix(0, created).UTC()
 			}
-			_, err = tx.ExecContext(ctx, `UPDATE transactions SET browser_id = $2, created_ns = $3, doc = $4 WHERE id = $1`,
-				t.ID, t.BrowserID, nanos(t.CreatedAt), encode(t))
-			return err
+			if _, err = tx.ExecContext(ctx, `UPDATE transactions SET browser_id = $2, created_ns = $3, doc = $4, size_bytes = $5 WHERE id = $1`,
+				t.ID, t.BrowserID, nanos(t.CreatedAt), encode(t), session.TransactionSize(t)); err != nil {
+				return err
+			}
+			return evictBytes(ctx, tx, t.ID, ss.limits.MaxTransactionBytes)
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
@@ -123,10 +125,37 @@ func (ss *Sessions) PutTransaction(ctx context.Context, t session.Transaction) e
 		if err := evict(ctx, tx, `1 = 1`, ss.limits.MaxTransactions); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO transactions (id, browser_id, created_ns, doc) VALUES ($1, $2, $3, $4)`,
-			t.ID, t.BrowserID, nanos(t.CreatedAt), encode(t))
-		return err
+		if _, err = tx.ExecContext(ctx, `INSERT INTO transactions (id, browser_id, created_ns, doc, size_bytes) VALUES ($1, $2, $3, $4, $5)`,
+			t.ID, t.BrowserID, nanos(t.CreatedAt), encode(t), session.TransactionSize(t)); err != nil {
+			return err
+		}
+		return evictBytes(ctx, tx, t.ID, ss.limits.MaxTransactionBytes)
 	})
+}
+
+// evictBytes deletes the oldest transactions other than keep while the
+// sizes of all exceed budget: every row whose own size plus those of the
+// rows newer than it (keep counted first, whatever its place) is over the
+// budget goes.
+func evictBytes(ctx context.Context, tx *sql.Tx, keep string, budget int64) error {
+	var total int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(size_bytes), 0) FROM transactions`).Scan(&total); err != nil {
+		return err
+	}
+	if total <= budget {
+		return nil
+	}
+	var kept int64
+	if err := tx.QueryRowContext(ctx, `SELECT size_bytes FROM transactions WHERE id = $1`, keep).Scan(&kept); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM transactions WHERE seq IN (
+	SELECT seq FROM (
+		SELECT seq, SUM(size_bytes) OVER (ORDER BY seq DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS newer
+		FROM transactions WHERE id <> $1
+	) ranked WHERE newer + $2 > $3
+)`, keep, kept, budget)
+	return err
 }
 
 // evict deletes the oldest transactions matching where until fewer than
@@ -249,6 +278,44 @@ func (ss *Sessions) RecordIssued(ctx context.Context, digest, accessID, refreshI
 	return err
 }
 
+// Login tickets
+
+func (ss *Sessions) PutTicket(ctx context.Context, digest string, t session.Ticket) error {
+	ss.maybeGC(ctx)
+	if t.ExpiresAt.IsZero() {
+		t.ExpiresAt = ss.now().Add(session.TicketTTL)
+	}
+	_, err := ss.s.exec(ctx, `INSERT INTO login_tickets (digest, expires_ns, doc) VALUES ($1, $2, $3)
+ON CONFLICT (digest) DO UPDATE SET expires_ns = excluded.expires_ns, doc = excluded.doc`,
+		digest, nanos(t.ExpiresAt), encode(t))
+	return err
+}
+
+// RedeemTicket is one DELETE ... RETURNING: of concurrent redemptions, on
+// any replica, only the one whose DELETE removed the row gets the ticket.
+// An expired ticket is deleted too, and not returned.
+func (ss *Sessions) RedeemTicket(ctx context.Context, digest string) (session.Ticket, error) {
+	var doc string
+	var expires int64
+	err := func() error {
+		if ss.s.d.oneWriter {
+			ss.s.writeMu.Lock()
+			defer ss.s.writeMu.Unlock()
+		}
+		return ss.s.db.QueryRowContext(ctx, `DELETE FROM login_tickets WHERE digest = $1 RETURNING expires_ns, doc`, digest).Scan(&expires, &doc)
+	}()
+	if errors.Is(err, sql.ErrNoRows) {
+		return session.Ticket{}, session.ErrNotFound
+	}
+	if err != nil {
+		return session.Ticket{}, err
+	}
+	if nanos(ss.now()) > expires {
+		return session.Ticket{}, session.ErrNotFound
+	}
+	return decodeDoc[session.Ticket](doc)
+}
+
 // Revoked access tokens
 
 func (ss *Sessions) RevokeAccess(ctx context.Context, jti string, until time.Time) error {
@@ -291,6 +358,7 @@ func (ss *Sessions) maybeGC(ctx context.Context) {
 			{`DELETE FROM transactions WHERE created_ns < $1`, now.Add(-session.TransactionTTL)},
 			{`DELETE FROM auth_codes WHERE expires_ns < $1`, now.Add(-session.CodeTTL)},
 			{`DELETE FROM revoked_access WHERE until_ns < $1`, now},
+			{`DELETE FROM login_tickets WHERE expires_ns < $1`, now},
 		} {
 			if _, err := tx.ExecContext(ctx, q.sql, nanos(q.cutoff)); err != nil {
 				return err

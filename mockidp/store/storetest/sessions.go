@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,7 +33,8 @@ func (c *Clock) Advance(d time.Duration) {
 }
 
 // RunSessions runs the conformance suite of session.Store, the short-lived
-// state (login sessions, transactions, codes, revoked access tokens).
+// state (login sessions, transactions, codes, login tickets, revoked access
+// tokens).
 // newStore must return a new, empty store that measures expiry on clock now
 // and enforces limits; it may register cleanups with t.
 //
@@ -44,7 +46,9 @@ func (c *Clock) Advance(d time.Duration) {
 //
 // Above all it pins down the atomic steps replicas rely on: of concurrent
 // claims of one code exactly one wins (rule T1), of concurrent ends of one
-// transaction exactly one succeeds (rule C8).
+// transaction exactly one succeeds (rule C8), of concurrent redemptions of
+// one login ticket exactly one gets it; and the limits on pending
+// transactions (count per browser, count and bytes in all).
 func RunSessions(t *testing.T, newStore func(t *testing.T, now func() time.Time, limits session.Limits) session.Store) {
 	tests := []struct {
 		name   string
@@ -58,6 +62,8 @@ func RunSessions(t *testing.T, newStore func(t *testing.T, now func() time.Time,
 		{"Transactions/Expiry", session.Limits{}, testTransactionExpiry},
 		{"Transactions/EvictOldestOfBrowser", session.Limits{MaxTransactions: 100, MaxTransactionsPerBrowser: 3}, testEvictPerBrowser},
 		{"Transactions/EvictOldestOfAll", session.Limits{MaxTransactions: 5, MaxTransactionsPerBrowser: 5}, testEvictTotal},
+		{"Transactions/EvictOldestOverByteBudget", session.Limits{MaxTransactions: 100, MaxTransactionsPerBrowser: 100,
+			MaxTransactionBytes: 3*session.TransactionSize(newTx("t0", "b0")) + 10}, testEvictBytes},
 		{"Transactions/ConcurrentEndOneWinner", session.Limits{}, testConcurrentEnd},
 		{"Codes/ClaimStates", session.Limits{}, testClaimStates},
 		{"Codes/Expiry", session.Limits{}, testCodeExpiry},
@@ -65,6 +71,9 @@ func RunSessions(t *testing.T, newStore func(t *testing.T, now func() time.Time,
 		{"Codes/Copies", session.Limits{}, testCodeCopies},
 		{"Codes/ConcurrentClaimsOneWinner", session.Limits{}, testConcurrentClaims},
 		{"Codes/ReplayAfterWinnerFlagged", session.Limits{}, testReplayAfterWinner},
+		{"Tickets/SingleUse", session.Limits{}, testTicketSingleUse},
+		{"Tickets/Expiry", session.Limits{}, testTicketExpiry},
+		{"Tickets/ConcurrentRedeemOneWinner", session.Limits{}, testTicketConcurrentRedeem},
 		{"RevokedAccess", session.Limits{}, testRevokedAccess},
 	}
 	for _, tt := range tests {
@@ -371,6 +380,109 @@ func testCodeCopies(t *testing.T, s session.Store, clk *Clock) {
 	got, _ = claim(t, s, "d1")
 	if got.Scopes[0] != "openid" {
 		t.Errorf("changing a returned Code changed the store: %v", got.Scopes)
+	}
+}
+
+func testEvictBytes(t *testing.T, s session.Store, clk *Clock) {
+	ctx := ctxOf(t)
+	// The budget holds three transactions of newTx's size: a fourth
+	// evicts the oldest, whatever the count limits say.
+	for i := range 3 {
+		must(t, s.PutTransaction(ctx, newTx(fmt.Sprintf("t%d", i), fmt.Sprintf("b%d", i))), "PutTransaction")
+		clk.Advance(time.Second)
+	}
+	if got := live(t, s, "t0", "t1", "t2"); !got[0] || !got[1] || !got[2] {
+		t.Fatalf("three transactions within the byte budget: live %v, want all", got)
+	}
+	must(t, s.PutTransaction(ctx, newTx("t3", "b3")), "PutTransaction t3")
+	if got := live(t, s, "t0", "t1", "t2", "t3"); got[0] || !got[1] || !got[2] || !got[3] {
+		t.Fatalf("a fourth transaction over the byte budget: live t0..t3 = %v, want the oldest (t0) evicted only", got)
+	}
+	// A large transaction (a long state) takes the room of several.
+	big := newTx("big", "b9")
+	big.State = strings.Repeat("s", int(session.TransactionSize(newTx("t0", "b0")))) // about twice the size
+	must(t, s.PutTransaction(ctx, big), "PutTransaction big")
+	if got := live(t, s, "t1", "t2", "t3", "big"); got[0] || got[1] || !got[2] || !got[3] {
+		t.Fatalf("a transaction of twice the size: live t1, t2, t3, big = %v, want t1 and t2 evicted", got)
+	}
+	// Growing a transaction by a replace evicts others, never itself.
+	t3 := newTx("t3", "b3")
+	t3.Offered = []string{strings.Repeat("x", 200)}
+	must(t, s.PutTransaction(ctx, t3), "PutTransaction t3 (replace, larger)")
+	if got := live(t, s, "t3"); !got[0] {
+		t.Fatalf("a replace that grows a transaction evicted the transaction itself")
+	}
+	// An ended transaction frees its bytes.
+	_, err := s.EndTransaction(ctx, "big")
+	must(t, err, "EndTransaction big")
+	must(t, s.PutTransaction(ctx, newTx("n1", "b-n1")), "PutTransaction n1")
+	if got := live(t, s, "t3", "n1"); !got[0] || !got[1] {
+		t.Errorf("after ending the big transaction, another fits: live t3, n1 = %v, want both", got)
+	}
+}
+
+func newTicket(clk *Clock) session.Ticket {
+	return session.Ticket{ClientID: "c1", UserID: "auth0|u1", AuthTime: clk.Now()}
+}
+
+func testTicketSingleUse(t *testing.T, s session.Store, clk *Clock) {
+	ctx := ctxOf(t)
+	_, err := s.RedeemTicket(ctx, "nope")
+	wantErr(t, err, session.ErrNotFound, "RedeemTicket of an unknown digest")
+	want := newTicket(clk)
+	must(t, s.PutTicket(ctx, "tk1", want), "PutTicket")
+	got, err := s.RedeemTicket(ctx, "tk1")
+	must(t, err, "RedeemTicket")
+	want.ExpiresAt = clk.Now().Add(session.TicketTTL)
+	same(t, got, want, "RedeemTicket (ExpiresAt set to TicketTTL from now)")
+	_, err = s.RedeemTicket(ctx, "tk1")
+	wantErr(t, err, session.ErrNotFound, "second RedeemTicket of one ticket")
+}
+
+func testTicketExpiry(t *testing.T, s session.Store, clk *Clock) {
+	ctx := ctxOf(t)
+	must(t, s.PutTicket(ctx, "early", newTicket(clk)), "PutTicket early")
+	must(t, s.PutTicket(ctx, "late", newTicket(clk)), "PutTicket late")
+	clk.Advance(session.TicketTTL - time.Second)
+	_, err := s.RedeemTicket(ctx, "early")
+	must(t, err, "RedeemTicket just before TicketTTL")
+	clk.Advance(2 * time.Second)
+	_, err = s.RedeemTicket(ctx, "late")
+	wantErr(t, err, session.ErrNotFound, "RedeemTicket after TicketTTL")
+}
+
+func testTicketConcurrentRedeem(t *testing.T, s session.Store, clk *Clock) {
+	ctx := ctxOf(t)
+	for round := range 10 {
+		digest := fmt.Sprintf("tk%d", round)
+		must(t, s.PutTicket(ctx, digest, newTicket(clk)), "PutTicket")
+		var (
+			mu                 sync.Mutex
+			wg                 sync.WaitGroup
+			start              = make(chan struct{})
+			wins, gone, failed int
+		)
+		for range 20 {
+			wg.Go(func() {
+				<-start
+				tk, err := s.RedeemTicket(ctx, digest)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil && tk.UserID == "auth0|u1":
+					wins++
+				case errors.Is(err, session.ErrNotFound):
+					gone++
+				default:
+					failed++
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if wins != 1 || gone != 19 {
+			t.Fatalf("20 concurrent RedeemTicket of one ticket: %d redeemed, %d not found, %d failed; want exactly 1 redeemed", wins, gone, failed)
+		}
 	}
 }
 
