@@ -201,7 +201,7 @@ var foreignExpected = []struct {
 	{"silent_authentication.feature:28 without a session silent authentication answers login_required", NA},
 	{"silent_authentication.feature:36 silent authentication that needs consent answers consent_required", NA},
 	{"silent_authentication.feature:47 from an origin that is not among the web_origins the identity provider refuses and posts nothing", NA},
-	{"silent_authentication.feature:59 over HTTPS the session cookies are SameSite=None and Secure, and silent authentication works", NA},
+	{"silent_authentication.feature:62 over HTTPS the session cookies are SameSite=None and Secure, each with a companion cookie", NA},
 	{"third_party_consent.feature:24 a strict third-party application is asked for consent before its first access to an API that does not allow skipping consent", P},
 	{"third_party_consent.feature:25 a strict third-party application is asked for consent before its first access to an API that allows skipping consent for first-party applications", P},
 	{"third_party_consent.feature:26 a permissive third-party application is asked for consent before its first access to an API that allows skipping consent for first-party applications", NA},

@@ -55,34 +55,6 @@ var (
 	rpErr    error
 )
 
-// rpPage frames the URL in the fragment's authorize parameter in a hidden
-// iframe and records every message posted to the window, with its origin
-// and its data as JSON, and when the frame fired load. This is what an
-// SPA SDK's silent authentication does (auth0-spa-js getTokenSilently,
-// auth0.js checkSession); it keeps every message, so the harness sees a
-// message from the wrong origin too.
-const rpPage = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>consentry relying party</title></head>
-<body data-consentry-rp>
-<p>consentry's relying-party page: silent authentication in a hidden iframe.</p>
-<script>
-(function () {
-  var s = window.consentrySilent = { messages: [], loadedAt: 0 };
-  window.addEventListener("message", function (e) {
-    var data;
-    try { data = JSON.stringify(e.data); } catch (err) { data = String(e.data); }
-    s.messages.push({ origin: e.origin, data: data });
-  });
-  var authorize = new URLSearchParams(location.hash.slice(1)).get("authorize");
-  if (!authorize) return;
-  var f = document.createElement("iframe");
-  f.style.display = "none";
-  f.addEventListener("load", function () { s.loadedAt = Date.now(); });
-  f.src = authorize;
-  document.body.appendChild(f);
-})();
-</script>
-</body></html>`
 
 // relyingParty starts the relying party's page server on first use and
 // returns its origin (http://127.0.0.1:port: same site as the embedded
@@ -98,7 +70,7 @@ func relyingParty() (string, error) {
 		mux.HandleFunc("GET /rp", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
-			_, _ = w.Write([]byte(rpPage))
+			_, _ = w.Write([]byte(driver.RelyingPartyPage))
 		})
 		mux.HandleFunc("/callback", func(w http.ResponseWriter, r *http.Request) {
 			// Reached only when an IdP ignored response_mode=web_message

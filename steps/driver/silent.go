@@ -72,3 +72,35 @@ type Cookie struct {
 	Secure   bool
 	HTTPOnly bool
 }
+
+// RelyingPartyPage is the relying party's page that the harness serves
+// for silent authentication (steps/silent.go) and the browser driver
+// reads (window.consentrySilent). It frames the URL in its fragment's
+// authorize parameter in a hidden iframe and records every message posted
+// to the window, with its origin and its data as JSON, and when the frame
+// fired load. This is what an
+// SPA SDK's silent authentication does (auth0-spa-js getTokenSilently,
+// auth0.js checkSession); it keeps every message, so the harness sees a
+// message from the wrong origin too.
+const RelyingPartyPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>consentry relying party</title></head>
+<body data-consentry-rp>
+<p>consentry's relying-party page: silent authentication in a hidden iframe.</p>
+<script>
+(function () {
+  var s = window.consentrySilent = { messages: [], loadedAt: 0 };
+  window.addEventListener("message", function (e) {
+    var data;
+    try { data = JSON.stringify(e.data); } catch (err) { data = String(e.data); }
+    s.messages.push({ origin: e.origin, data: data });
+  });
+  var authorize = new URLSearchParams(location.hash.slice(1)).get("authorize");
+  if (!authorize) return;
+  var f = document.createElement("iframe");
+  f.style.display = "none";
+  f.addEventListener("load", function () { s.loadedAt = Date.now(); });
+  f.src = authorize;
+  document.body.appendChild(f);
+})();
+</script>
+</body></html>`
