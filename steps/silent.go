@@ -55,7 +55,6 @@ var (
 	rpErr    error
 )
 
-
 // relyingParty starts the relying party's page server on first use and
 // returns its origin (http://127.0.0.1:port: same site as the embedded
 // mock, a loopback origin).
