@@ -32,7 +32,7 @@ Feature: Silent authentication by web_message
     Then the page receives the authorization response from the identity provider's origin
     And the application receives the error "login_required"
 
-  @rule:W2 @rule:A4 @rule:C3
+  @rule:W2 @rule:A4
   Scenario: silent authentication that needs consent answers consent_required
     Given an API "Posts" with the scopes "read:posts" that does not allow skipping consent
     And a first-party single-page application
