@@ -320,6 +320,13 @@ func (s *Suite) sessionCookiesSameSiteNone(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return checkSameSiteNone(cookies)
+}
+
+// checkSameSiteNone is rule W5 on the cookies a browser holds for the IdP
+// over HTTPS: at least one is SameSite=None, every SameSite=None one is
+// Secure and has a companion with the same value and no SameSite.
+func checkSameSiteNone(cookies []driver.Cookie) error {
 	var none []driver.Cookie
 	for _, c := range cookies {
 		if strings.EqualFold(c.SameSite, "None") {
