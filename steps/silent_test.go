@@ -32,3 +32,20 @@ func TestW5_SessionCookiesSameSiteNoneSecureWithCompanion(t *testing.T) {
 		}
 	}
 }
+
+func TestSiteComparesSchemeAndRegistrableDomain(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{"http://127.0.0.1:1/rp", "http://127.0.0.1:2/", true},
+		{"http://127.0.0.1:1/rp", "http://localhost:2/", false},
+		{"https://app.example.com/", "https://login.example.com/", true},
+		{"http://app.example.com/", "https://app.example.com/", false},
+		{"http://127.0.0.1:1/rp", "https://tenant.eu.auth0.com/", false},
+	} {
+		if got := site(c.a) == site(c.b); got != c.same {
+			t.Errorf("site(%s) == site(%s): %v, want %v (%s, %s)", c.a, c.b, got, c.same, site(c.a), site(c.b))
+		}
+	}
+}
