@@ -203,6 +203,12 @@ var foreignExpected = []struct {
 	{"scope_display.feature:44 with use_scope_descriptions_for_consent each scope has its own line with its description", NA},
 	{"scope_display.feature:59 a strict third-party application gets no OIDC scopes: not on the page, no ID token", F},
 	{"scope_display.feature:72 scopes the API does not define are dropped, not an error", F},
+	// No web_message in its discovery document (W2), served over HTTP (W5).
+	{"silent_authentication.feature:16 after a login, silent authentication returns a code with the state exactly as sent", NA},
+	{"silent_authentication.feature:28 without a session silent authentication answers login_required", NA},
+	{"silent_authentication.feature:36 silent authentication that needs consent answers consent_required", NA},
+	{"silent_authentication.feature:47 from an origin that is not among the web_origins the identity provider refuses and posts nothing", NA},
+	{"silent_authentication.feature:62 over HTTPS the session cookies are SameSite=None and Secure, each with a companion cookie", NA},
 	{"third_party_consent.feature:24 a strict third-party application is asked for consent before its first access to an API that does not allow skipping consent", P},
 	{"third_party_consent.feature:25 a strict third-party application is asked for consent before its first access to an API that allows skipping consent for first-party applications", P},
 	{"third_party_consent.feature:26 a permissive third-party application is asked for consent before its first access to an API that allows skipping consent for first-party applications", NA},

@@ -61,6 +61,8 @@ type state struct {
 	refreshToken string
 	// logout is the last RP-initiated logout (auth0_browser.go).
 	logout *logoutState
+	// silent is the relying party's page and its last silent authentication (silent.go).
+	silent *silentState
 }
 
 type stateKey struct{}

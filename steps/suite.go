@@ -145,6 +145,7 @@ func (s *Suite) InitializeScenario(sc *godog.ScenarioContext) {
 	s.registerExchangeSteps(sc)
 	s.registerClockSteps(sc)
 	s.registerAuth0BrowserSteps(sc)
+	s.registerSilentSteps(sc)
 }
 
 func (s *Suite) stepTimeout() time.Duration {

@@ -1,0 +1,163 @@
+package browser
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/consentry/consentry/steps/driver"
+)
+
+var _ driver.SilentAuthenticator = (*Driver)(nil)
+
+// silentQuiet is how long the relying party's page waits after its frame
+// loaded for a message before it concludes none will come. The IdP's page
+// posts from its first script, before its load event; the margin covers a
+// slow tab.
+const silentQuiet = 1500 * time.Millisecond
+
+// silentStateJS reads what the harness's relying-party page recorded
+// (steps/silent.go serves it): the messages it received, each with its
+// origin and its data as JSON, and whether its frame fired load, how many
+// milliseconds ago.
+const silentStateJS = `(() => {
+  const s = window.consentrySilent;
+  if (!s) return {ready: false};
+  return {ready: true, messages: s.messages, loaded: s.loadedAt > 0, sinceLoad: s.loadedAt > 0 ? Date.now() - s.loadedAt : 0};
+})()`
+
+type silentState struct {
+	Ready    bool `json:"ready"`
+	Messages []struct {
+		Origin string `json:"origin"`
+		Data   string `json:"data"`
+	} `json:"messages"`
+	Loaded    bool    `json:"loaded"`
+	SinceLoad float64 `json:"sinceLoad"`
+}
+
+// SilentAuthenticate navigates the tab to the relying party's page, which
+// frames the /authorize URL in a hidden iframe and records every message
+// posted to it; it returns the first message, or none once the frame has
+// loaded and stayed quiet. The frame's document status is read from the
+// tab's network events (0 when the frame ran in another process). The
+// current page becomes the relying party's page.
+func (d *Driver) SilentAuthenticate(ctx context.Context, req driver.SilentRequest) (driver.SilentResult, error) {
+	res := driver.SilentResult{Via: "postMessage", Frame: driver.Page{Kind: driver.KindOther, URL: req.AuthorizeURL}}
+	authz, err := url.Parse(req.AuthorizeURL)
+	if err != nil {
+		return res, fmt.Errorf("silent authentication: %w", err)
+	}
+	endpoint := authz.Scheme + "://" + authz.Host + authz.Path
+
+	// The frame's document response, from the tab's events.
+	var (
+		active atomic.Bool
+		mu     sync.Mutex
+		status int
+	)
+	active.Store(true)
+	defer active.Store(false)
+	if err := chromedp.Listen(d.ctx, func(ev any) {
+		e, ok := ev.(*network.EventResponseReceived)
+		if !ok || !active.Load() || e.Type != network.ResourceTypeDocument || e.Response == nil {
+			return
+		}
+		if strings.HasPrefix(e.Response.URL, endpoint) {
+			mu.Lock()
+			status = int(e.Response.Status)
+			mu.Unlock()
+		}
+	}); err != nil {
+		return res, fmt.Errorf("silent authentication: %w", err)
+	}
+
+	sctx, cancel := d.stepContext(ctx)
+	defer cancel()
+	target := req.PageURL + "#authorize=" + url.QueryEscape(req.AuthorizeURL)
+	nav, err := chromedp.Call(sctx, page.Navigate, page.NavigateParams{URL: target})
+	if err == nil && nav.ErrorText != "" {
+		err = errors.New(nav.ErrorText)
+	}
+	if err != nil {
+		return res, fmt.Errorf("silent authentication: opening the relying party's page %s: %w", req.PageURL, err)
+	}
+	d.setCurrent(driver.Page{Kind: driver.KindOther, URL: req.PageURL, Title: "relying party page (silent authentication)"})
+
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s, err := chromedp.Run(sctx, chromedp.Evaluate[silentState](silentStateJS))
+		if err != nil && sctx.Err() == nil {
+			// Between documents: try again.
+			s = silentState{}
+		} else if err != nil {
+			return res, fmt.Errorf("silent authentication: reading the relying party's page: %w", err)
+		}
+		mu.Lock()
+		res.Frame.Status = status
+		mu.Unlock()
+		if len(s.Messages) > 0 {
+			m := s.Messages[0]
+			var data struct {
+				Type     string         `json:"type"`
+				Response map[string]any `json:"response"`
+			}
+			if err := json.Unmarshal([]byte(m.Data), &data); err != nil {
+				return res, fmt.Errorf("silent authentication: the page received a message from %s that is not an object: %s", m.Origin, m.Data)
+			}
+			msg := &driver.WebMessage{Origin: m.Origin, Type: data.Type, Response: map[string]string{}}
+			for k, v := range data.Response {
+				if sv, ok := v.(string); ok {
+					msg.Response[k] = sv
+				} else {
+					msg.Response[k] = fmt.Sprint(v)
+				}
+			}
+			res.Message = msg
+			return res, nil
+		}
+		if s.Loaded && time.Duration(s.SinceLoad)*time.Millisecond >= silentQuiet {
+			return res, nil
+		}
+		select {
+		case <-sctx.Done():
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			return res, fmt.Errorf("silent authentication: within %s the relying party's frame neither loaded nor posted a message", d.timeout)
+		case <-tick.C:
+		}
+	}
+}
+
+var _ driver.CookieReader = (*Driver)(nil)
+
+// Cookies returns the cookies the tab's browser context would send to
+// forURL, with their attributes.
+func (d *Driver) Cookies(ctx context.Context, forURL string) ([]driver.Cookie, error) {
+	sctx, cancel := d.stepContext(ctx)
+	defer cancel()
+	res, err := chromedp.Call(sctx, network.GetCookies, network.GetCookiesParams{URLs: []string{forURL}})
+	if err != nil {
+		return nil, fmt.Errorf("reading the cookies for %s: %w", forURL, err)
+	}
+	var out []driver.Cookie
+	for _, c := range res.Cookies {
+		if c == nil {
+			continue
+		}
+		out = append(out, driver.Cookie{Name: c.Name, Value: c.Value, SameSite: string(c.SameSite), Secure: c.Secure, HTTPOnly: c.HTTPOnly})
+	}
+	return out, nil
+}
