@@ -41,7 +41,8 @@ func cloneIE(p *okta.IncludeExclude) *okta.IncludeExclude {
 	return &okta.IncludeExclude{Include: slices.Clone(p.Include), Exclude: slices.Clone(p.Exclude)}
 }
 
-func cloneBool(p *bool) *bool {
+// clonePtr copies the value behind an optional field.
+func clonePtr[T any](p *T) *T {
 	if p == nil {
 		return nil
 	}
@@ -51,12 +52,9 @@ func cloneBool(p *bool) *bool {
 
 func cloneApp(a *okta.App) *okta.App {
 	n := *a
-	if a.Credentials.UserNameTemplate != nil {
-		t := *a.Credentials.UserNameTemplate
-		n.Credentials.UserNameTemplate = &t
-	}
-	n.Credentials.OAuthClient.AutoKeyRotation = cloneBool(a.Credentials.OAuthClient.AutoKeyRotation)
-	n.Credentials.OAuthClient.PKCERequired = cloneBool(a.Credentials.OAuthClient.PKCERequired)
+	n.Credentials.UserNameTemplate = clonePtr(a.Credentials.UserNameTemplate)
+	n.Credentials.OAuthClient.AutoKeyRotation = clonePtr(a.Credentials.OAuthClient.AutoKeyRotation)
+	n.Credentials.OAuthClient.PKCERequired = clonePtr(a.Credentials.OAuthClient.PKCERequired)
 	oc := &n.Settings.OAuthClient
 	oc.RedirectURIs = slices.Clone(oc.RedirectURIs)
 	oc.PostLogoutRedirectURIs = slices.Clone(oc.PostLogoutRedirectURIs)
@@ -65,20 +63,12 @@ func cloneApp(a *okta.App) *okta.App {
 	return &n
 }
 
-func cloneTime[T any](p *T) *T {
-	if p == nil {
-		return nil
-	}
-	v := *p
-	return &v
-}
-
 func cloneUser(u *okta.User) *okta.User {
 	n := *u
-	n.Activated = cloneTime(u.Activated)
-	n.StatusChanged = cloneTime(u.StatusChanged)
-	n.LastLogin = cloneTime(u.LastLogin)
-	n.PasswordChanged = cloneTime(u.PasswordChanged)
+	n.Activated = clonePtr(u.Activated)
+	n.StatusChanged = clonePtr(u.StatusChanged)
+	n.LastLogin = clonePtr(u.LastLogin)
+	n.PasswordChanged = clonePtr(u.PasswordChanged)
 	return &n
 }
 
