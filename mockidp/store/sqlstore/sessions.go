@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -50,14 +49,6 @@ func (s *Store) Sessions(now func() time.Time, limits session.Limits) *Sessions 
 }
 
 func nanos(t time.Time) int64 { return t.UnixNano() }
-
-func decodeDoc[T any](doc string) (T, error) {
-	var v T
-	if err := json.Unmarshal([]byte(doc), &v); err != nil {
-		return v, fmt.Errorf("sqlstore: decode: %w", err)
-	}
-	return v, nil
-}
 
 // Login sessions
 
