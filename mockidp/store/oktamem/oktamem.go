@@ -108,6 +108,17 @@ func cloneAll[T any](in []*T, f func(*T) *T) []*T {
 	return out
 }
 
+// cloneWhere copies the items that match, in order; nil when none do.
+func cloneWhere[T any](in []*T, match func(*T) bool, f func(*T) *T) []*T {
+	var out []*T
+	for _, v := range in {
+		if match(v) {
+			out = append(out, f(v))
+		}
+	}
+	return out
+}
+
 func find[T any](items []*T, match func(*T) bool) int {
 	return slices.IndexFunc(items, match)
 }
@@ -296,13 +307,7 @@ func (s *Store) ListAppUsers(_ context.Context, appID string) ([]*okta.AppUser, 
 	if find(s.apps, func(x *okta.App) bool { return x.ID == appID }) < 0 {
 		return nil, okta.ErrNotFound
 	}
-	var out []*okta.AppUser
-	for _, x := range s.appUsers {
-		if x.AppID == appID {
-			out = append(out, cloneAppUser(x))
-		}
-	}
-	return out, nil
+	return cloneWhere(s.appUsers, func(x *okta.AppUser) bool { return x.AppID == appID }, cloneAppUser), nil
 }
 
 func (s *Store) UnassignUser(_ context.Context, appID, userID string) error {
@@ -434,13 +439,7 @@ func (s *Store) ListScopes(_ context.Context, serverID string) ([]*okta.Scope, e
 	if !s.hasServer(serverID) {
 		return nil, okta.ErrNotFound
 	}
-	var out []*okta.Scope
-	for _, x := range s.scopes {
-		if x.ServerID == serverID {
-			out = append(out, cloneScope(x))
-		}
-	}
-	return out, nil
+	return cloneWhere(s.scopes, func(x *okta.Scope) bool { return x.ServerID == serverID }, cloneScope), nil
 }
 
 func (s *Store) UpdateScope(_ context.Context, sc *okta.Scope) error {
@@ -503,12 +502,7 @@ func (s *Store) ListPolicies(_ context.Context, serverID string) ([]*okta.Policy
 	if !s.hasServer(serverID) {
 		return nil, okta.ErrNotFound
 	}
-	var out []*okta.Policy
-	for _, x := range s.policies {
-		if x.ServerID == serverID {
-			out = append(out, clonePolicy(x))
-		}
-	}
+	out := cloneWhere(s.policies, func(x *okta.Policy) bool { return x.ServerID == serverID }, clonePolicy)
 	return okta.ByPriority(out, func(p *okta.Policy) int { return p.Priority }), nil
 }
 
@@ -570,12 +564,7 @@ func (s *Store) ListRules(_ context.Context, serverID, policyID string) ([]*okta
 	if find(s.policies, func(x *okta.Policy) bool { return x.ServerID == serverID && x.ID == policyID }) < 0 {
 		return nil, okta.ErrNotFound
 	}
-	var out []*okta.Rule
-	for _, x := range s.rules {
-		if x.ServerID == serverID && x.PolicyID == policyID {
-			out = append(out, cloneRule(x))
-		}
-	}
+	out := cloneWhere(s.rules, func(x *okta.Rule) bool { return x.ServerID == serverID && x.PolicyID == policyID }, cloneRule)
 	return okta.ByPriority(out, func(r *okta.Rule) int { return r.Priority }), nil
 }
 
@@ -647,13 +636,7 @@ func matches(g *okta.Grant, f okta.GrantFilter) bool {
 func (s *Store) ListGrants(_ context.Context, f okta.GrantFilter) ([]*okta.Grant, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var out []*okta.Grant
-	for _, g := range s.grants {
-		if matches(g, f) {
-			out = append(out, cloneGrant(g))
-		}
-	}
-	return out, nil
+	return cloneWhere(s.grants, func(g *okta.Grant) bool { return matches(g, f) }, cloneGrant), nil
 }
 
 func (s *Store) DeleteGrants(_ context.Context, f okta.GrantFilter) (int, error) {
