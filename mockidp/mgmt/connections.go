@@ -1,11 +1,9 @@
 package mgmt
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -322,14 +320,10 @@ func (a *API) updateConnectionClients(w http.ResponseWriter, r *http.Request) er
 
 // readRaw reads a JSON body of any type.
 func readRaw(r *http.Request) (json.RawMessage, error) {
-	data, err := io.ReadAll(r.Body)
+	data, err := readBody(r)
 	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, errTooLarge
-		}
-		return nil, errBadJSON
+		return nil, err
 	}
-	data = bytes.TrimSpace(data)
 	if len(data) == 0 || !json.Valid(data) {
 		return nil, errBadJSON
 	}

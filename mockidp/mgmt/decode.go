@@ -25,8 +25,9 @@ type payload struct {
 	err   error
 }
 
-// readPayload reads a JSON object body. An empty body is an empty object.
-func readPayload(r *http.Request) (*payload, error) {
+// readBody reads a request body without its surrounding white space: a
+// body over the size limit is errTooLarge, any other read error errBadJSON.
+func readBody(r *http.Request) ([]byte, error) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
@@ -34,7 +35,15 @@ func readPayload(r *http.Request) (*payload, error) {
 		}
 		return nil, errBadJSON
 	}
-	data = bytes.TrimSpace(data)
+	return bytes.TrimSpace(data), nil
+}
+
+// readPayload reads a JSON object body. An empty body is an empty object.
+func readPayload(r *http.Request) (*payload, error) {
+	data, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
 	if len(data) == 0 {
 		return &payload{props: map[string]json.RawMessage{}}, nil
 	}

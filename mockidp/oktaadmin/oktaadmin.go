@@ -307,3 +307,14 @@ func href(url string, allow ...string) link {
 	}
 	return l
 }
+
+// lifecycleLink adds the one lifecycle link an authorization server,
+// policy or rule at u offers: deactivate when it is active, activate
+// otherwise.
+func lifecycleLink(links map[string]any, u, status string) {
+	if status == okta.StatusActive {
+		links["deactivate"] = href(u+"/lifecycle/deactivate", "POST")
+	} else {
+		links["activate"] = href(u+"/lifecycle/activate", "POST")
+	}
+}

@@ -23,11 +23,7 @@ func (a *API) policyURL(r *http.Request, serverID, policyID string) string {
 func (a *API) policyView(r *http.Request, p *okta.Policy) policyView {
 	u := a.policyURL(r, p.ServerID, p.ID)
 	links := map[string]any{"self": href(u, "GET", "PUT", "DELETE"), "rules": href(u+"/rules", "GET")}
-	if p.Status == okta.StatusActive {
-		links["deactivate"] = href(u+"/lifecycle/deactivate", "POST")
-	} else {
-		links["activate"] = href(u+"/lifecycle/activate", "POST")
-	}
+	lifecycleLink(links, u, p.Status)
 	return policyView{Policy: p, Links: links}
 }
 
@@ -167,11 +163,7 @@ type ruleView struct {
 func (a *API) ruleView(r *http.Request, rule *okta.Rule) ruleView {
 	u := a.policyURL(r, rule.ServerID, rule.PolicyID) + "/rules/" + rule.ID
 	links := map[string]any{"self": href(u, "GET", "PUT", "DELETE")}
-	if rule.Status == okta.StatusActive {
-		links["deactivate"] = href(u+"/lifecycle/deactivate", "POST")
-	} else {
-		links["activate"] = href(u+"/lifecycle/activate", "POST")
-	}
+	lifecycleLink(links, u, rule.Status)
 	return ruleView{Rule: rule, Links: links}
 }
 

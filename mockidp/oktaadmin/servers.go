@@ -37,11 +37,7 @@ func (a *API) serverView(r *http.Request, s *okta.AuthServer) serverView {
 			{Href: meta + "/.well-known/openid-configuration", Title: "openid-configuration", Hints: &linkHints{Allow: []string{"GET"}}},
 		},
 	}
-	if s.Status == okta.StatusActive {
-		links["deactivate"] = href(u+"/lifecycle/deactivate", "POST")
-	} else {
-		links["activate"] = href(u+"/lifecycle/activate", "POST")
-	}
+	lifecycleLink(links, u, s.Status)
 	return serverView{
 		AuthServer:  s,
 		Issuer:      s.Issuer(b),

@@ -222,3 +222,40 @@ func TestO9_PoliciesAndRulesRoundTrip(t *testing.T) {
 	e.expectError(e.do("GET", base+"/"+pid+"/rules/"+rid, nil), 404, "E0000007", "")
 	e.expectError(e.do("GET", base+"/00pnope", nil), 404, "E0000007", "Not found: Resource not found: 00pnope (Policy)")
 }
+
+// TestLinks_LifecycleLinkFollowsStatus pins the one lifecycle link that an
+// authorization server, a policy and a rule offer: deactivate (POST) while
+// ACTIVE, activate (POST) once INACTIVE.
+func TestLinks_LifecycleLinkFollowsStatus(t *testing.T) {
+	e := newEnv(t)
+	srv := "/api/v1/authorizationServers/" + e.def.ID
+	pol := e.expect(e.do("GET", srv+"/policies", nil), 200).list(t)
+	if len(pol) == 0 {
+		t.Fatal("the default server has no policy")
+	}
+	pid := pol[0]["id"].(string)
+	rules := e.expect(e.do("GET", srv+"/policies/"+pid+"/rules", nil), 200).list(t)
+	if len(rules) == 0 {
+		t.Fatal("the default policy has no rule")
+	}
+	// Deactivate the rule and policy before the server, so that each GET
+	// still reaches its item.
+	for _, u := range []string{srv + "/policies/" + pid + "/rules/" + rules[0]["id"].(string), srv + "/policies/" + pid, srv} {
+		check := func(want, not string) {
+			t.Helper()
+			got := e.expect(e.do("GET", u, nil), 200).obj(t)
+			if path(got, "_links", want, "href") != e.srv.URL+u+"/lifecycle/"+want {
+				t.Errorf("%s: _links.%s %v", u, want, path(got, "_links", want))
+			}
+			if allow, _ := path(got, "_links", want, "hints", "allow").([]any); len(allow) != 1 || allow[0] != "POST" {
+				t.Errorf("%s: _links.%s.hints.allow %v, want [POST]", u, want, allow)
+			}
+			if l := path(got, "_links", not); l != nil {
+				t.Errorf("%s: has _links.%s %v as well", u, not, l)
+			}
+		}
+		check("deactivate", "activate")
+		e.expect(e.do("POST", u+"/lifecycle/deactivate", nil), 204)
+		check("activate", "deactivate")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/go-chi/chi/v5"
@@ -70,6 +71,21 @@ func checkPassword(pw, login string) error {
 	return nil
 }
 
+// setPassword checks pw against the password policy for u's login and
+// stores its hash on u, changed at now.
+func (a *API) setPassword(u *okta.User, pw string, now time.Time) error {
+	if err := checkPassword(pw, u.Profile.Login); err != nil {
+		return err
+	}
+	h, err := a.hash(pw)
+	if err != nil {
+		return err
+	}
+	u.PasswordHash = h
+	u.PasswordChanged = &now
+	return nil
+}
+
 // createUser is POST /api/v1/users?activate=true|false (activate defaults
 // to true): with a password the new user is ACTIVE, without one
 // PROVISIONED; activate=false makes a STAGED user.
@@ -85,15 +101,9 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	pw, hasPW := b.password()
 	if hasPW {
-		if err := checkPassword(pw, u.Profile.Login); err != nil {
+		if err := a.setPassword(u, pw, now); err != nil {
 			return err
 		}
-		h, err := a.hash(pw)
-		if err != nil {
-			return err
-		}
-		u.PasswordHash = h
-		u.PasswordChanged = &now
 	}
 	if r.URL.Query().Get("activate") != "false" {
 		u.Status = okta.UserProvisioned
@@ -144,15 +154,9 @@ func (a *API) saveUser(w http.ResponseWriter, r *http.Request, partial bool) err
 	}
 	now := a.stamp()
 	if pw, ok := b.password(); ok {
-		if err := checkPassword(pw, u.Profile.Login); err != nil {
+		if err := a.setPassword(u, pw, now); err != nil {
 			return err
 		}
-		h, err := a.hash(pw)
-		if err != nil {
-			return err
-		}
-		u.PasswordHash = h
-		u.PasswordChanged = &now
 	}
 	u.LastUpdated = now
 	if err := a.store.UpdateUser(r.Context(), u); err != nil {

@@ -144,11 +144,7 @@ func (s *Store) DeleteConnection(_ context.Context, id string) error {
 	})
 	s.userGrants = slices.DeleteFunc(s.userGrants, func(g *tenant.UserGrant) bool { return gone[g.UserID] })
 	s.reindexGrants()
-	for k, t := range s.refresh {
-		if gone[t.UserID] {
-			delete(s.refresh, k)
-		}
-	}
+	maps.DeleteFunc(s.refresh, func(_ string, t *tenant.RefreshToken) bool { return gone[t.UserID] })
 	return nil
 }
 

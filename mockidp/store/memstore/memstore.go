@@ -186,11 +186,7 @@ func (s *Store) DeleteClient(_ context.Context, id string) error {
 	s.userGrants = slices.DeleteFunc(s.userGrants, func(g *tenant.UserGrant) bool { return g.ClientID == id })
 	s.disableClientOnConnections(id)
 	s.reindexGrants()
-	for k, t := range s.refresh {
-		if t.ClientID == id {
-			delete(s.refresh, k)
-		}
-	}
+	maps.DeleteFunc(s.refresh, func(_ string, t *tenant.RefreshToken) bool { return t.ClientID == id })
 	return nil
 }
 
@@ -263,11 +259,7 @@ func (s *Store) DeleteAPI(_ context.Context, id string) error {
 	s.clientGrants = slices.DeleteFunc(s.clientGrants, func(g *tenant.ClientGrant) bool { return g.Audience == aud })
 	s.userGrants = slices.DeleteFunc(s.userGrants, func(g *tenant.UserGrant) bool { return g.Audience == aud })
 	s.reindexGrants()
-	for k, t := range s.refresh {
-		if t.Audience == aud {
-			delete(s.refresh, k)
-		}
-	}
+	maps.DeleteFunc(s.refresh, func(_ string, t *tenant.RefreshToken) bool { return t.Audience == aud })
 	return nil
 }
 
@@ -335,11 +327,7 @@ func (s *Store) DeleteUser(_ context.Context, id string) error {
 	s.users = slices.Delete(s.users, i, i+1)
 	s.userGrants = slices.DeleteFunc(s.userGrants, func(g *tenant.UserGrant) bool { return g.UserID == id })
 	s.reindexGrants()
-	for k, t := range s.refresh {
-		if t.UserID == id {
-			delete(s.refresh, k)
-		}
-	}
+	maps.DeleteFunc(s.refresh, func(_ string, t *tenant.RefreshToken) bool { return t.UserID == id })
 	return nil
 }
 
@@ -471,11 +459,7 @@ func (s *Store) DeleteUserGrant(_ context.Context, id string) error {
 	}
 	s.userGrants = slices.Delete(s.userGrants, i, i+1)
 	s.reindexGrants()
-	for k, t := range s.refresh {
-		if t.GrantID == id {
-			delete(s.refresh, k)
-		}
-	}
+	maps.DeleteFunc(s.refresh, func(_ string, t *tenant.RefreshToken) bool { return t.GrantID == id })
 	return nil
 }
 

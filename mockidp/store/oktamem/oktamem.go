@@ -41,7 +41,8 @@ func cloneIE(p *okta.IncludeExclude) *okta.IncludeExclude {
 	return &okta.IncludeExclude{Include: slices.Clone(p.Include), Exclude: slices.Clone(p.Exclude)}
 }
 
-func cloneBool(p *bool) *bool {
+// clonePtr copies the value behind an optional field.
+func clonePtr[T any](p *T) *T {
 	if p == nil {
 		return nil
 	}
@@ -51,12 +52,9 @@ func cloneBool(p *bool) *bool {
 
 func cloneApp(a *okta.App) *okta.App {
 	n := *a
-	if a.Credentials.UserNameTemplate != nil {
-		t := *a.Credentials.UserNameTemplate
-		n.Credentials.UserNameTemplate = &t
-	}
-	n.Credentials.OAuthClient.AutoKeyRotation = cloneBool(a.Credentials.OAuthClient.AutoKeyRotation)
-	n.Credentials.OAuthClient.PKCERequired = cloneBool(a.Credentials.OAuthClient.PKCERequired)
+	n.Credentials.UserNameTemplate = clonePtr(a.Credentials.UserNameTemplate)
+	n.Credentials.OAuthClient.AutoKeyRotation = clonePtr(a.Credentials.OAuthClient.AutoKeyRotation)
+	n.Credentials.OAuthClient.PKCERequired = clonePtr(a.Credentials.OAuthClient.PKCERequired)
 	oc := &n.Settings.OAuthClient
 	oc.RedirectURIs = slices.Clone(oc.RedirectURIs)
 	oc.PostLogoutRedirectURIs = slices.Clone(oc.PostLogoutRedirectURIs)
@@ -65,20 +63,12 @@ func cloneApp(a *okta.App) *okta.App {
 	return &n
 }
 
-func cloneTime[T any](p *T) *T {
-	if p == nil {
-		return nil
-	}
-	v := *p
-	return &v
-}
-
 func cloneUser(u *okta.User) *okta.User {
 	n := *u
-	n.Activated = cloneTime(u.Activated)
-	n.StatusChanged = cloneTime(u.StatusChanged)
-	n.LastLogin = cloneTime(u.LastLogin)
-	n.PasswordChanged = cloneTime(u.PasswordChanged)
+	n.Activated = clonePtr(u.Activated)
+	n.StatusChanged = clonePtr(u.StatusChanged)
+	n.LastLogin = clonePtr(u.LastLogin)
+	n.PasswordChanged = clonePtr(u.PasswordChanged)
 	return &n
 }
 
@@ -114,6 +104,17 @@ func cloneAll[T any](in []*T, f func(*T) *T) []*T {
 	out := make([]*T, 0, len(in))
 	for _, v := range in {
 		out = append(out, f(v))
+	}
+	return out
+}
+
+// cloneWhere copies the items that match, in order; nil when none do.
+func cloneWhere[T any](in []*T, match func(*T) bool, f func(*T) *T) []*T {
+	var out []*T
+	for _, v := range in {
+		if match(v) {
+			out = append(out, f(v))
+		}
 	}
 	return out
 }
@@ -306,13 +307,7 @@ func (s *Store) ListAppUsers(_ context.Context, appID string) ([]*okta.AppUser, 
 	if find(s.apps, func(x *okta.App) bool { return x.ID == appID }) < 0 {
 		return nil, okta.ErrNotFound
 	}
-	var out []*okta.AppUser
-	for _, x := range s.appUsers {
-		if x.AppID == appID {
-			out = append(out, cloneAppUser(x))
-		}
-	}
-	return out, nil
+	return cloneWhere(s.appUsers, func(x *okta.AppUser) bool { return x.AppID == appID }, cloneAppUser), nil
 }
 
 func (s *Store) UnassignUser(_ context.Context, appID, userID string) error {
@@ -444,13 +439,7 @@ func (s *Store) ListScopes(_ context.Context, serverID string) ([]*okta.Scope, e
 	if !s.hasServer(serverID) {
 		return nil, okta.ErrNotFound
 	}
-	var out []*okta.Scope
-	for _, x := range s.scopes {
-		if x.ServerID == serverID {
-			out = append(out, cloneScope(x))
-		}
-	}
-	return out, nil
+	return cloneWhere(s.scopes, func(x *okta.Scope) bool { return x.ServerID == serverID }, cloneScope), nil
 }
 
 func (s *Store) UpdateScope(_ context.Context, sc *okta.Scope) error {
@@ -513,12 +502,7 @@ func (s *Store) ListPolicies(_ context.Context, serverID string) ([]*okta.Policy
 	if !s.hasServer(serverID) {
 		return nil, okta.ErrNotFound
 	}
-	var out []*okta.Policy
-	for _, x := range s.policies {
-		if x.ServerID == serverID {
-			out = append(out, clonePolicy(x))
-		}
-	}
+	out := cloneWhere(s.policies, func(x *okta.Policy) bool { return x.ServerID == serverID }, clonePolicy)
 	return okta.ByPriority(out, func(p *okta.Policy) int { return p.Priority }), nil
 }
 
@@ -580,12 +564,7 @@ func (s *Store) ListRules(_ context.Context, serverID, policyID string) ([]*okta
 	if find(s.policies, func(x *okta.Policy) bool { return x.ServerID == serverID && x.ID == policyID }) < 0 {
 		return nil, okta.ErrNotFound
 	}
-	var out []*okta.Rule
-	for _, x := range s.rules {
-		if x.ServerID == serverID && x.PolicyID == policyID {
-			out = append(out, cloneRule(x))
-		}
-	}
+	out := cloneWhere(s.rules, func(x *okta.Rule) bool { return x.ServerID == serverID && x.PolicyID == policyID }, cloneRule)
 	return okta.ByPriority(out, func(r *okta.Rule) int { return r.Priority }), nil
 }
 
@@ -657,13 +636,7 @@ func matches(g *okta.Grant, f okta.GrantFilter) bool {
 func (s *Store) ListGrants(_ context.Context, f okta.GrantFilter) ([]*okta.Grant, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var out []*okta.Grant
-	for _, g := range s.grants {
-		if matches(g, f) {
-			out = append(out, cloneGrant(g))
-		}
-	}
-	return out, nil
+	return cloneWhere(s.grants, func(g *okta.Grant) bool { return matches(g, f) }, cloneGrant), nil
 }
 
 func (s *Store) DeleteGrants(_ context.Context, f okta.GrantFilter) (int, error) {

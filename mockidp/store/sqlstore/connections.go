@@ -101,14 +101,12 @@ func (s *Store) DeleteConnection(ctx context.Context, id string) error {
 			return err
 		}
 		for _, uid := range gone {
-			for _, q := range []string{
+			if err := execEach(ctx, tx, uid,
 				`DELETE FROM users WHERE user_id = $1`,
 				`DELETE FROM user_grants WHERE user_id = $1`,
 				`DELETE FROM refresh_tokens WHERE user_id = $1`,
-			} {
-				if _, err := tx.ExecContext(ctx, q, uid); err != nil {
-					return err
-				}
+			); err != nil {
+				return err
 			}
 		}
 		return nil

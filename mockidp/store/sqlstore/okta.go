@@ -104,16 +104,6 @@ func (o *OktaOrg) DeleteApp(ctx context.Context, id string) error {
 	}))
 }
 
-// execEach runs each statement with the one argument.
-func execEach(ctx context.Context, tx *sql.Tx, arg any, queries ...string) error {
-	for _, q := range queries {
-		if _, err := tx.ExecContext(ctx, q, arg); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Users
 
 func (o *OktaOrg) scanUsers(rows *sql.Rows) ([]*okta.User, error) {

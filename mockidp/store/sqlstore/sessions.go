@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -51,12 +50,20 @@ func (s *Store) Sessions(now func() time.Time, limits session.Limits) *Sessions 
 
 func nanos(t time.Time) int64 { return t.UnixNano() }
 
-func decodeDoc[T any](doc string) (T, error) {
-	var v T
-	if err := json.Unmarshal([]byte(doc), &v); err != nil {
-		return v, fmt.Errorf("sqlstore: decode: %w", err)
+// getLive reads one session-side document; session.ErrNotFound when the
+// query finds no row (none, or expired by the query's own bound).
+func getLive[T any](ctx context.Context, q querier, query string, args ...any) (T, error) {
+	var doc string
+	err := q.QueryRowContext(ctx, query, args...).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		var zero T
+		return zero, session.ErrNotFound
 	}
-	return v, nil
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return decodeDoc[T](doc)
 }
 
 // Login sessions
@@ -70,16 +77,8 @@ ON CONFLICT (id) DO UPDATE SET auth_time_ns = excluded.auth_time_ns, doc = exclu
 }
 
 func (ss *Sessions) GetSession(ctx context.Context, id string) (session.Session, error) {
-	var doc string
-	err := ss.s.db.QueryRowContext(ctx, `SELECT doc FROM login_sessions WHERE id = $1 AND auth_time_ns >= $2`,
-		id, nanos(ss.now().Add(-session.SessionTTL))).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return session.Session{}, session.ErrNotFound
-	}
-	if err != nil {
-		return session.Session{}, err
-	}
-	return decodeDoc[session.Session](doc)
+	return getLive[session.Session](ctx, ss.s.db, `SELECT doc FROM login_sessions WHERE id = $1 AND auth_time_ns >= $2`,
+		id, nanos(ss.now().Add(-session.SessionTTL)))
 }
 
 func (ss *Sessions) DeleteSession(ctx context.Context, id string) error {
@@ -175,16 +174,8 @@ func evict(ctx context.Context, tx *sql.Tx, where string, max int, args ...any) 
 }
 
 func (ss *Sessions) GetTransaction(ctx context.Context, id string) (session.Transaction, error) {
-	var doc string
-	err := ss.s.db.QueryRowContext(ctx, `SELECT doc FROM transactions WHERE id = $1 AND created_ns >= $2`,
-		id, nanos(ss.now().Add(-session.TransactionTTL))).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return session.Transaction{}, session.ErrNotFound
-	}
-	if err != nil {
-		return session.Transaction{}, err
-	}
-	return decodeDoc[session.Transaction](doc)
+	return getLive[session.Transaction](ctx, ss.s.db, `SELECT doc FROM transactions WHERE id = $1 AND created_ns >= $2`,
+		id, nanos(ss.now().Add(-session.TransactionTTL)))
 }
 
 // EndTransaction is one DELETE: of concurrent calls, only the one whose

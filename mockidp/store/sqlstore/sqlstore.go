@@ -203,6 +203,15 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// decodeDoc decodes a stored JSON document.
+func decodeDoc[T any](doc string) (T, error) {
+	var v T
+	if err := json.Unmarshal([]byte(doc), &v); err != nil {
+		return v, fmt.Errorf("sqlstore: decode: %w", err)
+	}
+	return v, nil
+}
+
 // getDoc reads one document; tenant.ErrNotFound when there is none.
 func getDoc[T any](ctx context.Context, q querier, query string, args ...any) (*T, string, error) {
 	var doc string
@@ -212,11 +221,11 @@ func getDoc[T any](ctx context.Context, q querier, query string, args ...any) (*
 		}
 		return nil, "", err
 	}
-	v := new(T)
-	if err := json.Unmarshal([]byte(doc), v); err != nil {
-		return nil, "", fmt.Errorf("sqlstore: decode: %w", err)
+	v, err := decodeDoc[T](doc)
+	if err != nil {
+		return nil, "", err
 	}
-	return v, doc, nil
+	return &v, doc, nil
 }
 
 // listDocs reads the documents a query returns, in its order.
@@ -232,11 +241,11 @@ func listDocs[T any](ctx context.Context, q querier, query string, args ...any) 
 		if err := rows.Scan(&doc); err != nil {
 			return nil, err
 		}
-		v := new(T)
-		if err := json.Unmarshal([]byte(doc), v); err != nil {
-			return nil, fmt.Errorf("sqlstore: decode: %w", err)
+		v, err := decodeDoc[T](doc)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, v)
+		out = append(out, &v)
 	}
 	return out, rows.Err()
 }

@@ -48,14 +48,12 @@ func (s *Store) DeleteClient(ctx context.Context, id string) error {
 		if err := found(execTx(ctx, tx, `DELETE FROM clients WHERE client_id = $1`, id)); err != nil {
 			return err
 		}
-		for _, q := range []string{
+		if err := execEach(ctx, tx, id,
 			`DELETE FROM client_grants WHERE client_id = $1`,
 			`DELETE FROM user_grants WHERE client_id = $1`,
 			`DELETE FROM refresh_tokens WHERE client_id = $1`,
-		} {
-			if _, err := tx.ExecContext(ctx, q, id); err != nil {
-				return err
-			}
+		); err != nil {
+			return err
 		}
 		return s.disableClientOnConnections(ctx, tx, id)
 	})
@@ -113,16 +111,11 @@ func (s *Store) DeleteAPI(ctx context.Context, id string) error {
 			}
 			return err
 		}
-		for _, q := range []string{
+		return execEach(ctx, tx, aud,
 			`DELETE FROM client_grants WHERE audience = $1`,
 			`DELETE FROM user_grants WHERE audience = $1`,
 			`DELETE FROM refresh_tokens WHERE audience = $1`,
-		} {
-			if _, err := tx.ExecContext(ctx, q, aud); err != nil {
-				return err
-			}
-		}
-		return nil
+		)
 	})
 }
 
@@ -198,15 +191,10 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 		if err := found(execTx(ctx, tx, `DELETE FROM users WHERE user_id = $1`, id)); err != nil {
 			return err
 		}
-		for _, q := range []string{
+		return execEach(ctx, tx, id,
 			`DELETE FROM user_grants WHERE user_id = $1`,
 			`DELETE FROM refresh_tokens WHERE user_id = $1`,
-		} {
-			if _, err := tx.ExecContext(ctx, q, id); err != nil {
-				return err
-			}
-		}
-		return nil
+		)
 	})
 }
 
@@ -428,6 +416,16 @@ func execTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, 
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// execEach runs each statement with the one argument.
+func execEach(ctx context.Context, tx *sql.Tx, arg any, queries ...string) error {
+	for _, q := range queries {
+		if _, err := tx.ExecContext(ctx, q, arg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // found turns "no row changed" into tenant.ErrNotFound.
