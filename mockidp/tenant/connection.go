@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"regexp"
 	"slices"
@@ -152,4 +153,16 @@ func EnsureDefaultConnection(ctx context.Context, st Store) (bool, error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// NewConnectionID returns a new connection ID as Auth0 makes them: "con_"
+// and 16 letters and digits. Every store assigns IDs with it.
+func NewConnectionID() string {
+	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	for i := range b {
+		b[i] = alnum[int(b[i])%len(alnum)]
+	}
+	return "con_" + string(b)
 }

@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -56,18 +55,6 @@ func cloneConnection(c *tenant.Connection) *tenant.Connection {
 	return &n
 }
 
-const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-// newConnectionID returns "con_" and 16 letters and digits, like Auth0's.
-func newConnectionID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // never fails (crypto/rand)
-	for i := range b {
-		b[i] = alnum[int(b[i])%len(alnum)]
-	}
-	return "con_" + string(b)
-}
-
 // Connections
 
 func (s *Store) GetConnection(_ context.Context, id string) (*tenant.Connection, error) {
@@ -104,7 +91,7 @@ func (s *Store) CreateConnection(_ context.Context, c *tenant.Connection) error 
 	}
 	n := cloneConnection(c)
 	if n.ID == "" {
-		n.ID = newConnectionID()
+		n.ID = tenant.NewConnectionID()
 		c.ID = n.ID
 	}
 	s.connections = append(s.connections, n)

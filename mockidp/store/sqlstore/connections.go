@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"slices"
@@ -13,18 +12,6 @@ import (
 // Connections. A connection's users are those whose connection is its
 // name; the users table has no column for it, so DeleteConnection finds
 // them by reading the documents, in the same transaction as the deletes.
-
-const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-// newConnectionID is "con_" and 16 letters and digits, like Auth0's.
-func newConnectionID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alnum[int(b[i])%len(alnum)]
-	}
-	return "con_" + string(b)
-}
 
 func (s *Store) GetConnection(ctx context.Context, id string) (*tenant.Connection, error) {
 	c, _, err := getDoc[tenant.Connection](ctx, s.db, `SELECT doc FROM connections WHERE id = $1`, id)
@@ -43,7 +30,7 @@ func (s *Store) ListConnections(ctx context.Context) ([]*tenant.Connection, erro
 func (s *Store) CreateConnection(ctx context.Context, c *tenant.Connection) error {
 	n := *c
 	if n.ID == "" {
-		n.ID = newConnectionID()
+		n.ID = tenant.NewConnectionID()
 	}
 	if _, err := s.exec(ctx, `INSERT INTO connections (id, name, doc) VALUES ($1, $2, $3)`, n.ID, n.Name, encode(&n)); err != nil {
 		return err
