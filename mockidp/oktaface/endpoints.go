@@ -52,7 +52,7 @@ func (f *Face) discovery(w http.ResponseWriter, r *http.Request) {
 		"end_session_endpoint":                          ep("v1/logout"),
 		"response_types_supported":                      []string{rtCode, rtIDToken, rtToken, rtIDTokenToken},
 		"response_modes_supported":                      []string{engine.ModeQuery, engine.ModeFragment, engine.ModeFormPost},
-		"grant_types_supported":                         []string{okta.GrantAuthorizationCode, okta.GrantImplicit, okta.GrantClientCredentials, okta.GrantPassword},
+		"grant_types_supported":                         []string{okta.GrantAuthorizationCode, okta.GrantImplicit, okta.GrantClientCredentials, okta.GrantPassword, okta.GrantRefreshToken},
 		"subject_types_supported":                       []string{"public"},
 		"scopes_supported":                              published,
 		"id_token_signing_alg_values_supported":         []string{tokens.RS256},

@@ -207,7 +207,7 @@ func (f *Face) clientCredentialsGrant(ctx context.Context, srv *okta.AuthServer,
 	if err != nil {
 		return tokenResponse{}, f.refusal(err)
 	}
-	if e := consent.CheckOktaClientCredentials(scopes); e != nil {
+	if e := f.ccheck(scopes); e != nil {
 		return tokenResponse{}, e
 	}
 	res, _, e := f.issue(tokenRequest{srv: srv, app: app, scopes: scopeNames(scopes), rule: rule, access: true})
