@@ -51,7 +51,7 @@ func (f *Face) discovery(w http.ResponseWriter, r *http.Request) {
 		"revocation_endpoint":                           ep("v1/revoke"),
 		"end_session_endpoint":                          ep("v1/logout"),
 		"response_types_supported":                      []string{rtCode, rtIDToken, rtToken, rtIDTokenToken},
-		"response_modes_supported":                      []string{engine.ModeQuery, engine.ModeFragment, engine.ModeFormPost},
+		"response_modes_supported":                      []string{engine.ModeQuery, engine.ModeFragment, engine.ModeFormPost, engine.ModeOktaPostMessage},
 		"grant_types_supported":                         []string{okta.GrantAuthorizationCode, okta.GrantImplicit, okta.GrantClientCredentials, okta.GrantPassword, okta.GrantRefreshToken},
 		"subject_types_supported":                       []string{"public"},
 		"scopes_supported":                              published,
