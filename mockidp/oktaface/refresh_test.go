@@ -181,3 +181,24 @@ func TestRefresh_PasswordGrantWithOfflineAccess(t *testing.T) {
 		t.Errorf("refresh: %d %v", status, res)
 	}
 }
+
+// TestRefresh_ReplayedCodeRevokesItsRefreshToken: a second redemption of
+// a code is refused and the refresh token the first one issued stops
+// working, as its access token does.
+func TestRefresh_ReplayedCodeRevokesItsRefreshToken(t *testing.T) {
+	o := newOrg(t)
+	o.web.Settings.OAuthClient.GrantTypes = append(o.web.Settings.OAuthClient.GrantTypes, okta.GrantRefreshToken)
+	o.update(o.web)
+	b := o.browser()
+	code := callback(t, b.login(b.authorize(o.web, url.Values{"scope": {"openid offline_access"}})), webCB, false).Get("code")
+	rt := o.redeem(code)["refresh_token"].(string)
+	if status, _ := o.refresh(rt, nil); status != http.StatusOK {
+		t.Fatalf("refresh before the replay: %d", status)
+	}
+	if status, res := o.token(o.web.ClientID(), secret, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {webCB}}); status != http.StatusBadRequest || res["error"] != "invalid_grant" {
+		t.Fatalf("replay: %d %v", status, res)
+	}
+	if status, res := o.refresh(rt, nil); status != http.StatusBadRequest || res["error"] != "invalid_grant" {
+		t.Errorf("refresh after the replay: %d %v", status, res)
+	}
+}
