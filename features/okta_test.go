@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/consentry/consentry/mockidp/consent"
+	"github.com/consentry/consentry/mockidp/oautherr"
+	"github.com/consentry/consentry/mockidp/okta"
 	"github.com/consentry/consentry/mockidp/server"
 	"github.com/consentry/consentry/mockidp/store/oktamem"
 	"github.com/consentry/consentry/steps/report"
@@ -139,4 +141,12 @@ func TestOktaRealOrgProfileWorksOnTheMock(t *testing.T) {
 	}
 	res := runSuite(t, runner.Config{Profile: p, Driver: runner.DriverHTTP})
 	checkOktaRun(t, res)
+}
+
+// TestMutationO4_RequiredScopeGrantedToClientCredentials: a mock that
+// grants a REQUIRED scope to client credentials fails rule O4's scenarios
+// (the seed's phone example).
+func TestMutationO4_RequiredScopeGrantedToClientCredentials(t *testing.T) {
+	broken := func([]*okta.Scope) *oautherr.Error { return nil } // the bug: no check at all
+	expectOktaFailure(t, "@rule:O4", "O4", target.StartOptions{OktaCheckClientCredentials: broken})
 }

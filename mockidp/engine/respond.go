@@ -18,6 +18,9 @@ const (
 	ModeFragment   = "fragment"
 	ModeFormPost   = "form_post"
 	ModeWebMessage = "web_message"
+	// ModeOktaPostMessage is Okta's okta_post_message: like web_message,
+	// but the message is the response parameters themselves.
+	ModeOktaPostMessage = "okta_post_message"
 )
 
 // Respond sends an authorization response (or error) to the client's
@@ -27,14 +30,16 @@ func Respond(w http.ResponseWriter, r *http.Request, tx *session.Transaction, pa
 		params.Set("state", tx.State)
 	}
 	switch tx.ResponseMode {
-	case ModeWebMessage:
+	case ModeWebMessage, ModeOktaPostMessage:
 		// W2: posted to the opener or parent at the callback's origin,
-		// which the face checked against the client's web origins.
+		// which the face checked (Auth0: against the client's web
+		// origins; Okta: the callback is a registered redirect URI).
 		fields := map[string]string{}
 		for k := range params {
 			fields[k] = params.Get(k)
 		}
-		pages.RenderWebMessage(w, pages.WebMessage{TargetOrigin: tenant.Origin(tx.RedirectURI), Response: fields})
+		pages.RenderWebMessage(w, pages.WebMessage{TargetOrigin: tenant.Origin(tx.RedirectURI), Response: fields,
+			Flat: tx.ResponseMode == ModeOktaPostMessage})
 	case ModeFormPost:
 		fields := map[string]string{}
 		for k := range params {

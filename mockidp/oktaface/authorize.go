@@ -91,7 +91,7 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	if m := q.Get("response_mode"); m != "" {
 		switch m {
-		case engine.ModeQuery, engine.ModeFragment, engine.ModeFormPost:
+		case engine.ModeQuery, engine.ModeFragment, engine.ModeFormPost, engine.ModeOktaPostMessage:
 			tx.ResponseMode = m
 		default:
 			engine.RespondError(w, r, &tx, oautherr.InvalidRequest("The 'response_mode' parameter is invalid or not supported: "+m+"."))

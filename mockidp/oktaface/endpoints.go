@@ -51,8 +51,8 @@ func (f *Face) discovery(w http.ResponseWriter, r *http.Request) {
 		"revocation_endpoint":                           ep("v1/revoke"),
 		"end_session_endpoint":                          ep("v1/logout"),
 		"response_types_supported":                      []string{rtCode, rtIDToken, rtToken, rtIDTokenToken},
-		"response_modes_supported":                      []string{engine.ModeQuery, engine.ModeFragment, engine.ModeFormPost},
-		"grant_types_supported":                         []string{okta.GrantAuthorizationCode, okta.GrantImplicit, okta.GrantClientCredentials, okta.GrantPassword},
+		"response_modes_supported":                      []string{engine.ModeQuery, engine.ModeFragment, engine.ModeFormPost, engine.ModeOktaPostMessage},
+		"grant_types_supported":                         []string{okta.GrantAuthorizationCode, okta.GrantImplicit, okta.GrantClientCredentials, okta.GrantPassword, okta.GrantRefreshToken},
 		"subject_types_supported":                       []string{"public"},
 		"scopes_supported":                              published,
 		"id_token_signing_alg_values_supported":         []string{tokens.RS256},
@@ -162,6 +162,14 @@ func (f *Face) revoke(w http.ResponseWriter, r *http.Request) {
 			f.log.Info("access token revoked", "client", cid)
 		}
 	}
+	if c, _, ok := f.refreshClaims(r.Context(), srv, app, token); ok {
+		jti, _ := c["jti"].(string)
+		if err := f.eng.RevokeAccess(r.Context(), jti); err != nil {
+			oautherr.WriteJSON(w, f.eng.Internal(err))
+			return
+		}
+		f.log.Info("refresh token revoked", "client", app.ClientID())
+	}
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -175,12 +183,32 @@ func (f *Face) introspect(w http.ResponseWriter, r *http.Request) {
 	}
 	c, ok := f.accessClaims(r, srv, token)
 	if !ok {
-		writeJSON(w, http.StatusOK, map[string]any{"active": false})
+		f.introspectRefresh(w, r, srv, token)
 		return
 	}
 	out := map[string]any{"active": true, "token_type": "Bearer", "scope": strings.Join(claimScopes(c), " "),
 		"client_id": c["cid"], "username": c["sub"]}
 	for _, k := range []string{"exp", "iat", "sub", "aud", "iss", "jti", "uid"} {
+		if v, ok := c[k]; ok {
+			out[k] = v
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// introspectRefresh answers for a refresh token: active while it can be
+// used (not expired, not revoked, the user's grants still there), with its
+// scope, client_id, username (the user's login), uid, exp, iat, iss and
+// jti; anything else is active:false.
+func (f *Face) introspectRefresh(w http.ResponseWriter, r *http.Request, srv *okta.AuthServer, token string) {
+	c, user, ok := f.refreshClaims(r.Context(), srv, nil, token)
+	if !ok {
+		writeJSON(w, http.StatusOK, map[string]any{"active": false})
+		return
+	}
+	out := map[string]any{"active": true, "scope": strings.Join(claimScopes(c), " "), "client_id": c["cid"],
+		"username": user.Profile.Login, "sub": user.Profile.Login}
+	for _, k := range []string{"exp", "iat", "iss", "jti", "uid"} {
 		if v, ok := c[k]; ok {
 			out[k] = v
 		}

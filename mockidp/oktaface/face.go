@@ -48,6 +48,10 @@ type Config struct {
 	// Decide is the consent decision; consent.DecideOkta when nil. Only
 	// mutation tests replace it.
 	Decide func(consent.OktaFacts) consent.OktaDecision
+	// CheckClientCredentials refuses scopes to client credentials (rule
+	// O4); consent.CheckOktaClientCredentials when nil. Only mutation
+	// tests replace it.
+	CheckClientCredentials func([]*okta.Scope) *oautherr.Error
 	// Now is the clock; time.Now when nil. Use the clock of the Sessions.
 	Now func() time.Time
 }
@@ -63,13 +67,14 @@ type Face struct {
 	idp    string
 	log    *slog.Logger
 	decide func(consent.OktaFacts) consent.OktaDecision
+	ccheck func([]*okta.Scope) *oautherr.Error
 	now    func() time.Time
 }
 
 // New returns the face for cfg.
 func New(cfg Config) *Face {
 	f := &Face{st: cfg.Store, keys: cfg.Keys, org: strings.TrimSuffix(cfg.OrgURL, "/"), name: cfg.OrgName,
-		logo: cfg.OrgLogoURL, log: cfg.Logger, decide: cfg.Decide, now: cfg.Now, idp: "00o" + okta.NewID("")[3:]}
+		logo: cfg.OrgLogoURL, log: cfg.Logger, decide: cfg.Decide, ccheck: cfg.CheckClientCredentials, now: cfg.Now, idp: "00o" + okta.NewID("")[3:]}
 	if f.name == "" {
 		f.name = "Okta"
 	}
@@ -81,6 +86,9 @@ func New(cfg Config) *Face {
 	}
 	if f.decide == nil {
 		f.decide = consent.DecideOkta
+	}
+	if f.ccheck == nil {
+		f.ccheck = consent.CheckOktaClientCredentials
 	}
 	f.eng = engine.New(engine.Config{Sessions: cfg.Sessions, Logger: f.log, Now: f.now,
 		Secure: strings.HasPrefix(f.org, "https://"), CookiePrefix: "mockidp_okta"})

@@ -40,6 +40,10 @@ type tokenResponse struct {
 	AccessToken string `json:"access_token,omitempty"`
 	Scope       string `json:"scope,omitempty"`
 	IDToken     string `json:"id_token,omitempty"`
+	// RefreshToken is only in the token endpoint's JSON (never in a
+	// fragment: the implicit flow gets no refresh token).
+	RefreshToken string `json:"refresh_token,omitempty"`
+	refreshID    string
 }
 
 // values renders the response for the implicit flow's fragment.
@@ -67,8 +71,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // token is POST /oauth2/{id}/v1/token: authorization_code (PKCE for
-// public clients, client_id in the body), client_credentials (O4) and
-// password (O5).
+// public clients, client_id in the body), client_credentials (O4),
+// password (O5) and refresh_token.
 func (f *Face) token(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if e := engine.ParseForm(w, r); e != nil {
@@ -94,9 +98,9 @@ func (f *Face) token(w http.ResponseWriter, r *http.Request) {
 	case "":
 		oautherr.WriteJSON(w, oautherr.InvalidRequest("The 'grant_type' parameter is missing."))
 		return
-	case okta.GrantAuthorizationCode, okta.GrantClientCredentials, okta.GrantPassword:
+	case okta.GrantAuthorizationCode, okta.GrantClientCredentials, okta.GrantPassword, okta.GrantRefreshToken:
 	default:
-		oautherr.WriteJSON(w, oautherr.UnsupportedGrantType("The authorization grant type is not supported by the authorization server. Configured grant types: [authorization_code, client_credentials, implicit, password]."))
+		oautherr.WriteJSON(w, oautherr.UnsupportedGrantType("The authorization grant type is not supported by the authorization server. Configured grant types: [authorization_code, client_credentials, implicit, password, refresh_token]."))
 		return
 	}
 	app, e := f.authenticateClient(r)
@@ -117,6 +121,8 @@ func (f *Face) token(w http.ResponseWriter, r *http.Request) {
 		res, e = f.clientCredentialsGrant(ctx, srv, app, form)
 	case okta.GrantPassword:
 		res, e = f.passwordGrant(ctx, srv, app, form)
+	case okta.GrantRefreshToken:
+		res, e = f.refreshGrant(ctx, srv, app, form)
 	}
 	if e != nil {
 		f.log.Info("token refused", "grant_type", gt, "client", app.ClientID(), "error", e.Code, "description", e.Description)
@@ -183,11 +189,11 @@ func (f *Face) codeGrant(ctx context.Context, srv *okta.AuthServer, app *okta.Ap
 		var jti string
 		var e *oautherr.Error
 		res, jti, e = f.issue(tokenRequest{srv: srv, app: app, user: user, scopes: rec.Scopes, nonce: rec.Nonce,
-			authTime: rec.AuthTime, rule: rule, access: true, idToken: true})
-		return engine.Issued{AccessID: jti}, e
+			authTime: rec.AuthTime, rule: rule, access: true, idToken: true, refresh: true, grantType: okta.GrantAuthorizationCode})
+		return engine.Issued{AccessID: jti, RefreshID: res.refreshID}, e
 	}
 	e := f.eng.Redeem(ctx, engine.Redemption{ClientID: app.ClientID(), Public: app.IsPublic(), Code: form.Get("code"),
-		RedirectURI: form.Get("redirect_uri"), Verifier: form.Get("code_verifier")}, issue, nil)
+		RedirectURI: form.Get("redirect_uri"), Verifier: form.Get("code_verifier")}, issue, f.revokeRefresh)
 	return res, e
 }
 
@@ -201,7 +207,7 @@ func (f *Face) clientCredentialsGrant(ctx context.Context, srv *okta.AuthServer,
 	if err != nil {
 		return tokenResponse{}, f.refusal(err)
 	}
-	if e := consent.CheckOktaClientCredentials(scopes); e != nil {
+	if e := f.ccheck(scopes); e != nil {
 		return tokenResponse{}, e
 	}
 	res, _, e := f.issue(tokenRequest{srv: srv, app: app, scopes: scopeNames(scopes), rule: rule, access: true})
@@ -227,7 +233,7 @@ func (f *Face) passwordGrant(ctx context.Context, srv *okta.AuthServer, app *okt
 		return tokenResponse{}, e
 	}
 	res, _, e := f.issue(tokenRequest{srv: srv, app: app, user: u, scopes: scopeNames(scopes), authTime: f.now(), rule: rule,
-		access: true, idToken: true})
+		access: true, idToken: true, refresh: true, grantType: okta.GrantPassword})
 	return res, e
 }
 
@@ -242,6 +248,11 @@ type tokenRequest struct {
 	authTime        time.Time
 	rule            *okta.Rule
 	access, idToken bool
+	// refresh asks for a refresh token, issued when the scopes include
+	// offline_access and the app has the refresh_token grant; grantType
+	// is the flow it is issued from.
+	refresh   bool
+	grantType string
 }
 
 // issue signs Okta's tokens (rule O11). The access token: ver, jti
@@ -306,6 +317,13 @@ func (f *Face) issue(q tokenRequest) (tokenResponse, string, *oautherr.Error) {
 			return res, "", f.eng.Internal(err)
 		}
 		res.IDToken = tok
+	}
+	if q.refresh && q.user != nil && wantsRefresh(q.app, q.scopes) {
+		tok, rid, err := f.signRefresh(q, now)
+		if err != nil {
+			return res, "", f.eng.Internal(err)
+		}
+		res.RefreshToken, res.refreshID = tok, rid
 	}
 	if !q.access {
 		res.TokenType, res.Scope = "", ""

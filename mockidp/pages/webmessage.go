@@ -15,9 +15,16 @@ import (
 // opened it (a popup) or, in an iframe, to its parent, at TargetOrigin
 // only. Response holds the authorization response's parameters (code or
 // error, state, ...).
+//
+// With Flat the page posts the parameters themselves, {state, code, ...}
+// or {state, error, error_description}: Okta's response_mode
+// okta_post_message, which okta-auth-js matches by data.state and by the
+// message's origin being the issuer's (lib/oidc/util/browser.ts,
+// addPostMessageListener).
 type WebMessage struct {
 	TargetOrigin string
 	Response     map[string]string
+	Flat         bool
 }
 
 // webMessageScript is the page's one script; it reads the response from
@@ -32,10 +39,22 @@ const webMessageScript = `(function () {
   }
 })();`
 
-var webMessageScriptHash = func() string {
-	sum := sha256.Sum256([]byte(webMessageScript))
+// flatMessageScript is the Flat page's script: the message is the
+// response itself.
+const flatMessageScript = `(function () {
+  var m = document.querySelector("main[data-response]");
+  var target = window.opener || window.parent;
+  if (target && target !== window) {
+    target.postMessage(JSON.parse(m.getAttribute("data-response")), m.getAttribute("data-target-origin"));
+  }
+})();`
+
+func scriptHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
 	return base64.StdEncoding.EncodeToString(sum[:])
-}()
+}
+
+var webMessageScriptHash, flatMessageScriptHash = scriptHash(webMessageScript), scriptHash(flatMessageScript)
 
 // RenderWebMessage writes the web_message page. Unlike the other pages it
 // may be framed, but only by TargetOrigin (frame-ancestors): silent
@@ -52,6 +71,10 @@ func RenderWebMessage(w http.ResponseWriter, p WebMessage) {
 		ResponseJSON string
 		Script       template.JS
 	}{p.TargetOrigin, string(resp), template.JS(webMessageScript)}
+	hash := webMessageScriptHash
+	if p.Flat {
+		data.Script, hash = template.JS(flatMessageScript), flatMessageScriptHash
+	}
 	if err := tmpl.ExecuteTemplate(&buf, "webmessage.html", data); err != nil {
 		http.Error(w, "page could not be rendered", http.StatusInternalServerError)
 		return
@@ -63,7 +86,7 @@ func RenderWebMessage(w http.ResponseWriter, p WebMessage) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; base-uri 'none'; script-src 'sha256-"+webMessageScriptHash+"'; frame-ancestors "+ancestors)
+	h.Set("Content-Security-Policy", "default-src 'none'; base-uri 'none'; script-src 'sha256-"+hash+"'; frame-ancestors "+ancestors)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/consentry/consentry/mockidp/consent"
 	"github.com/consentry/consentry/mockidp/credentials"
+	"github.com/consentry/consentry/mockidp/oautherr"
 	"github.com/consentry/consentry/mockidp/okta"
 	"github.com/consentry/consentry/mockidp/oktaadmin"
 	"github.com/consentry/consentry/mockidp/oktaface"
@@ -43,6 +44,9 @@ type OktaOptions struct {
 	PasswordCost int
 	// Decide replaces Okta's consent decision (mutation tests only).
 	Decide func(consent.OktaFacts) consent.OktaDecision
+	// CheckClientCredentials replaces rule O4's check (mutation tests
+	// only).
+	CheckClientCredentials func([]*okta.Scope) *oautherr.Error
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// KeyStore keeps the org's signing keys (tokens.Prepare: generated
@@ -116,7 +120,7 @@ func NewOkta(ctx context.Context, opts OktaOptions) (*OktaServer, error) {
 		sessions = session.NewMemory(opts.Now, opts.SessionLimits)
 	}
 	face := oktaface.New(oktaface.Config{Store: opts.Store, Sessions: sessions, Keys: keys, OrgURL: org,
-		OrgName: opts.OrgName, OrgLogoURL: opts.OrgLogoURL, Logger: log, Decide: opts.Decide, Now: opts.Now})
+		OrgName: opts.OrgName, OrgLogoURL: opts.OrgLogoURL, Logger: log, Decide: opts.Decide, CheckClientCredentials: opts.CheckClientCredentials, Now: opts.Now})
 	admin := oktaadmin.New(oktaadmin.Config{Store: opts.Store, Token: opts.APIToken, OrgURL: org, Now: opts.Now, Logger: log,
 		HashPassword: func(pw string) (string, error) { return credentials.HashPassword(pw, cost) }})
 

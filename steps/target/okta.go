@@ -131,7 +131,8 @@ func StartOkta(ctx context.Context, p *Profile, opts StartOptions) (*OktaTarget,
 		t.APIToken = randomHex(24)
 		t.secrets = cleanSecrets(append(t.secrets, t.APIToken))
 		srv, err := server.NewOkta(ctx, server.OktaOptions{OrgURL: t.OrgURL, Store: oktamem.New(), APIToken: t.APIToken,
-			OrgName: "Consentry Test Org", Logger: opts.Logger, PasswordCost: 4, Decide: opts.OktaDecide})
+			OrgName: "Consentry Test Org", Logger: opts.Logger, PasswordCost: 4, Decide: opts.OktaDecide,
+			CheckClientCredentials: opts.OktaCheckClientCredentials})
 		if err != nil {
 			ln.Close()
 			return nil, fmt.Errorf("embedded Okta target: %w", err)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/consentry/consentry/mockidp/consent"
+	"github.com/consentry/consentry/mockidp/oautherr"
+	"github.com/consentry/consentry/mockidp/okta"
 	"github.com/consentry/consentry/mockidp/server"
 	"github.com/consentry/consentry/mockidp/store/memstore"
 	"github.com/consentry/consentry/mockidp/tenant"
@@ -56,6 +58,9 @@ type StartOptions struct {
 	// OktaDecide replaces the embedded Okta org's consent decision
 	// (mutation tests only).
 	OktaDecide func(consent.OktaFacts) consent.OktaDecision
+	// OktaCheckClientCredentials replaces the embedded Okta org's rule O4
+	// check (mutation tests only).
+	OktaCheckClientCredentials func([]*okta.Scope) *oautherr.Error
 }
 
 // Target is a started target.
