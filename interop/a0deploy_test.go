@@ -44,7 +44,7 @@ func TestA0DeployRoundTrip(t *testing.T) {
 	for _, name := range []string{"package.json", "package-lock.json"} {
 		copyFile(t, filepath.Join("a0deploy", name), filepath.Join(work, name))
 	}
-	run(t, ctx, work, nil, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	run(t, ctx, work, nil, npm, "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error")
 	cli := filepath.Join(work, "node_modules", "auth0-deploy-cli", "lib", "index.js")
 
 	bin := buildMock(t, ctx, tmp)
