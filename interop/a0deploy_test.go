@@ -35,7 +35,8 @@ import (
 // load 15) in the CLI's own schema check before its first request (ajv
 // compiling the whole tenant schema, the prompts part most of it), then
 // the CLI's fixed waits: 2.5 s after each of the two connection kinds
-// (processConnectionEnabledClients), 2 s around flows, and its request pool
+// (processConnectionEnabledClients), 2 s in triggers (the export holds
+// "triggers: {}", and any triggers section sleeps first), and its request pool
 // of 8 requests a second (hard-coded, not configurable). The mock answers
 // each request in under 1 ms, sends no 429 and no rate-limit header, so
 // the CLI never retries: nothing in the mock or in the config below makes
