@@ -59,7 +59,7 @@ func npmApp(t *testing.T, ctx context.Context, npm, src, tmp string) string {
 		}
 		copyFile(t, filepath.Join(src, e.Name()), filepath.Join(work, e.Name()))
 	}
-	run(t, ctx, work, nil, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	run(t, ctx, work, nil, npm, "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error")
 	return work
 }
 

@@ -48,7 +48,7 @@ func TestAuth0NodeSDK(t *testing.T) {
 	for _, name := range []string{"package.json", "package-lock.json", "interop.mjs"} {
 		copyFile(t, filepath.Join("auth0-node", name), filepath.Join(work, name))
 	}
-	run(t, ctx, work, nil, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	run(t, ctx, work, nil, npm, "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error")
 
 	bin := buildMock(t, ctx, tmp)
 	m := startMock(t, ctx, bin, tmp, filepath.Join("testdata", "tenant.yaml"))
@@ -123,16 +123,39 @@ func run(t *testing.T, ctx context.Context, dir string, env []string, name strin
 	}
 }
 
-// buildMock builds cmd/mockidp into dir.
+// buildMock returns the path of cmd/mockidp built for this test binary.
+// The binary is built once, by the first test that asks, into a directory
+// TestMain removes at the end; the tests that run at the same time wait
+// for that one build instead of linking their own (five links of the same
+// binary cost more CPU than any single interop test's Go code). The dir
+// argument is unused since then and kept so the call sites read the same.
 func buildMock(t *testing.T, ctx context.Context, dir string) string {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go not found on PATH: %v", err)
+	_ = dir
+	mockBuild.once.Do(func() {
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			mockBuild.err = fmt.Errorf("go not found on PATH: %w", err)
+			return
+		}
+		mockBuild.bin = filepath.Join(mockBuildDir, "mockidp")
+		cmd := exec.CommandContext(ctx, goBin, "build", "-o", mockBuild.bin, "./cmd/mockidp")
+		cmd.Dir = ".."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			mockBuild.err = fmt.Errorf("go build ./cmd/mockidp: %w\n%s", err, out)
+		}
+	})
+	if mockBuild.err != nil {
+		t.Fatal(mockBuild.err)
 	}
-	bin := filepath.Join(dir, "mockidp")
-	run(t, ctx, "..", nil, goBin, "build", "-o", bin, "./cmd/mockidp")
-	return bin
+	return mockBuild.bin
+}
+
+// mockBuild is the one build of cmd/mockidp of this test binary.
+var mockBuild struct {
+	once sync.Once
+	bin  string
+	err  error
 }
 
 // mock is a running mockidp serve --tls.

@@ -45,6 +45,7 @@ users:
 func TestExpressOpenIDConnect(t *testing.T) {
 	skipNodeInterop(t)
 	node, npm := requireNode(t)
+	t.Parallel() // its own mock on a system-chosen port, its own npm copy: independent of the other tests
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -74,6 +74,7 @@ func TestAuth0SPAJS(t *testing.T) {
 		t.Skip("CONSENTRY_BROWSER=off: the SPA interop test needs Chromium and did NOT run")
 	}
 	_, npm := requireNode(t)
+	t.Parallel() // its own mock on a system-chosen port, its own npm copy: independent of the other tests
 	chromium := os.Getenv("CHROME_PATH")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"
