@@ -12,9 +12,13 @@ import (
 	"github.com/consentry/consentry/mockidp/tokens"
 )
 
-// credentialTypePassword is the only credential_type /co/authenticate
-// takes here (auth0.js and Lock send it for username and password).
-const credentialTypePassword = "http://auth0.com/credentials/password"
+// The credential_type values /co/authenticate takes for a username and
+// password in a realm: the one Auth0 documents and auth0.js and Lock send
+// (login({realm})), and the older name this mock took first.
+const (
+	credentialTypePasswordRealm = "http://auth0.com/oauth/grant-type/password-realm"
+	credentialTypePassword      = "http://auth0.com/credentials/password"
+)
 
 // coAuthenticate is POST /co/authenticate, cross-origin authentication:
 // an embedded login form on the application's own origin (auth0.js
@@ -55,8 +59,8 @@ func (f *Face) coAuthenticate(w http.ResponseWriter, r *http.Request) {
 			`Origin "`+origin+`" is not allowed for cross-origin authentication: add it to the client's web_origins.`))
 		return
 	}
-	if ct := in.Get("credential_type"); ct != credentialTypePassword {
-		oautherr.WriteJSON(w, oautherr.InvalidRequest(`Unsupported credential_type "`+ct+`" (use `+credentialTypePassword+`).`))
+	if ct := in.Get("credential_type"); ct != credentialTypePasswordRealm && ct != credentialTypePassword {
+		oautherr.WriteJSON(w, oautherr.InvalidRequest(`Unsupported credential_type "`+ct+`" (use `+credentialTypePasswordRealm+` with a realm).`))
 		return
 	}
 	username, password, realm := in.Get("username"), in.Get("password"), in.Get("realm")
