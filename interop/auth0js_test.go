@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -268,6 +269,45 @@ func TestAuth0JS(t *testing.T) {
 	}
 	if res = call(`a0.session()`); res.OK || res.Error != "login_required" {
 		fail("checkSession after logout: %+v, want the error login_required", res)
+	}
+
+	// The cross-origin verification fallback: the browser keeps the app's
+	// cookies but not the one /co/authenticate set (the test drops it
+	// between /co/authenticate and /authorize, by auth0.js's onRedirecting
+	// hook). The mock's fallback page frames the app's verify.html, where
+	// auth0.js's crossOriginVerification hands over the co_verifier it
+	// stored, and posts it to /co/verify.
+	if res = call(fmt.Sprintf(`a0.loginPaused(%q, %q)`, appUserEmail, appUserPassword)); !res.OK {
+		fail("login (paused before /authorize): %s: %s", res.Error, res.Description)
+	}
+	mockURL := "https://" + m.addr + "/"
+	step("drop the mock's login-ticket cookie", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		got, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{mockURL}})
+		if err != nil {
+			return err
+		}
+		dropped := 0
+		for _, c := range got.Cookies {
+			if strings.HasPrefix(c.Name, "mockidp_co_") {
+				if _, err := chromedp.Call(ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: c.Name, URL: mockURL}); err != nil {
+					return err
+				}
+				dropped++
+			}
+		}
+		if dropped == 0 {
+			return fmt.Errorf("no mockidp_co_ cookie among the mock's %d cookies: /co/authenticate set none", len(got.Cookies))
+		}
+		return nil
+	}))
+	start(`a0.resume()`)
+	step("back at the callback through the fallback page", ready)
+	if back := location(); !strings.HasPrefix(back, origin+"/callback#") || !strings.Contains(back, "access_token=") {
+		fail("after the fallback the browser is at %s, want %s/callback#access_token=...", back, origin)
+	}
+	checkTokens("parseHash after the fallback", call(`a0.callback()`))
+	if log := m.log.String(); !strings.Contains(log, "co/verify fallback page") || !strings.Contains(log, "verified_by_page=true") {
+		fail("the login did not go through the fallback page and /co/verify")
 	}
 }
 

@@ -69,6 +69,17 @@ window.a0 = {
   login: (username, password) => callbackStyle(
     (cb) => webAuth.login({ realm: AUTH0JS_CONFIG.realm, username, password }, cb),
     () => ({})),
+  // loginPaused is login with auth0.js's onRedirecting hook: it stops
+  // between /co/authenticate and /authorize until a0.resume() (the test
+  // drops the mock's cookie in between, as a browser that blocks
+  // third-party cookies would not have kept it).
+  loginPaused: (username, password) => callbackStyle((cb) => {
+    webAuth.login({
+      realm: AUTH0JS_CONFIG.realm, username, password,
+      onRedirecting: (done) => { window.a0resume = done; cb(null, {}); },
+    }, cb);
+  }, () => ({})),
+  resume: () => { window.a0resume(); },
   // callback reads the tokens from the fragment at the redirectUri
   // (ID token checked against the JWKS, nonce and state by auth0.js).
   callback: () => callbackStyle((cb) => webAuth.parseHash({}, cb), (res) => {

@@ -117,6 +117,10 @@ func TestW1_LoginTicketIsBoundToTheBrowser(t *testing.T) {
 	}
 	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-src "+spaOrigin) || !strings.Contains(csp, "frame-ancestors 'none'") {
 		t.Errorf("fallback page CSP %q: want frame-src %s and frame-ancestors 'none'", csp, spaOrigin)
+	} else if !strings.Contains(csp, "form-action *") {
+		// Chromium applies form-action to the redirect that follows the
+		// post: with 'self' it stopped at the callback's redirect.
+		t.Errorf("fallback page CSP %q: want form-action *, the post to /co/verify ends in a redirect to the callback", csp)
 	}
 	if r.formAction() != p.issuer+"co/verify" || r.hidden().Get("login_ticket") != ticket || r.hidden().Get("client_id") != fallback.ClientID {
 		t.Errorf("fallback form posts %v to %s", r.hidden(), r.formAction())
