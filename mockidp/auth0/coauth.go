@@ -166,7 +166,7 @@ func (f *Face) ticketLogin(w http.ResponseWriter, r *http.Request, c *tenant.Cli
 		if ck, err := r.Cookie(coCookiePrefix + coID); err == nil {
 			verifier = ck.Value
 		} else if c.CrossOriginLoc != "" {
-			f.coFallback(w, r, c, coID)
+			f.coFallback(w, r, c, tx, coID)
 			return
 		} else {
 			f.log.Info("authorize refused", "client", tx.ClientID, "error", "server_error",
@@ -201,10 +201,11 @@ func (f *Face) ticketLogin(w http.ResponseWriter, r *http.Request, c *tenant.Cli
 // coFallback shows the cross-origin verification fallback page: it frames
 // the client's cross_origin_loc and posts the authorization request, with
 // the verifier it gets from there, to /co/verify.
-func (f *Face) coFallback(w http.ResponseWriter, r *http.Request, c *tenant.Client, coID string) {
+func (f *Face) coFallback(w http.ResponseWriter, r *http.Request, c *tenant.Client, tx *session.Transaction, coID string) {
 	loc, err := url.Parse(c.CrossOriginLoc)
 	if err != nil || loc.Scheme == "" || loc.Host == "" {
-		f.errorPage(w, r, oautherr.ServerError("Unable to configure verification page."))
+		f.log.Info("authorize refused", "client", c.ClientID, "error", "server_error", "description", "cross_origin_loc is no absolute URL")
+		engine.RespondError(w, r, tx, oautherr.ServerError("Unable to configure verification page."))
 		return
 	}
 	issuer, _ := url.Parse(f.iss.URL)
