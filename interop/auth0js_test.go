@@ -67,7 +67,10 @@ users:
 // checked against the JWKS, fetched by CORS), checkSession (prompt=none by
 // web_message in a hidden cross-site iframe, W2 and W5), client.userInfo
 // (CORS, W1), wrong credentials in auth0.js's error shape, and logout,
-// after which checkSession says login_required.
+// after which checkSession says login_required. Last, the cross-origin
+// verification fallback: a login whose /co/authenticate cookie the browser
+// lost goes through the mock's fallback page, the app's verify.html
+// (auth0.js crossOriginVerification) and /co/verify.
 func TestAuth0JS(t *testing.T) {
 	skipNodeInterop(t)
 	if os.Getenv("CONSENTRY_BROWSER") == "off" {

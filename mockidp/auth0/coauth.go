@@ -28,8 +28,9 @@ const (
 // coAuthenticate is POST /co/authenticate, cross-origin authentication:
 // an embedded login form on the application's own origin (auth0.js
 // login({realm}), Lock) sends the user's credentials from JavaScript and
-// gets a login_ticket, which /authorize?login_ticket= then turns into a
-// session. The client must have cross_origin_authentication on, the
+// gets a login_ticket (with its co_verifier and co_id, which bind it to the
+// browser: see ticketLogin), which /authorize?login_ticket= then turns into
+// a session. The client must have cross_origin_authentication on, the
 // request must come from one of the client's web_origins, and the
 // realm must name a database connection the client may use.
 func (f *Face) coAuthenticate(w http.ResponseWriter, r *http.Request) {
