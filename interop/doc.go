@@ -11,6 +11,11 @@
 //     browser file) in headless Chromium, served from its own https origin:
 //     login, consent, handleRedirectCallback, getUser, getTokenSilently by
 //     refresh token and by web_message, logout (rules W1, W2, W4, W5).
+//   - auth0js/: an embedded-login page on auth0.js (npm auth0-js 9.x, the
+//     library behind Lock; its prebuilt browser file) in headless Chromium,
+//     on its own https origin: login({realm}) by /co/authenticate and
+//     login_ticket, parseHash, checkSession by web_message, userInfo,
+//     logout, and the cross-origin verification fallback (/co/verify).
 //   - express-app/: a server-side web app on express-openid-connect: login,
 //     a protected route, idpLogout through end_session_endpoint (rule L1).
 //   - oktasdk_test.go: Okta's Go SDK (okta-sdk-golang/v5 v5.0.2) against
@@ -34,9 +39,9 @@
 // (NODE_EXTRA_CA_CERTS for Node; for Chromium, the SPKI pins of the two
 // servers' keys, so nothing is installed in any trust store).
 //
-// The tests need their language runtime (Node 20.19+ and npm) and the SPA
-// test Chromium (/usr/bin/chromium or $CHROME_PATH). A missing runtime
-// fails the test with a message that says what to install; set
+// The tests need their language runtime (Node 20.19+ and npm), and the SPA
+// and auth0.js tests Chromium (/usr/bin/chromium or $CHROME_PATH). A
+// missing runtime fails the test with a message that says what to install; set
 // CONSENTRY_SKIP_NODE_INTEROP=1 to skip the Node tests on purpose, and
-// CONSENTRY_BROWSER=off to skip the SPA test.
+// CONSENTRY_BROWSER=off to skip the SPA and auth0.js tests.
 package interop

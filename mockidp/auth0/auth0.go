@@ -105,6 +105,7 @@ func (f *Face) Mount(r chi.Router) {
 	api("/userinfo", map[string]http.HandlerFunc{http.MethodGet: f.userinfo, http.MethodPost: f.userinfo})
 	api("/oauth/revoke", map[string]http.HandlerFunc{http.MethodPost: f.revoke})
 	api("/co/authenticate", map[string]http.HandlerFunc{http.MethodPost: f.coAuthenticate})
+	page("/co/verify", map[string]http.HandlerFunc{http.MethodPost: f.coVerify})
 	page("/v2/logout", map[string]http.HandlerFunc{http.MethodGet: f.logout})
 	page("/oidc/logout", map[string]http.HandlerFunc{http.MethodGet: f.oidcLogout, http.MethodPost: f.oidcLogout})
 }

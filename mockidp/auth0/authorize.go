@@ -122,36 +122,10 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 	tx.BrowserID = f.eng.BrowserID(w, r)
 	f.log.Info("authorize", "client", client.ClientID, "tx", tx.ID, "response_type", rt, "audience", tx.Audience, "scope", strings.Join(tx.Scopes, " "), "prompt", promptString(tx.Prompt))
 	if t := q.Get("login_ticket"); t != "" {
-		f.ticketLogin(w, r, &tx, t)
+		f.ticketLogin(w, r, client, &tx, t)
 		return
 	}
 	f.advance(w, r, &tx, nil)
-}
-
-// ticketLogin finishes a cross-origin authentication: the login ticket
-// /co/authenticate issued for this client becomes the browser's session,
-// as a login in this transaction would.
-func (f *Face) ticketLogin(w http.ResponseWriter, r *http.Request, tx *session.Transaction, ticket string) {
-	// The ticket lives in the session store, so another replica may have
-	// issued it; redeeming it is one atomic step there (single use).
-	tk, err := f.sessions.RedeemTicket(r.Context(), tokens.Digest(ticket))
-	if err != nil && !errors.Is(err, session.ErrNotFound) {
-		f.errorPage(w, r, f.internal(err))
-		return
-	}
-	if err != nil || tk.ClientID != tx.ClientID {
-		f.log.Info("authorize refused", "client", tx.ClientID, "error", "access_denied", "description", "bad login ticket")
-		engine.RespondError(w, r, tx, oautherr.AccessDenied("Invalid, expired or already used login ticket."))
-		return
-	}
-	sess, e := f.startSession(w, r, tk.UserID)
-	if e != nil {
-		f.errorPage(w, r, e)
-		return
-	}
-	f.log.Info("login", "tx", tx.ID, "user", tk.UserID, "by", "login_ticket")
-	tx.LoggedIn = true
-	f.advance(w, r, tx, &sess)
 }
 
 // tooOld reports whether the session's login is older than the request's

@@ -593,11 +593,11 @@ func TestW1_LoginTicketAtAnotherReplica(t *testing.T) {
 		verifier, challenge := pkce()
 		q := authReq(spa, "audience", apiNotes, "scope", "openid read:notes", "login_ticket", ticket, "realm", connection,
 			"code_challenge", challenge, "code_challenge_method", "S256")
-		r := p.browser().authorize(q)
+		r := p.browser().withCookies(res).authorize(q)
 		p.redeem(spa, r.code(q), spaCallback, "code_verifier", verifier).wantOK(t)
 		// Still good once, whichever replica sees the replay.
 		for range 2 {
-			p.browser().authorize(q).wantCallbackError(q, "query", "access_denied", "Invalid, expired or already used login ticket.")
+			p.browser().withCookies(res).authorize(q).wantCallbackError(q, "query", "access_denied", "Invalid, expired or already used login ticket.")
 		}
 	}
 }
@@ -627,7 +627,7 @@ func TestW1_CrossOriginAuthentication(t *testing.T) {
 	verifier, challenge := pkce()
 	q := authReq(spa, "audience", apiNotes, "scope", "openid read:notes", "login_ticket", ticket, "realm", connection,
 		"code_challenge", challenge, "code_challenge_method", "S256")
-	b := p.browser()
+	b := p.browser().withCookies(res)
 	r := b.authorize(q)
 	tr := p.redeem(spa, r.code(q), spaCallback, "code_verifier", verifier).wantOK(t)
 	if sub := idClaims(t, tr.str("id_token"))["sub"]; sub != p.alice.UserID {
@@ -637,7 +637,7 @@ func TestW1_CrossOriginAuthentication(t *testing.T) {
 	q2 := authReq(spa, "audience", apiNotes, "scope", "read:notes", "prompt", "none", "code_challenge", challenge)
 	b.authorize(q2).code(q2)
 	// A ticket is good once.
-	p.browser().authorize(q).wantCallbackError(q, "query", "access_denied", "Invalid, expired or already used login ticket.")
+	p.browser().withCookies(res).authorize(q).wantCallbackError(q, "query", "access_denied", "Invalid, expired or already used login ticket.")
 
 	// Refusals.
 	if res, out := coAuth(spaOrigin, creds(spa, "wrong")); res.StatusCode != 403 || out["error"] != "access_denied" ||
@@ -664,11 +664,11 @@ func TestW1_CrossOriginAuthentication(t *testing.T) {
 		t.Errorf("an unknown realm: HTTP %d %v", res.StatusCode, out)
 	}
 	// A ticket for one client does not log in to another.
-	_, out = coAuth(spaOrigin, creds(spa, password))
+	res, out = coAuth(spaOrigin, creds(spa, password))
 	ticket, _ = out["login_ticket"].(string)
 	other := p.addClient(firstParty)
 	q3 := authReq(other, "audience", apiNotes, "scope", "read:notes", "login_ticket", ticket)
-	p.browser().authorize(q3).wantCallbackError(q3, "query", "access_denied", "Invalid, expired or already used login ticket.")
+	p.browser().withCookies(res).authorize(q3).wantCallbackError(q3, "query", "access_denied", "Invalid, expired or already used login ticket.")
 }
 
 func TestT3_PasswordRealmChecksTheConnection(t *testing.T) {

@@ -1,0 +1,351 @@
+package interop
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/consentry/consentry/mockidp/tlsca"
+)
+
+// The embedded-login app's tenant: a single-page application registered
+// the way Auth0's documentation for embedded login says: cross-origin
+// authentication on, the app's origin among its web_origins and
+// allowed_origins, a cross-origin verification fallback page
+// (cross_origin_loc) on the app's origin, the implicit grant
+// (responseType "token id_token"). Its API asks every client for consent,
+// so the first login shows the consent page once and the grant it leaves
+// lets checkSession (prompt=none) through.
+const auth0jsTenant = `
+settings:
+  friendly_name: Consentry auth0.js Interop
+apis:
+  - identifier: https://items.interop.example/
+    name: Items API
+    scopes:
+      - value: read:items
+        description: Read your items
+    skip_consent_for_verifiable_first_party_clients: false
+clients:
+  - client_id: interop-auth0js
+    name: Interop auth0.js
+    app_type: spa
+    token_endpoint_auth_method: none
+    grant_types: [implicit]
+    callbacks: ["{{.Origin}}/callback"]
+    allowed_logout_urls: ["{{.Origin}}/"]
+    web_origins: ["{{.Origin}}"]
+    allowed_origins: ["{{.Origin}}"]
+    cross_origin_authentication: true
+    cross_origin_loc: "{{.Origin}}/verify.html"
+users:
+  - email: ` + appUserEmail + `
+    user_id: ` + appUserID + `
+    name: Ada Interop
+    password: ` + appUserPassword + `
+`
+
+// TestAuth0JS runs an embedded-login page built on auth0.js (npm auth0-js
+// 9.x, its prebuilt browser file, the library behind Lock) in headless
+// Chromium against mockidp serve --tls, the page on its own origin
+// https://localhost (another site than the mock's https://127.0.0.1):
+// login({realm, username, password}) by cross-origin authentication
+// (POST /co/authenticate, a CORS request with credentials, then
+// /authorize?login_ticket=), parseHash at the callback (the ID token
+// checked against the JWKS, fetched by CORS), checkSession (prompt=none by
+// web_message in a hidden cross-site iframe, W2 and W5), client.userInfo
+// (CORS, W1), wrong credentials in auth0.js's error shape, and logout,
+// after which checkSession says login_required. Last, the cross-origin
+// verification fallback: a login whose /co/authenticate cookie the browser
+// lost goes through the mock's fallback page, the app's verify.html
+// (auth0.js crossOriginVerification) and /co/verify.
+func TestAuth0JS(t *testing.T) {
+	skipNodeInterop(t)
+	if os.Getenv("CONSENTRY_BROWSER") == "off" {
+		t.Skip("CONSENTRY_BROWSER=off: the auth0.js interop test needs Chromium and did NOT run")
+	}
+	_, npm := requireNode(t)
+	chromium := os.Getenv("CHROME_PATH")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("chromium not found at %s: install it with \"apt-get install -y chromium\" or set CHROME_PATH (or CONSENTRY_BROWSER=off to skip on purpose)", chromium)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	tmp := t.TempDir()
+	work := npmApp(t, ctx, npm, "auth0js", tmp)
+
+	appCA, err := tlsca.New([]string{"localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := fmt.Sprintf("https://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+
+	bin := buildMock(t, ctx, tmp)
+	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, auth0jsTenant, map[string]string{"Origin": origin}))
+
+	config := fmt.Sprintf("window.AUTH0JS_CONFIG = %s;\n", mustJSON(map[string]string{
+		"domain": m.addr, "clientID": "interop-auth0js", "audience": "https://items.interop.example/",
+		"realm": "Username-Password-Authentication",
+	}))
+	srv := &http.Server{Handler: auth0jsHandler(work, config), TLSConfig: appCA.TLSConfig(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.ServeTLS(ln, "", "") }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	// Chromium trusts exactly the two servers' keys; third-party cookies
+	// are allowed in the profile, as in the browsers most people run
+	// (cross-origin authentication and silent authentication depend on
+	// them; see TestAuth0SPAJS).
+	pins := []string{spkiPin(t, appCA.TLSConfig().Certificates[0].Certificate[0]), spkiPin(t, mockLeaf(t, m))}
+	profile := filepath.Join(tmp, "chromium-profile")
+	prefs := `{"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": false}}`
+	if err := os.MkdirAll(filepath.Join(profile, "Default"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(profile, "Default", "Preferences"), []byte(prefs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	alloc, allocCancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.UserDataDir(profile),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(pins, ",")),
+	)
+	defer allocCancel()
+	bctx, bcancel := chromedp.NewContext(alloc)
+	defer bcancel()
+
+	var (
+		consoleMu sync.Mutex
+		console   []string
+	)
+	if err := chromedp.Listen(bctx, func(ev any) {
+		var line string
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			var parts []string
+			for _, a := range e.Args {
+				parts = append(parts, string(a.Value))
+			}
+			line = string(e.Type) + ": " + strings.Join(parts, " ")
+		case *runtime.EventExceptionThrown:
+			if e.ExceptionDetails != nil {
+				line = "exception: " + e.ExceptionDetails.Text
+				if e.ExceptionDetails.Exception != nil {
+					line += " " + e.ExceptionDetails.Exception.Description
+				}
+			}
+		}
+		if line != "" {
+			consoleMu.Lock()
+			console = append(console, line)
+			consoleMu.Unlock()
+		}
+	}); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	fail := func(format string, args ...any) {
+		t.Helper()
+		where, _ := chromedp.Run(bctx, chromedp.Location())
+		if text, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`)); err == nil {
+			where += "\n" + truncate(text, 2000)
+		}
+		consoleMu.Lock()
+		defer consoleMu.Unlock()
+		t.Fatalf("%s\n--- browser at %s; console ---\n%s\n--- mock log ---\n%s",
+			fmt.Sprintf(format, args...), where, strings.Join(console, "\n"), m.log.String())
+	}
+	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, scancel := context.WithTimeout(bctx, 30*time.Second)
+		defer scancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			fail("%s: %v", what, err)
+		}
+	}
+	ready := chromedp.WaitVisible(chromedp.CSS(`html:not([data-left]) p#status[data-ready]`))
+	location := func() string {
+		t.Helper()
+		loc, err := chromedp.Run(bctx, chromedp.Location())
+		if err != nil {
+			fail("location: %v", err)
+		}
+		return loc
+	}
+	call := func(expr string) auth0jsResult {
+		t.Helper()
+		step("wait for the app before "+expr, ready)
+		sctx, scancel := context.WithTimeout(bctx, 30*time.Second)
+		defer scancel()
+		raw, err := chromedp.Run(sctx, chromedp.Evaluate[json.RawMessage](expr, chromedp.EvalAwaitPromise))
+		if err != nil {
+			fail("%s: %v", expr, err)
+		}
+		var res auth0jsResult
+		if err := json.Unmarshal(raw, &res); err != nil {
+			fail("%s: %v in %s", expr, err, raw)
+		}
+		return res
+	}
+	start := func(expr string) {
+		t.Helper()
+		step("wait for the app before "+expr, ready)
+		if _, err := chromedp.Run(bctx, chromedp.Evaluate[json.RawMessage](`document.documentElement.dataset.left = ""; void `+expr)); err != nil {
+			fail("%s: %v", expr, err)
+		}
+	}
+	checkTokens := func(what string, res auth0jsResult) {
+		t.Helper()
+		if !res.OK {
+			fail("%s: %s: %s", what, res.Error, res.Description)
+		}
+		aud, _ := json.Marshal(res.Aud)
+		if res.Sub != appUserID || res.IDTokenSub != appUserID || res.Email != appUserEmail ||
+			!strings.Contains(string(aud), "https://items.interop.example/") || !strings.Contains(" "+res.Scope+" ", " read:items ") {
+			fail("%s gave sub %q, ID token sub %q, email %q, aud %s, scope %q; want %s, %s, audience https://items.interop.example/, read:items",
+				what, res.Sub, res.IDTokenSub, res.Email, aud, res.Scope, appUserID, appUserEmail)
+		}
+	}
+
+	step("open the app", chromedp.Navigate(origin+"/"), ready)
+
+	// Wrong credentials: /co/authenticate refuses, and auth0.js hands the
+	// refusal to the callback in its own shape; the page stays.
+	res := call(fmt.Sprintf(`a0.login(%q, "not-the-password")`, appUserEmail))
+	if res.OK || res.Error != "access_denied" || res.Description != "Wrong email or password." {
+		fail("login with a wrong password: %+v, want access_denied \"Wrong email or password.\"", res)
+	}
+
+	// Login: the credentials go to /co/authenticate from the page; auth0.js
+	// then navigates to /authorize?login_ticket=, which comes back to the
+	// callback with the tokens in the fragment.
+	start(fmt.Sprintf(`a0.login(%q, %q)`, appUserEmail, appUserPassword))
+	step("the consent page",
+		chromedp.WaitVisible(chromedp.CSS(`main[data-prompt="consent"]`)),
+		chromedp.Click(chromedp.CSS(`button[name="action"][value="accept"]`)),
+	)
+	step("back at the callback", ready)
+	if back := location(); !strings.HasPrefix(back, origin+"/callback#") || !strings.Contains(back, "access_token=") {
+		fail("after login the browser is at %s, want %s/callback#access_token=...", back, origin)
+	}
+	checkTokens("parseHash", call(`a0.callback()`))
+
+	// userinfo with the access token, a CORS request.
+	res = call(`a0.userInfo()`)
+	if !res.OK || res.User["sub"] != appUserID || res.User["email"] != appUserEmail {
+		fail("client.userInfo: %+v", res)
+	}
+
+	// Silent authentication in a hidden iframe on the mock's origin.
+	checkTokens("checkSession", call(`a0.session()`))
+
+	// Logout ends the mock's session and returns to the app.
+	start(`a0.logout()`)
+	step("back at the app after logout", ready)
+	if back := location(); back != origin+"/" {
+		fail("after logout the browser is at %s, want %s/", back, origin)
+	}
+	if res = call(`a0.session()`); res.OK || res.Error != "login_required" {
+		fail("checkSession after logout: %+v, want the error login_required", res)
+	}
+
+	// The cross-origin verification fallback: the browser keeps the app's
+	// cookies but not the one /co/authenticate set (the test drops it
+	// between /co/authenticate and /authorize, by auth0.js's onRedirecting
+	// hook). The mock's fallback page frames the app's verify.html, where
+	// auth0.js's crossOriginVerification hands over the co_verifier it
+	// stored, and posts it to /co/verify.
+	if res = call(fmt.Sprintf(`a0.loginPaused(%q, %q)`, appUserEmail, appUserPassword)); !res.OK {
+		fail("login (paused before /authorize): %s: %s", res.Error, res.Description)
+	}
+	mockURL := "https://" + m.addr + "/"
+	step("drop the mock's login-ticket cookie", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		got, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{mockURL}})
+		if err != nil {
+			return err
+		}
+		dropped := 0
+		for _, c := range got.Cookies {
+			if strings.HasPrefix(c.Name, "mockidp_co_") {
+				if _, err := chromedp.Call(ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: c.Name, URL: mockURL}); err != nil {
+					return err
+				}
+				dropped++
+			}
+		}
+		if dropped == 0 {
+			return fmt.Errorf("no mockidp_co_ cookie among the mock's %d cookies: /co/authenticate set none", len(got.Cookies))
+		}
+		return nil
+	}))
+	start(`a0.resume()`)
+	step("back at the callback through the fallback page", ready)
+	if back := location(); !strings.HasPrefix(back, origin+"/callback#") || !strings.Contains(back, "access_token=") {
+		fail("after the fallback the browser is at %s, want %s/callback#access_token=...", back, origin)
+	}
+	checkTokens("parseHash after the fallback", call(`a0.callback()`))
+	if log := m.log.String(); !strings.Contains(log, "co/verify fallback page") || !strings.Contains(log, "verified_by_page=true") {
+		fail("the login did not go through the fallback page and /co/verify")
+	}
+}
+
+// auth0jsResult is what window.a0's functions resolve to.
+type auth0jsResult struct {
+	OK          bool           `json:"ok"`
+	Error       string         `json:"error"`
+	Description string         `json:"description"`
+	User        map[string]any `json:"user"`
+	Sub         string         `json:"sub"`
+	Aud         any            `json:"aud"`
+	Scope       string         `json:"scope"`
+	IDTokenSub  string         `json:"idTokenSub"`
+	Email       string         `json:"email"`
+}
+
+// auth0jsHandler serves the embedded-login app: its page for every route,
+// its script, the cross-origin verification page, its configuration and
+// auth0.js's prebuilt browser file from node_modules.
+func auth0jsHandler(work, config string) http.Handler {
+	mux := http.NewServeMux()
+	for _, f := range []struct{ path, file string }{
+		{"/auth0.min.js", filepath.Join(work, "node_modules", "auth0-js", "dist", "auth0.min.js")},
+		{"/app.js", filepath.Join(work, "app.js")},
+		{"/verify.html", filepath.Join(work, "verify.html")},
+	} {
+		mux.HandleFunc("GET "+f.path, func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, f.file) })
+	}
+	mux.HandleFunc("GET /config.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		_, _ = w.Write([]byte(config))
+	})
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		http.ServeFile(w, r, filepath.Join(work, "index.html"))
+	})
+	return mux
+}
