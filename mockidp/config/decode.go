@@ -37,6 +37,12 @@ func toJSON(data []byte) ([]byte, error) {
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
 		msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:")
+		// The converter names an unsupported key with the value beside it
+		// ("unsupported map key of type: ..., key: ..., value: ..."), and a
+		// value may be a secret: say what is wrong without quoting either.
+		if i := strings.Index(msg, "unsupported map key"); i >= 0 {
+			msg = msg[:i] + "a mapping key must be a string, a number or a boolean (an empty or null key is not)"
+		}
 		return nil, errors.New(strings.Join(strings.Fields(msg), " "))
 	}
 	return js, nil
