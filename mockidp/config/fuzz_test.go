@@ -43,8 +43,10 @@ func FuzzParse(f *testing.F) {
 		}()
 		file, err := Parse([]byte(data), "fuzz.yaml")
 		if err != nil {
-			if strings.Contains(err.Error(), testSecret) || strings.Contains(err.Error(), testPassword) {
-				t.Fatalf("the error quotes a secret: %v", err)
+			for _, secret := range []string{testSecret, testPassword} {
+				if strings.Contains(err.Error(), secret) && !namesAnItem(data, secret) {
+					t.Fatalf("the error quotes a secret: %v", err)
+				}
 			}
 			return
 		}
@@ -52,4 +54,23 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse accepted a file that Apply refuses: %v\n%s", err, data)
 		}
 	})
+}
+
+// namesAnItem reports whether secret stands in a file as the value of a
+// field that errors name items by (an API's identifier, a client's name or
+// id, a user's email...). The fuzzer moves the test secrets into such
+// fields too, and an error quoting them there is naming the item, not
+// leaking a secret; anywhere else, quoting it is a leak.
+func namesAnItem(data, secret string) bool {
+	for _, line := range strings.Split(data, "\n") {
+		if !strings.Contains(line, secret) {
+			continue
+		}
+		for _, key := range []string{"identifier:", "name:", "client_id:", "email:", "username:", "user_id:", "audience:", "connection:", "id:"} {
+			if i := strings.Index(line, key); i >= 0 && i < strings.Index(line, secret) {
+				return true
+			}
+		}
+	}
+	return false
 }
