@@ -59,7 +59,7 @@ func TestA0DeployRoundTrip(t *testing.T) {
 	run(t, ctx, work, nil, npm, "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error")
 	cli := filepath.Join(work, "node_modules", "auth0-deploy-cli", "lib", "index.js")
 
-	bin := buildMock(t, ctx, tmp)
+	bin := buildMock(t, ctx)
 	seeded := startMock(t, ctx, bin, filepath.Join(tmp, "seeded"), filepath.Join("testdata", "a0deploy-tenant.yaml"))
 	empty := startMock(t, ctx, bin, filepath.Join(tmp, "empty"), "")
 

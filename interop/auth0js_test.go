@@ -100,7 +100,7 @@ func TestAuth0JS(t *testing.T) {
 	}
 	origin := fmt.Sprintf("https://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
 
-	bin := buildMock(t, ctx, tmp)
+	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, auth0jsTenant, map[string]string{"Origin": origin}))
 
 	config := fmt.Sprintf("window.AUTH0JS_CONFIG = %s;\n", mustJSON(map[string]string{

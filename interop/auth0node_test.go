@@ -50,7 +50,7 @@ func TestAuth0NodeSDK(t *testing.T) {
 	}
 	run(t, ctx, work, nil, npm, "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error")
 
-	bin := buildMock(t, ctx, tmp)
+	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, filepath.Join("testdata", "tenant.yaml"))
 
 	script := exec.CommandContext(ctx, node, "interop.mjs")
@@ -127,11 +127,9 @@ func run(t *testing.T, ctx context.Context, dir string, env []string, name strin
 // The binary is built once, by the first test that asks, into a directory
 // TestMain removes at the end; the tests that run at the same time wait
 // for that one build instead of linking their own (five links of the same
-// binary cost more CPU than any single interop test's Go code). The dir
-// argument is unused since then and kept so the call sites read the same.
-func buildMock(t *testing.T, ctx context.Context, dir string) string {
+// binary cost more CPU than any single interop test's Go code).
+func buildMock(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	_ = dir
 	mockBuild.once.Do(func() {
 		goBin, err := exec.LookPath("go")
 		if err != nil {

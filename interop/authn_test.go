@@ -59,7 +59,7 @@ func TestAuth0NodeAuthentication(t *testing.T) {
 	defer cancel()
 	tmp := t.TempDir()
 	work := npmApp(t, ctx, npm, "auth0-node-authn", tmp)
-	bin := buildMock(t, ctx, tmp)
+	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, authnTenant, nil))
 
 	// A code with PKCE, by a user at the mock's pages; the loopback

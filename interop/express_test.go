@@ -54,7 +54,7 @@ func TestExpressOpenIDConnect(t *testing.T) {
 
 	port := freePort(t)
 	baseURL := fmt.Sprintf("http://localhost:%d", port)
-	bin := buildMock(t, ctx, tmp)
+	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, expressTenant, map[string]string{"BaseURL": baseURL}))
 
 	appLog := startExpress(t, ctx, node, work, m, port)

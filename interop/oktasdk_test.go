@@ -34,7 +34,7 @@ func oktaSDKClient(t *testing.T) (*okta.APIClient, oktaorg.Store, *oktaorg.AuthS
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	bin := buildMock(t, ctx, dir) // before HOME moves: the build uses the Go caches under it
+	bin := buildMock(t, ctx) // before HOME moves: the build uses the Go caches under it
 	// The SDK also reads ~/.okta/okta.yaml, ./.okta.yaml and OKTA_CLIENT_*:
 	// pin them so that a developer's own configuration cannot leak in.
 	t.Setenv("HOME", t.TempDir())

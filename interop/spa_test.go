@@ -99,7 +99,7 @@ func TestAuth0SPAJS(t *testing.T) {
 	}
 	origin := fmt.Sprintf("https://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
 
-	bin := buildMock(t, ctx, tmp)
+	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, spaTenant, map[string]string{"Origin": origin}))
 
 	config := fmt.Sprintf("window.SPA_CONFIG = %s;\n", mustJSON(map[string]string{

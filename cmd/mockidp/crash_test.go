@@ -184,45 +184,36 @@ func TestCrashKeepsEveryAcknowledgedWrite(t *testing.T) {
 			}
 		})
 	}
-	for w := range 3 { // clients
-		worker(func(n int) bool {
-			code, body, err := post(ctx, issuer+"api/v2/clients", tok, "application/json",
-				fmt.Sprintf(`{"name":"crash-%d-%d","app_type":"non_interactive"}`, w, n))
-			if err != nil {
-				return false
-			}
-			var cl struct {
-				ClientID string `json:"client_id"`
-			}
-			if code != http.StatusCreated || json.Unmarshal(body, &cl) != nil {
-				t.Errorf("create client: %d %s", code, body)
-				return false
-			}
-			load.mu.Lock()
-			load.clients = append(load.clients, cl.ClientID)
-			load.mu.Unlock()
-			load.acks.Add(1)
-			return true
-		})
-	}
-	worker(func(n int) bool { // users
-		code, body, err := post(ctx, issuer+"api/v2/users", tok, "application/json",
-			fmt.Sprintf(`{"connection":"Username-Password-Authentication","email":"crash%d@example.com","password":"Crash-pass-%d"}`, n, n))
+	// create posts one object to the Management API and, once it is
+	// acknowledged with 201, keeps the ID the answer names in field: an ID
+	// the server acknowledged must survive the crash.
+	create := func(what, path, field, reqBody string, ids *[]string) bool {
+		code, body, err := post(ctx, issuer+path, tok, "application/json", reqBody)
 		if err != nil {
 			return false
 		}
-		var u struct {
-			UserID string `json:"user_id"`
-		}
-		if code != http.StatusCreated || json.Unmarshal(body, &u) != nil {
-			t.Errorf("create user: %d %s", code, body)
+		var obj map[string]any
+		ok := code == http.StatusCreated && json.Unmarshal(body, &obj) == nil
+		id, isString := obj[field].(string)
+		if !ok || (obj[field] != nil && !isString) { // a missing ID reads as "", as in a struct; another type does not decode
+			t.Errorf("create %s: %d %s", what, code, body)
 			return false
 		}
 		load.mu.Lock()
-		load.users = append(load.users, u.UserID)
+		*ids = append(*ids, id)
 		load.mu.Unlock()
 		load.acks.Add(1)
 		return true
+	}
+	for w := range 3 { // clients
+		worker(func(n int) bool {
+			return create("client", "api/v2/clients", "client_id",
+				fmt.Sprintf(`{"name":"crash-%d-%d","app_type":"non_interactive"}`, w, n), &load.clients)
+		})
+	}
+	worker(func(n int) bool { // users
+		return create("user", "api/v2/users", "user_id",
+			fmt.Sprintf(`{"connection":"Username-Password-Authentication","email":"crash%d@example.com","password":"Crash-pass-%d"}`, n, n), &load.users)
 	})
 	worker(func(n int) bool { // settings: a read-modify-write
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPatch, issuer+"api/v2/tenants/settings",

@@ -2,6 +2,10 @@ package main
 
 import (
 	"net"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"sync/atomic"
 	"testing"
 )
 
@@ -15,4 +19,28 @@ func loopbackAddr(t testing.TB) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// roundRobin is a reverse proxy in front of two replicas: each request goes
+// to the other replica than the one before, with the Host header the client
+// sent, and served counts the requests each replica got. The test sets
+// backends before the first request and closes the proxy.
+type roundRobin struct {
+	*httptest.Server
+	backends [2]*url.URL
+	next     atomic.Uint64
+	served   [2]atomic.Int64
+}
+
+func newRoundRobin() *roundRobin {
+	rr := &roundRobin{}
+	rr.Server = httptest.NewServer(&httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			i := rr.next.Add(1) % 2
+			rr.served[i].Add(1)
+			r.SetURL(rr.backends[i])
+			r.Out.Host = r.In.Host
+		},
+	})
+	return rr
 }

@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -318,22 +316,12 @@ func TestOktaReplicasShareTheOrg(t *testing.T) {
 		t.Skip("starts PostgreSQL and two mockidp processes")
 	}
 	dsn := pgtest.URL(t)
-	var backends [2]*url.URL
-	var next atomic.Uint64
-	var served [2]atomic.Int64
-	proxy := httptest.NewServer(&httputil.ReverseProxy{
-		Rewrite: func(r *httputil.ProxyRequest) {
-			i := next.Add(1) % 2
-			served[i].Add(1)
-			r.SetURL(backends[i])
-			r.Out.Host = r.In.Host
-		},
-	})
+	proxy := newRoundRobin()
 	defer proxy.Close()
 	org := proxy.URL
-	for i := range backends {
+	for i := range proxy.backends {
 		addr := loopbackAddr(t)
-		backends[i] = &url.URL{Scheme: "http", Host: addr}
+		proxy.backends[i] = &url.URL{Scheme: "http", Host: addr}
 		startChildEnv(t, oktaEnv, "--vendor", "okta", "--addr", addr, "--store", dsn, "--config", oktaDemoConfig,
 			"--issuer", org, "--password-cost", "4", "--log-level", "error")
 	}
@@ -412,8 +400,8 @@ func TestOktaReplicasShareTheOrg(t *testing.T) {
 		t.Errorf("second flow showed %v, want none (session and grant on the store)", prompts)
 	}
 	redeem(code)
-	if served[0].Load() == 0 || served[1].Load() == 0 {
-		t.Errorf("one replica served nothing: %d and %d requests", served[0].Load(), served[1].Load())
+	if proxy.served[0].Load() == 0 || proxy.served[1].Load() == 0 {
+		t.Errorf("one replica served nothing: %d and %d requests", proxy.served[0].Load(), proxy.served[1].Load())
 	}
-	t.Logf("replica 0 served %d requests, replica 1 %d", served[0].Load(), served[1].Load())
+	t.Logf("replica 0 served %d requests, replica 1 %d", proxy.served[0].Load(), proxy.served[1].Load())
 }

@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
-	"sync/atomic"
 	"testing"
 
 	"github.com/consentry/consentry/mockidp/store/pgtest"
@@ -28,23 +25,13 @@ func TestReplicasPassTheConformanceSuite(t *testing.T) {
 	}
 	dsn := pgtest.URL(t)
 
-	var backends [2]*url.URL
-	var next atomic.Uint64
-	var served [2]atomic.Int64
-	proxy := httptest.NewServer(&httputil.ReverseProxy{
-		Rewrite: func(r *httputil.ProxyRequest) {
-			i := next.Add(1) % 2
-			served[i].Add(1)
-			r.SetURL(backends[i])
-			r.Out.Host = r.In.Host
-		},
-	})
+	proxy := newRoundRobin()
 	defer proxy.Close()
 	issuer := proxy.URL + "/"
-	for i := range backends {
+	for i := range proxy.backends {
 		addr := loopbackAddr(t)
 		startChild(t, "--addr", addr, "--store", dsn, "--issuer", issuer, "--password-cost", "4", "--log-level", "error")
-		backends[i] = &url.URL{Scheme: "http", Host: addr}
+		proxy.backends[i] = &url.URL{Scheme: "http", Host: addr}
 	}
 
 	profile, err := target.Parse([]byte(fmt.Sprintf(`name: two replicas behind a round-robin proxy
@@ -70,7 +57,7 @@ capabilities: [management, tenant_settings, password_grant]
 	_ = res.Report.WriteSummary(&sum)
 	t.Logf("%d scenarios passed, %d failed, %d not applicable on a URL target; replica 0 served %d requests, replica 1 %d:\n%s",
 		res.Report.Count(report.Passed), res.Report.Count(report.Failed), res.Report.Count(report.NotApplicable),
-		served[0].Load(), served[1].Load(), sum.String())
+		proxy.served[0].Load(), proxy.served[1].Load(), sum.String())
 	if res.Report.Count(report.Passed) == 0 {
 		t.Error("no scenario passed: the suite did not run")
 	}
@@ -84,7 +71,7 @@ capabilities: [management, tenant_settings, password_grant]
 	if !res.OK() || failed > 0 {
 		t.Errorf("the suite failed on two replicas: %d scenarios failed (godog status %d)\n%s", failed, res.Status, out.String())
 	}
-	if served[0].Load() == 0 || served[1].Load() == 0 {
+	if proxy.served[0].Load() == 0 || proxy.served[1].Load() == 0 {
 		t.Error("one replica served no request: the proxy did not alternate")
 	}
 }
