@@ -13,12 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/consentry/consentry/mockidp/tlsca"
@@ -75,13 +72,7 @@ func TestAuth0SPAJS(t *testing.T) {
 	}
 	_, npm := requireNode(t)
 	t.Parallel() // its own mock on a system-chosen port, its own npm copy: independent of the other tests
-	chromium := os.Getenv("CHROME_PATH")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatalf("chromium not found at %s: install it with \"apt-get install -y chromium\" or set CHROME_PATH (or CONSENTRY_BROWSER=off to skip on purpose)", chromium)
-	}
+	chromium := requireChromium(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -111,127 +102,12 @@ func TestAuth0SPAJS(t *testing.T) {
 
 	// Chromium trusts exactly the two servers' keys; nothing is installed.
 	pins := []string{spkiPin(t, appCA.TLSConfig().Certificates[0].Certificate[0]), spkiPin(t, mockLeaf(t, m))}
-	// Headless Chromium blocks third-party cookies by default; the browsers
-	// most people run (Chrome, Edge) do not, and silent authentication in a
-	// cross-site iframe is what depends on them (W5). The profile's
-	// preferences say so, as a user's would.
-	profile := filepath.Join(tmp, "chromium-profile")
-	prefs := `{"profile": {"cookie_controls_mode": 0, "block_third_party_cookies": false}}`
-	if err := os.MkdirAll(filepath.Join(profile, "Default"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(profile, "Default", "Preferences"), []byte(prefs), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	alloc, allocCancel := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(profile),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(pins, ",")),
-	)
-	defer allocCancel()
-	bctx, bcancel := chromedp.NewContext(alloc)
-	defer bcancel()
-
-	var (
-		consoleMu sync.Mutex
-		console   []string
-	)
-	if err := chromedp.Listen(bctx, func(ev any) {
-		if e, ok := ev.(*runtime.EventConsoleAPICalled); ok {
-			var parts []string
-			for _, a := range e.Args {
-				parts = append(parts, string(a.Value))
-			}
-			consoleMu.Lock()
-			console = append(console, string(e.Type)+": "+strings.Join(parts, " "))
-			consoleMu.Unlock()
-		}
-		// Which cookies went to the mock, and why others did not: the
-		// diagnosis of a failed silent authentication.
-		if e, ok := ev.(*network.EventRequestWillBeSentExtraInfo); ok {
-			var parts []string
-			for _, c := range e.AssociatedCookies {
-				if c.Cookie != nil && strings.HasPrefix(c.Cookie.Name, "mockidp_") {
-					parts = append(parts, fmt.Sprintf("%s blocked=%v", c.Cookie.Name, c.BlockedReasons))
-				}
-			}
-			if len(parts) > 0 {
-				consoleMu.Lock()
-				console = append(console, "cookies: "+strings.Join(parts, ", "))
-				consoleMu.Unlock()
-			}
-		}
-		if e, ok := ev.(*runtime.EventExceptionThrown); ok && e.ExceptionDetails != nil {
-			msg := e.ExceptionDetails.Text
-			if e.ExceptionDetails.Exception != nil {
-				msg += " " + e.ExceptionDetails.Exception.Description
-			}
-			consoleMu.Lock()
-			console = append(console, "exception: "+msg)
-			consoleMu.Unlock()
-		}
-	}); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	fail := func(format string, args ...any) {
-		t.Helper()
-		where, _ := chromedp.Run(bctx, chromedp.Location())
-		if text, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`)); err == nil {
-			where += "\n" + truncate(text, 2000)
-		}
-		consoleMu.Lock()
-		defer consoleMu.Unlock()
-		t.Fatalf("%s\n--- browser at %s; console ---\n%s\n--- mock log ---\n%s",
-			fmt.Sprintf(format, args...), where, strings.Join(console, "\n"), m.log.String())
-	}
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, scancel := context.WithTimeout(bctx, 30*time.Second)
-		defer scancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			fail("%s: %v", what, err)
-		}
-	}
-	// ready waits for a document of the app that no start has left yet.
-	ready := chromedp.WaitVisible(chromedp.CSS(`html:not([data-left]) p#status[data-ready]`))
-	location := func() string {
-		t.Helper()
-		loc, err := chromedp.Run(bctx, chromedp.Location())
-		if err != nil {
-			fail("location: %v", err)
-		}
-		return loc
-	}
-	// call runs one of window.spa's functions and decodes its result.
+	b := startAppBrowser(t, ctx, chromium, tmp, pins, m)
+	fail, step, location, start := b.fail, b.step, b.location, b.start
+	ready := appReady
 	call := func(expr string) spaResult {
 		t.Helper()
-		step("wait for the app before "+expr, ready)
-		sctx, scancel := context.WithTimeout(bctx, 30*time.Second)
-		defer scancel()
-		raw, err := chromedp.Run(sctx, chromedp.Evaluate[json.RawMessage](expr, chromedp.EvalAwaitPromise))
-		if err != nil {
-			fail("%s: %v", expr, err)
-		}
-		var res spaResult
-		if err := json.Unmarshal(raw, &res); err != nil {
-			fail("%s: %v in %s", expr, err, raw)
-		}
-		return res
-	}
-	// start runs a window.spa function that navigates away.
-	start := func(expr string) {
-		t.Helper()
-		step("wait for the app before "+expr, ready)
-		if _, err := chromedp.Run(bctx, chromedp.Evaluate[json.RawMessage](`document.documentElement.dataset.left = ""; void `+expr)); err != nil {
-			fail("%s: %v", expr, err)
-		}
+		return appCall[spaResult](b, expr)
 	}
 
 	step("open the app", chromedp.Navigate(origin+"/"), ready)
