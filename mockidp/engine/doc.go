@@ -12,6 +12,15 @@
 // (CheckScreenForm, rule A7) and reads max_age (ParseMaxAge, TooOld; rule
 // A6).
 //
+// The login -> consent -> callback step is the engine's too (Flow): a face
+// fills a Flow with its decisions and calls Advance after /authorize and
+// after a login, and Finish after an accepted screen. The engine keeps the
+// order: the session's user, then prompt=login and max_age (rules A3, A6),
+// then the face's decision; prompt=none never shows a screen (A4); a screen
+// is bound to the login session it is shown for (C8); a transaction
+// finishes once; the code carries the session's login time; the answer
+// goes back in the response mode (A5).
+//
 // The engine decides nothing a vendor decides. What belongs to a face:
 //
 //   - its routes and parameter names (Auth0's /authorize and /oauth/token,
@@ -26,9 +35,13 @@
 //     checked, its error texts) and its grant types, and its token claims and
 //     lifetimes (the engine only stores and redeems codes, and asks the face
 //     to issue the tokens of a code it won);
-//   - its consent decision (Auth0: consent.Decide; Okta: consent.DecideOkta)
-//     and its grant model (Auth0: one grant per client and API, Okta: one
-//     grant per scope), and the order of screens around them.
+//   - in a Flow: whether a session's user may still sign in, its
+//     prompt=none refusals' texts, its screens' URLs and names, its consent
+//     decision (Auth0: consent.Decide; Okta: consent.DecideOkta) with the
+//     scopes a screen offers and the scopes and grant a code carries, and
+//     its implicit-flow tokens; its grant model (Auth0: one grant per
+//     client and API, Okta: one grant per scope) and what an answered
+//     screen records.
 //
 // A face keeps its own clock and logger, and gives the engine the
 // session.Store all its short-lived state lives in.
