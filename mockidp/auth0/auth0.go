@@ -52,7 +52,10 @@ type Face struct {
 	secure   bool // the issuer is https
 	// eng is the vendor-neutral machinery: cookies and login sessions,
 	// screen transactions, codes (mockidp/engine).
-	eng    *engine.Engine
+	eng *engine.Engine
+	// flow is the face's part of the engine's login -> consent ->
+	// callback step (flowOf).
+	flow   engine.Flow[*tenant.User]
 	grants map[string]grantFunc
 }
 
@@ -70,6 +73,7 @@ func New(cfg Config) *Face {
 	}
 	f.secure = strings.HasPrefix(cfg.Issuer.URL, "https://")
 	f.eng = engine.New(engine.Config{Sessions: cfg.Sessions, Logger: f.log, Now: f.now, Secure: f.secure, CookiePrefix: "mockidp"})
+	f.flow = f.flowOf()
 	f.grants = f.grantHandlers()
 	return f
 }

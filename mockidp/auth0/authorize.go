@@ -87,7 +87,7 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 	if dup == "state" {
 		tx.State = ""
 	}
-	rt := strings.Join(sortedFields(q.Get("response_type")), " ")
+	rt := strings.Join(engine.SortedFields(q.Get("response_type")), " ")
 	if rt != rtCode && rt != "" {
 		tx.ResponseMode = engine.ModeFragment
 	}
@@ -125,19 +125,7 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 		f.ticketLogin(w, r, client, &tx, t)
 		return
 	}
-	f.advance(w, r, &tx, nil)
-}
-
-// tooOld reports whether the session's login is older than the request's
-// max_age allows (A6; engine.TooOld).
-func (f *Face) tooOld(tx *session.Transaction, sess session.Session) bool {
-	return engine.TooOld(tx, sess.AuthTime, f.now())
-}
-
-func sortedFields(s string) []string {
-	fs := strings.Fields(s)
-	slices.Sort(fs)
-	return slices.Compact(fs)
+	f.flow.Advance(w, r, &tx, nil)
 }
 
 func promptString(p map[string]bool) string {
@@ -237,76 +225,51 @@ func (f *Face) validate(ctx context.Context, c *tenant.Client, tx *session.Trans
 	return nil
 }
 
-// advance moves a transaction to its next screen or to the callback. The
-// login session is the browser's, or fresh when the caller just made one.
-func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Transaction, fresh *session.Session) {
-	ctx := r.Context()
-	var (
-		sess session.Session
-		user *tenant.User
-		ok   bool
-	)
-	if fresh != nil {
-		sess = *fresh
-		user, ok = f.sessionUser(r, sess)
-	} else {
-		sess, user, ok = f.currentUser(r)
+// flowOf is the face's part of the engine's login -> consent -> callback
+// step (engine.Flow): Auth0's texts, its /u/login and /u/consent screens,
+// its consent decision.
+func (f *Face) flowOf() engine.Flow[*tenant.User] {
+	return engine.Flow[*tenant.User]{
+		Engine:        f.eng,
+		SessionUser:   f.sessionUser,
+		LoginRequired: oautherr.LoginRequired("Login required"),
+		// A4: consent_required for the confirmation too (C6).
+		ConsentRequired: func(engine.Decision) *oautherr.Error { return oautherr.ConsentRequired("Consent required") },
+		ScreenURL: func(tx *session.Transaction) string {
+			if tx.Pending == engine.PendingLogin {
+				return f.url("u/login?state=" + url.QueryEscape(tx.ID))
+			}
+			return f.url("u/consent?state=" + url.QueryEscape(tx.ID))
+		},
+		ErrorPage: f.errorPage,
+		Decide:    f.decideScreen,
 	}
-	if !ok || (!tx.LoggedIn && (tx.Prompt["login"] || f.tooOld(tx, sess))) {
-		if tx.Prompt["none"] {
-			f.eng.EndTx(ctx, tx.ID)
-			engine.RespondError(w, r, tx, oautherr.LoginRequired("Login required"))
-			return
-		}
-		tx.Pending = "login"
-		if err := f.sessions.PutTransaction(ctx, *tx); err != nil {
-			f.errorPage(w, r, f.internal(err))
-			return
-		}
-		engine.Redirect(w, r, f.url("u/login?state="+url.QueryEscape(tx.ID)))
-		return
-	}
+}
+
+// decideScreen is Auth0's decision for a logged-in transaction: the
+// consent page, the login confirmation (consent.Decide's screens, shown at
+// /u/consent with every requested scope), or a code under the user's grant.
+func (f *Face) decideScreen(ctx context.Context, tx *session.Transaction, _ session.Session, user *tenant.User) (engine.Decision, *oautherr.Error, error) {
 	client, api, e := f.txParties(ctx, tx)
 	if e != nil {
-		f.eng.EndTx(ctx, tx.ID)
-		engine.RespondError(w, r, tx, e)
-		return
+		return engine.Decision{}, e, nil
 	}
 	facts, grant, err := f.facts(ctx, tx, client, api, user)
 	if err != nil {
-		f.errorPage(w, r, f.internal(err))
-		return
+		return engine.Decision{}, nil, err
 	}
 	screen := f.decide(facts)
 	f.log.Info("consent decision", "tx", tx.ID, "client", client.ClientID, "first_party", facts.FirstParty,
 		"api_skips", facts.APISkipsConsent, "verifiable_callback", facts.VerifiableCallback, "has_grant", facts.HasGrant,
 		"prompt_consent", facts.PromptConsent, "screen_shown", facts.ScreenShown, "screen", screen.String())
 	if screen != consent.None {
-		if tx.Prompt["none"] {
-			f.eng.EndTx(ctx, tx.ID)
-			engine.RespondError(w, r, tx, oautherr.ConsentRequired("Consent required"))
-			return
-		}
-		tx.Pending = screen.String()
-		tx.Offered = tx.Scopes
-		tx.SessionID = sess.ID
-		if err := f.sessions.PutTransaction(ctx, *tx); err != nil {
-			f.errorPage(w, r, f.internal(err))
-			return
-		}
-		engine.Redirect(w, r, f.url("u/consent?state="+url.QueryEscape(tx.ID)))
-		return
-	}
-	// A stored transaction someone finished first is refused.
-	if e := f.eng.Complete(ctx, tx); e != nil {
-		f.errorPage(w, r, e)
-		return
+		return engine.Decision{Screen: screen.String(), Offered: tx.Scopes}, nil, nil
 	}
 	grantID := ""
 	if grant != nil {
 		grantID = grant.ID
 	}
-	f.finish(w, r, tx, client, api, user, sess, grantID)
+	return engine.Decision{Finish: f.finishing(tx, client, api, user, grantID)}, nil, nil
 }
 
 // txParties loads the transaction's client and API again: they may have
@@ -360,35 +323,18 @@ func (f *Face) facts(ctx context.Context, tx *session.Transaction, c *tenant.Cli
 	return facts, grant, nil
 }
 
-// finish answers the client: a code, or tokens for the implicit flow. The
-// caller has ended the transaction.
-func (f *Face) finish(w http.ResponseWriter, r *http.Request, tx *session.Transaction, c *tenant.Client, api *tenant.API, u *tenant.User, sess session.Session, grantID string) {
-	params := url.Values{}
-	if tx.ResponseType == rtCode {
-		code, err := f.eng.IssueCode(r.Context(), session.Code{
-			ClientID: c.ClientID, RedirectURI: tx.RedirectURI, UserID: u.UserID, Audience: tx.Audience,
-			Scopes: tx.Scopes, Nonce: tx.Nonce, AuthTime: sess.AuthTime, CodeChallenge: tx.CodeChallenge,
-			ChallengeMethod: tx.ChallengeMethod, GrantID: grantID,
-		})
-		if err != nil {
-			f.errorPage(w, r, f.internal(err))
-			return
-		}
-		params.Set("code", code)
-	} else {
-		res, _, e := f.userTokens(r.Context(), userTokenRequest{
+// finishing is what a finished transaction issues: a code with the
+// requested scopes under the user's grant, or the implicit flow's tokens.
+func (f *Face) finishing(tx *session.Transaction, c *tenant.Client, api *tenant.API, u *tenant.User, grantID string) engine.Finish {
+	return engine.Finish{Scopes: tx.Scopes, GrantID: grantID, Tokens: func(ctx context.Context, sess session.Session) (url.Values, *oautherr.Error) {
+		res, _, e := f.userTokens(ctx, userTokenRequest{
 			client: c, api: api, user: u, scopes: tx.Scopes, nonce: tx.Nonce, authTime: sess.AuthTime,
 			// "id_token" contains "token": compare whole response types.
 			access: tx.ResponseType == rtToken || tx.ResponseType == rtIDTokenToken, idToken: strings.Contains(tx.ResponseType, rtIDToken), noRefresh: true,
 		})
 		if e != nil {
-			engine.RespondError(w, r, tx, e)
-			return
+			return nil, e
 		}
-		for k, v := range res.values() {
-			params[k] = v
-		}
-	}
-	f.log.Info("authorize response", "tx", tx.ID, "client", c.ClientID, "user", u.UserID, "response_type", tx.ResponseType)
-	engine.Respond(w, r, tx, params)
+		return res.values(), nil
+	}}
 }

@@ -196,7 +196,7 @@ func (f *Face) ticketLogin(w http.ResponseWriter, r *http.Request, c *tenant.Cli
 	}
 	f.log.Info("login", "tx", tx.ID, "user", tk.UserID, "by", "login_ticket", "verified_by_page", posted)
 	tx.LoggedIn = true
-	f.advance(w, r, tx, &sess)
+	f.flow.Advance(w, r, tx, &sess)
 }
 
 // coFallback shows the cross-origin verification fallback page: it frames

@@ -1,6 +1,7 @@
 package auth0
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -18,19 +19,9 @@ import (
 // mockidp_session, and their _compat companions over HTTPS), the screen
 // transactions and their checks (rule C8) are the engine's.
 
-// currentUser returns the browser's live session and its user.
-func (f *Face) currentUser(r *http.Request) (session.Session, *tenant.User, bool) {
-	sess, ok := f.eng.Session(r)
-	if !ok {
-		return session.Session{}, nil, false
-	}
-	u, ok := f.sessionUser(r, sess)
-	return sess, u, ok
-}
-
 // sessionUser returns the session's user, unless it was deleted since.
-func (f *Face) sessionUser(r *http.Request, sess session.Session) (*tenant.User, bool) {
-	u, err := f.store.GetUser(r.Context(), sess.UserID)
+func (f *Face) sessionUser(ctx context.Context, sess session.Session) (*tenant.User, bool) {
+	u, err := f.store.GetUser(ctx, sess.UserID)
 	if err != nil {
 		return nil, false
 	}
@@ -51,7 +42,7 @@ func (f *Face) screenSession(r *http.Request, tx *session.Transaction) (session.
 	if e != nil {
 		return session.Session{}, nil, e
 	}
-	user, ok := f.sessionUser(r, sess)
+	user, ok := f.sessionUser(r.Context(), sess)
 	if !ok {
 		return session.Session{}, nil, oautherr.LoginRequired("Your session has ended. Start again from the application.")
 	}
@@ -82,7 +73,7 @@ func (f *Face) loginPage(w http.ResponseWriter, r *http.Request) {
 		f.errorPage(w, r, e)
 		return
 	}
-	tx, e := f.screenTx(r, "login")
+	tx, e := f.screenTx(r, engine.PendingLogin)
 	if e != nil {
 		f.errorPage(w, r, e)
 		return
@@ -107,7 +98,7 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		f.errorPage(w, r, e)
 		return
 	}
-	tx, e := f.screenTx(r, "login")
+	tx, e := f.screenTx(r, engine.PendingLogin)
 	if e == nil {
 		e = engine.CheckCSRF(r, tx)
 	}
@@ -133,7 +124,7 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	f.log.Info("login", "tx", tx.ID, "user", u.UserID)
 	tx.LoggedIn, tx.ScreenShown = true, true
-	f.advance(w, r, tx, &sess)
+	f.flow.Advance(w, r, tx, &sess)
 }
 
 // startSession starts a login session for the user, now, replacing the
@@ -258,7 +249,7 @@ func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	} else if gs, err := f.store.ListUserGrants(ctx, tenant.UserGrantFilter{UserID: user.UserID, ClientID: client.ClientID, Audience: f.grantAudience(tx)}); err == nil && len(gs) > 0 {
 		grantID = gs[0].ID
 	}
-	f.finish(w, r, tx, client, api, user, sess, grantID)
+	f.flow.Finish(w, r, tx, sess, f.finishing(tx, client, api, user, grantID))
 }
 
 // decline answers a declined consent or confirmation: an access_denied
