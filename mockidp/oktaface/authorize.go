@@ -26,7 +26,7 @@ const (
 
 // Screens a transaction waits on.
 const (
-	pendingLogin   = "login"
+	pendingLogin   = engine.PendingLogin
 	pendingConsent = "consent"
 )
 
@@ -105,7 +105,7 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	tx.BrowserID = f.eng.BrowserID(w, r)
 	f.log.Info("authorize", "server", srv.ID, "client", app.ClientID(), "tx", tx.ID, "response_type", rt, "scope", strings.Join(tx.Scopes, " "))
-	f.advance(w, r, &tx, nil)
+	f.flow.Advance(w, r, &tx, nil)
 }
 
 // validate checks an authorization request whose app and callback are
@@ -212,47 +212,48 @@ func (f *Face) activeUser(ctx context.Context, id string) *okta.User {
 	return u
 }
 
-// advance moves a transaction on: to the sign-in page, the consent page or
-// the callback. fresh is the session the caller just started, if any.
-func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Transaction, fresh *session.Session) {
-	ctx := r.Context()
-	sess, ok := f.eng.Session(r)
-	if fresh != nil {
-		sess, ok = *fresh, true
+// flowOf is the face's part of the engine's login -> consent -> callback
+// step (engine.Flow): ACTIVE users only, Okta's texts, its v1/login and
+// v1/consent screens, its consent decision.
+func (f *Face) flowOf() engine.Flow[*okta.User] {
+	return engine.Flow[*okta.User]{
+		Engine: f.eng,
+		SessionUser: func(ctx context.Context, sess session.Session) (*okta.User, bool) {
+			u := f.activeUser(ctx, sess.UserID)
+			return u, u != nil
+		},
+		LoginRequired: oautherr.LoginRequired(descLoginRequired),
+		// consent.DecideOkta refuses prompt=none itself, with this text.
+		ConsentRequired: func(d engine.Decision) *oautherr.Error {
+			return oautherr.ConsentRequired("The following scopes require user consent: " + okta.List(d.Offered) + ".")
+		},
+		ScreenURL: func(tx *session.Transaction) string {
+			if tx.Pending == pendingLogin {
+				return f.screenURL(tx, "v1/login")
+			}
+			return f.screenURL(tx, "v1/consent")
+		},
+		ErrorPage: func(w http.ResponseWriter, _ *http.Request, e *oautherr.Error) { f.errorPage(w, e) },
+		Decide:    f.decideScreen,
 	}
-	if ok && f.activeUser(ctx, sess.UserID) == nil {
-		ok = false
-	}
-	// A login older than max_age is asked again (A6), as prompt=login is.
-	if !ok || (!tx.LoggedIn && (tx.Prompt["login"] || engine.TooOld(tx, sess.AuthTime, f.now()))) {
-		if tx.Prompt["none"] {
-			f.eng.EndTx(ctx, tx.ID)
-			engine.RespondError(w, r, tx, oautherr.LoginRequired(descLoginRequired))
-			return
-		}
-		if err := f.eng.Park(ctx, tx, pendingLogin); err != nil {
-			f.errorPage(w, f.eng.Internal(err))
-			return
-		}
-		engine.Redirect(w, r, f.screenURL(tx, "v1/login"))
-		return
-	}
+}
+
+// decideScreen is Okta's decision for a logged-in transaction: the
+// authorization server's policy (okta.Authorize), then consent.DecideOkta
+// over the user's grants and skipped scopes: the consent page for the
+// scopes it asks, or a code for the scopes the token may carry.
+func (f *Face) decideScreen(ctx context.Context, tx *session.Transaction, sess session.Session, _ *okta.User) (engine.Decision, *oautherr.Error, error) {
 	p, e := f.txParties(ctx, tx, sess.UserID)
 	if e != nil {
-		f.eng.EndTx(ctx, tx.ID)
-		engine.RespondError(w, r, tx, e)
-		return
+		return engine.Decision{}, e, nil
 	}
 	scopes, _, err := okta.Authorize(ctx, f.st, p.srv, p.app, p.user.ID, okta.GrantTypeOf(tx.ResponseType), tx.Scopes)
 	if err != nil {
-		f.eng.EndTx(ctx, tx.ID)
-		engine.RespondError(w, r, tx, f.refusal(err))
-		return
+		return engine.Decision{}, f.refusal(err), nil
 	}
 	state, err := okta.LoadConsentState(ctx, f.st, p.srv, p.app, p.user.ID)
 	if err != nil {
-		f.errorPage(w, f.eng.Internal(err))
-		return
+		return engine.Decision{}, nil, err
 	}
 	d := f.decide(consent.OktaFacts{
 		ConsentMethod: p.app.Settings.OAuthClient.ConsentMethod,
@@ -263,24 +264,11 @@ func (f *Face) advance(w http.ResponseWriter, r *http.Request, tx *session.Trans
 		"show", d.Show, "ask", strings.Join(scopeNames(d.Ask), " "), "granted", strings.Join(state.Granted, " "), "skipped", strings.Join(state.Skipped, " "))
 	switch {
 	case d.Err != nil:
-		f.eng.EndTx(ctx, tx.ID)
-		engine.RespondError(w, r, tx, d.Err)
-		return
+		return engine.Decision{}, d.Err, nil
 	case d.Show:
-		tx.Offered = scopeNames(d.Ask)
-		tx.SessionID = sess.ID
-		if err := f.eng.Park(ctx, tx, pendingConsent); err != nil {
-			f.errorPage(w, f.eng.Internal(err))
-			return
-		}
-		engine.Redirect(w, r, f.screenURL(tx, "v1/consent"))
-		return
+		return engine.Decision{Screen: pendingConsent, Offered: scopeNames(d.Ask)}, nil, nil
 	}
-	if e := f.eng.Complete(ctx, tx); e != nil {
-		f.errorPage(w, e)
-		return
-	}
-	f.finish(w, r, tx, p, sess, consent.OktaTokenScopes(scopes, state.Skipped, state.Granted))
+	return engine.Decision{Finish: f.finishing(tx, p, consent.OktaTokenScopes(scopes, state.Skipped, state.Granted))}, nil, nil
 }
 
 func (f *Face) screenURL(tx *session.Transaction, path string) string {
@@ -291,41 +279,23 @@ func (f *Face) screenURL(tx *session.Transaction, path string) string {
 	return f.endpoint(srv, path) + "?state=" + url.QueryEscape(tx.ID)
 }
 
-// finish answers the client: a code, or tokens for the implicit flow. The
-// caller has completed the transaction.
-func (f *Face) finish(w http.ResponseWriter, r *http.Request, tx *session.Transaction, p parties, sess session.Session, scopes []string) {
-	ctx := r.Context()
-	params := url.Values{}
-	if tx.ResponseType == rtCode {
-		code, err := f.eng.IssueCode(ctx, session.Code{
-			ClientID: p.app.ClientID(), RedirectURI: tx.RedirectURI, UserID: p.user.ID, Audience: p.srv.ID,
-			Scopes: scopes, Nonce: tx.Nonce, AuthTime: sess.AuthTime, CodeChallenge: tx.CodeChallenge,
-			ChallengeMethod: tx.ChallengeMethod,
-		})
-		if err != nil {
-			f.errorPage(w, f.eng.Internal(err))
-			return
-		}
-		params.Set("code", code)
-	} else {
+// finishing is what a finished transaction issues: a code for scopes, or
+// the implicit flow's tokens, which the server's policy must allow for the
+// implicit grant.
+func (f *Face) finishing(tx *session.Transaction, p parties, scopes []string) engine.Finish {
+	return engine.Finish{Scopes: scopes, Tokens: func(ctx context.Context, sess session.Session) (url.Values, *oautherr.Error) {
 		_, rule, err := okta.Authorize(ctx, f.st, p.srv, p.app, p.user.ID, okta.GrantImplicit, scopes)
 		if err != nil {
-			engine.RespondError(w, r, tx, f.refusal(err))
-			return
+			return nil, f.refusal(err)
 		}
 		res, _, e := f.issue(tokenRequest{srv: p.srv, app: p.app, user: p.user, scopes: scopes, nonce: tx.Nonce,
 			authTime: sess.AuthTime, rule: rule, access: strings.HasSuffix(tx.ResponseType, rtToken) && tx.ResponseType != rtIDToken,
 			idToken: strings.HasPrefix(tx.ResponseType, rtIDToken)})
 		if e != nil {
-			engine.RespondError(w, r, tx, e)
-			return
+			return nil, e
 		}
-		for k, v := range res.values() {
-			params[k] = v
-		}
-	}
-	f.log.Info("authorize response", "tx", tx.ID, "client", p.app.ClientID(), "user", p.user.ID, "response_type", tx.ResponseType)
-	engine.Respond(w, r, tx, params)
+		return res.values(), nil
+	}}
 }
 
 func (f *Face) form(tx *session.Transaction, path string) pages.Form {
@@ -403,7 +373,7 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	f.log.Info("login", "tx", tx.ID, "user", u.ID)
 	tx.LoggedIn, tx.ScreenShown = true, true
-	f.advance(w, r, tx, &sess)
+	f.flow.Advance(w, r, tx, &sess)
 }
 
 // parseScreen parses a screen request within the bounds and refuses an
@@ -550,5 +520,5 @@ func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		f.errorPage(w, f.eng.Internal(err))
 		return
 	}
-	f.finish(w, r, tx, p, sess, consent.OktaTokenScopes(scopes, state.Skipped, state.Granted))
+	f.flow.Finish(w, r, tx, sess, f.finishing(tx, p, consent.OktaTokenScopes(scopes, state.Skipped, state.Granted)))
 }

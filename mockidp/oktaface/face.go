@@ -58,8 +58,11 @@ type Config struct {
 
 // Face serves the authorization servers of one org.
 type Face struct {
-	st     okta.Store
-	eng    *engine.Engine
+	st  okta.Store
+	eng *engine.Engine
+	// flow is the face's part of the engine's login -> consent ->
+	// callback step (flowOf).
+	flow   engine.Flow[*okta.User]
 	keys   *tokens.Keys
 	org    string
 	name   string
@@ -92,6 +95,7 @@ func New(cfg Config) *Face {
 	}
 	f.eng = engine.New(engine.Config{Sessions: cfg.Sessions, Logger: f.log, Now: f.now,
 		Secure: strings.HasPrefix(f.org, "https://"), CookiePrefix: "mockidp_okta"})
+	f.flow = f.flowOf()
 	return f
 }
 
