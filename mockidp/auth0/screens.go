@@ -17,7 +17,8 @@ import (
 
 // The browser binding and login session cookies (mockidp_did,
 // mockidp_session, and their _compat companions over HTTPS), the screen
-// transactions and their checks (rule C8) are the engine's.
+// transactions and their checks (rule C8), their single completion and the
+// order of login, consent and callback (engine.Flow) are the engine's.
 
 // sessionUser returns the session's user, unless it was deleted since.
 func (f *Face) sessionUser(ctx context.Context, sess session.Session) (*tenant.User, bool) {
@@ -26,12 +27,6 @@ func (f *Face) sessionUser(ctx context.Context, sess session.Session) (*tenant.U
 		return nil, false
 	}
 	return u, true
-}
-
-// screenTx loads the transaction a screen request names and checks that it
-// belongs to this browser and waits on one of the given screens (rule C8).
-func (f *Face) screenTx(r *http.Request, pending ...string) (*session.Transaction, *oautherr.Error) {
-	return f.eng.ScreenTx(r, pending...)
 }
 
 // screenSession returns the browser's login session and its user when it is
@@ -73,7 +68,7 @@ func (f *Face) loginPage(w http.ResponseWriter, r *http.Request) {
 		f.errorPage(w, r, e)
 		return
 	}
-	tx, e := f.screenTx(r, engine.PendingLogin)
+	tx, e := f.eng.ScreenTx(r, engine.PendingLogin)
 	if e != nil {
 		f.errorPage(w, r, e)
 		return
@@ -98,7 +93,7 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		f.errorPage(w, r, e)
 		return
 	}
-	tx, e := f.screenTx(r, engine.PendingLogin)
+	tx, e := f.eng.ScreenTx(r, engine.PendingLogin)
 	if e == nil {
 		e = engine.CheckCSRF(r, tx)
 	}
@@ -141,7 +136,7 @@ func (f *Face) startSession(w http.ResponseWriter, r *http.Request, userID strin
 // and the login session it was shown for; a posted form must also carry the
 // transaction's anti-forgery value (rule C8).
 func (f *Face) consentTx(r *http.Request, posted bool) (*session.Transaction, session.Session, *tenant.User, *oautherr.Error) {
-	tx, e := f.screenTx(r, consent.Consent.String(), consent.Confirmation.String())
+	tx, e := f.eng.ScreenTx(r, consent.Consent.String(), consent.Confirmation.String())
 	if e == nil && posted {
 		e = engine.CheckCSRF(r, tx)
 	}
@@ -219,13 +214,8 @@ func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Only one submission of the form counts (replays are refused).
-	ended, err := f.sessions.EndTransaction(ctx, tx.ID)
-	if err != nil {
-		f.errorPage(w, r, f.internal(err))
-		return
-	}
-	if !ended {
-		f.errorPage(w, r, oautherr.InvalidRequest("This login transaction was already completed."))
+	if e := f.eng.Complete(ctx, tx); e != nil {
+		f.errorPage(w, r, e)
 		return
 	}
 	client, api, e := f.txParties(ctx, tx)
