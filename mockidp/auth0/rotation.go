@@ -3,6 +3,7 @@ package auth0
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/consentry/consentry/mockidp/oautherr"
@@ -73,16 +74,21 @@ func (f *Face) usableRefresh(ctx context.Context, c *tenant.Client, rec *tenant.
 
 // withinLeeway reports whether the spent token rec may be exchanged again
 // without counting as reuse: the client rotates with a leeway, rec was
-// rotated at most leeway ago, and it is the previous token (its successor
-// is still live).
+// rotated at most leeway ago, and it is the previous token: none of its
+// successors has been spent in turn (Auth0: "Only the previous token can
+// be reused"; one two rotations back triggers breach detection).
 func (f *Face) withinLeeway(ctx context.Context, c *tenant.Client, rec *tenant.RefreshToken, now time.Time) bool {
 	pol := c.RefreshTokenPolicy()
 	leeway := pol.ReuseLeeway()
 	if !pol.Rotating() || leeway <= 0 || now.Sub(rec.SpentAt) > leeway || rec.RotatedTo == "" {
 		return false
 	}
-	succ, err := f.store.GetRefreshToken(ctx, rec.RotatedTo)
-	return err == nil && !succ.Spent()
+	for _, id := range append([]string{rec.RotatedTo}, rec.LeewayTo...) {
+		if succ, err := f.store.GetRefreshToken(ctx, id); err != nil || succ.Spent() {
+			return false
+		}
+	}
+	return true
 }
 
 // successor is a new refresh token that follows rec in its family, issued
@@ -125,15 +131,15 @@ func (f *Face) rotate(ctx context.Context, c *tenant.Client, rec *tenant.Refresh
 }
 
 // sibling answers a spent token exchanged again within the leeway: a new
-// token of the family, which the marker now names as its successor (so
-// that it stays the previous token only while the newest one is unused).
+// token of the family, which the marker records among its successors (so
+// that it stays the previous token only while none of them is spent).
 func (f *Face) sibling(ctx context.Context, c *tenant.Client, spent *tenant.RefreshToken, now time.Time) (string, *oautherr.Error) {
 	raw, succ := successor(c.RefreshTokenPolicy(), spent, now)
 	if err := f.store.SaveRefreshToken(ctx, succ); err != nil {
 		return "", f.internal(err)
 	}
 	marker := *spent
-	marker.RotatedTo, marker.LastExchangedAt = succ.ID, now
+	marker.LeewayTo, marker.LastExchangedAt = append(slices.Clip(spent.LeewayTo), succ.ID), now
 	if err := f.store.UpdateRefreshToken(ctx, &marker); err != nil {
 		// The family was revoked meanwhile: so is the sibling.
 		_ = f.store.DeleteRefreshToken(ctx, succ.ID)

@@ -47,6 +47,9 @@ type RefreshToken struct {
 	FamilyID  string    `json:"family_id,omitempty"`
 	SpentAt   time.Time `json:"spent_at,omitzero"`
 	RotatedTo string    `json:"rotated_to,omitempty"`
+	// LeewayTo names the further successors of a spent token exchanged
+	// again within the client's reuse leeway (siblings of RotatedTo).
+	LeewayTo []string `json:"leeway_to,omitempty"`
 	// Expiration (the client's refresh_token settings), stamped when the
 	// token is issued, as Auth0 does (its Management API shows expires_at
 	// and idle_expires_at on each token): ExpiresAt is the absolute end,

@@ -488,6 +488,7 @@ func (s *Store) UpdateSettings(_ context.Context, st tenant.Settings) error {
 func cloneRefresh(t *tenant.RefreshToken) *tenant.RefreshToken {
 	n := *t
 	n.Scope = slices.Clone(t.Scope)
+	n.LeewayTo = slices.Clone(t.LeewayTo)
 	return &n
 }
 

@@ -16,12 +16,18 @@ import (
 func testRefreshTokenFields(t *testing.T, s tenant.Store) {
 	ctx := ctxOf(t)
 	rt := &tenant.RefreshToken{ID: "r2", ClientID: "c", UserID: "u", FamilyID: "r1", CreatedAt: t0,
-		SpentAt: t0.Add(time.Minute), RotatedTo: "r3", ExpiresAt: t0.Add(30 * 24 * time.Hour),
+		SpentAt: t0.Add(time.Minute), RotatedTo: "r3", LeewayTo: []string{"r3b", "r3c"}, ExpiresAt: t0.Add(30 * 24 * time.Hour),
 		IdleExpiresAt: t0.Add(time.Hour), LastExchangedAt: t0.Add(2 * time.Minute)}
 	must(t, s.SaveRefreshToken(ctx, rt), "SaveRefreshToken")
 	got, err := s.GetRefreshToken(ctx, "r2")
 	must(t, err, "GetRefreshToken")
 	same(t, got, rt, "refresh token with family, spent marker and expiry stamps")
+	want := *got
+	want.LeewayTo = []string{"r3b", "r3c"}
+	rt.LeewayTo[0] = "changed"
+	got.LeewayTo[1] = "changed"
+	again, _ := s.GetRefreshToken(ctx, "r2")
+	same(t, again, &want, "token after changing the leeway successors given and returned")
 }
 
 // testRefreshTokenUpdate: UpdateRefreshToken replaces an existing token
