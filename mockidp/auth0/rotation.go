@@ -40,13 +40,14 @@ import (
 // errInvalidRefresh is Auth0's answer to a refresh token it will not
 // honour, whatever the reason: unknown, another client's, expired
 // (absolute or idle lifetime), revoked, or a spent token reused. Auth0's
-// article "Troubleshoot Refresh Token Unknown or Invalid Before Expiry"
-// (community.auth0.com/t/120406) gives the body
-// {"error": "invalid_grant", "error_description": "Unknown or invalid
+// support article "Troubleshoot Refresh Token Unknown or Invalid Before
+// Expiry" (support.auth0.com, also community.auth0.com/t/120406) gives the
+// body {"error": "invalid_grant", "error_description": "Unknown or invalid
 // refresh token."} for an absolute lifetime that has passed and for reuse
 // after rotation; Auth0 documents no separate message for an expired
 // token. That article shows HTTP 403; this mock answers 400, the status
-// rule T5 gives the errors the spec names none for.
+// rule T5 gives the errors the spec names none for (a one-line change
+// here if the spec takes Auth0's 403).
 var errInvalidRefresh = oautherr.InvalidGrant("Unknown or invalid refresh token.")
 
 // usableRefresh decides whether rec, the record of a presented refresh
