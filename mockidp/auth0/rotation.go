@@ -98,7 +98,41 @@ func successor(pol tenant.RefreshTokenConfig, rec *tenant.RefreshToken, now time
 	raw = tokens.RandomToken()
 	return raw, &tenant.RefreshToken{ID: tokens.Digest(raw), ClientID: rec.ClientID, UserID: rec.UserID,
 		Audience: rec.Audience, Scope: rec.Scope, GrantID: rec.GrantID, AuthTime: rec.AuthTime, CreatedAt: now,
-		FamilyID: rec.Family(), ExpiresAt: rec.ExpiresAt, IdleExpiresAt: pol.IdleExpiry(now)}
+		FamilyID: rec.Family(), ExpiresAt: rec.ExpiresAt, IdleExpiresAt: pol.IdleExpiry(now), Rotating: true}
+}
+
+// rotated reports whether rec was issued by rotation or to a client that
+// rotated (records older than the Rotating stamp: a successor has a
+// FamilyID).
+func rotated(rec *tenant.RefreshToken) bool { return rec.Rotating || rec.FamilyID != "" }
+
+// unrotate answers a rotating token exchanged by a client that no longer
+// rotates, as Auth0 documents the switch ("Exchanging a rotating refresh
+// token when refresh token rotation is disabled issues a non-rotating
+// refresh token and revokes the rotating refresh token family"): the
+// token is claimed as in a rotation, its family revoked, and a
+// non-rotating token, a family of its own stamped under the client's
+// settings now, returned.
+func (f *Face) unrotate(ctx context.Context, c *tenant.Client, rec *tenant.RefreshToken, now time.Time) (string, *oautherr.Error) {
+	pol := c.RefreshTokenPolicy()
+	raw := tokens.RandomToken()
+	next := &tenant.RefreshToken{ID: tokens.Digest(raw), ClientID: rec.ClientID, UserID: rec.UserID,
+		Audience: rec.Audience, Scope: rec.Scope, GrantID: rec.GrantID, AuthTime: rec.AuthTime, CreatedAt: now,
+		ExpiresAt: pol.AbsoluteExpiry(now), IdleExpiresAt: pol.IdleExpiry(now)}
+	marker := *rec
+	marker.SpentAt, marker.RotatedTo, marker.FamilyID, marker.LastExchangedAt = now, next.ID, rec.Family(), now
+	err := f.store.SpendRefreshToken(ctx, &marker, next)
+	switch {
+	case errors.Is(err, tenant.ErrNotFound):
+		return "", errInvalidRefresh
+	case errors.Is(err, tenant.ErrConflict): // another request claimed it: reuse
+		return "", f.reused(ctx, rec)
+	case err != nil:
+		return "", f.internal(err)
+	}
+	f.revokeFamily(ctx, rec) // next is of another family: it stays
+	f.log.Info("rotating refresh token exchanged after rotation was turned off; family revoked", "client", rec.ClientID)
+	return raw, nil
 }
 
 // rotate spends rec, a live token of a rotating client used at now, and

@@ -285,3 +285,26 @@ func TestW4_ConcurrentRefreshesAndTheLeeway(t *testing.T) {
 		s.refused(rt, "the token after concurrent reuse")
 	})
 }
+
+// Turning rotation off: exchanging a rotating token issues a non-rotating
+// one and revokes the rotating family (Auth0's "Configure Refresh Token
+// Rotation"); the new token then works as a non-rotating one.
+func TestW4_RotatingTokenAfterRotationIsTurnedOff(t *testing.T) {
+	s := newRefreshSession(t, expiring(tenant.RotationRotating, time.Hour, 0, 30))
+	rt1 := s.login()
+	rt2 := s.rotate(rt1)
+	c := *s.c
+	rc := expiring(tenant.RotationNonRotating, 2*time.Hour, 0, 0)
+	c.RefreshToken = &rc
+	must(t, s.p.store.UpdateClient(context.Background(), &c))
+
+	plain := s.rotate(rt2) // once: the non-rotating token replaces the family
+	if rec := s.stored(plain); rec.Rotating || rec.FamilyID != "" || !rec.ExpiresAt.Equal(s.clk.Now().Add(2*time.Hour)) {
+		t.Errorf("the replacing token: rotating %v family %q expires_at %v, want a non-rotating token of its own expiring in 2h",
+			rec.Rotating, rec.FamilyID, rec.ExpiresAt)
+	}
+	s.refused(rt2, "the rotating token after it was exchanged for a non-rotating one")
+	s.refused(rt1, "the family's spent token within what was its leeway")
+	s.use(plain)
+	s.use(plain)
+}

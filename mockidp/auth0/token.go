@@ -324,6 +324,8 @@ func (f *Face) refreshGrant(ctx context.Context, c *tenant.Client, form url.Valu
 		res.RefreshToken, e = f.sibling(ctx, c, rec, now)
 	case c.RefreshTokenPolicy().Rotating():
 		res.RefreshToken, e = f.rotate(ctx, c, rec, now)
+	case rotated(rec):
+		res.RefreshToken, e = f.unrotate(ctx, c, rec, now)
 	default:
 		e = f.touch(ctx, c, rec, now)
 	}
@@ -390,7 +392,7 @@ func (f *Face) userTokens(ctx context.Context, q userTokenRequest) (tokenRespons
 		now, pol := f.now().UTC(), q.client.RefreshTokenPolicy()
 		rec := &tenant.RefreshToken{ID: tokens.Digest(raw), ClientID: q.client.ClientID, UserID: q.user.UserID,
 			Audience: q.api.Identifier, Scope: q.scopes, GrantID: q.grantID, AuthTime: q.authTime, CreatedAt: now,
-			ExpiresAt: pol.AbsoluteExpiry(now), IdleExpiresAt: pol.IdleExpiry(now)}
+			ExpiresAt: pol.AbsoluteExpiry(now), IdleExpiresAt: pol.IdleExpiry(now), Rotating: pol.Rotating()}
 		if err := f.store.SaveRefreshToken(ctx, rec); err != nil {
 			return res, ids, f.internal(err)
 		}

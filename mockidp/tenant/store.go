@@ -47,6 +47,9 @@ type RefreshToken struct {
 	FamilyID  string    `json:"family_id,omitempty"`
 	SpentAt   time.Time `json:"spent_at,omitzero"`
 	RotatedTo string    `json:"rotated_to,omitempty"`
+	// Rotating marks a token issued to a client that rotated (Auth0's
+	// "rotating" on a token): switching rotation off ends its family.
+	Rotating bool `json:"rotating,omitempty"`
 	// LeewayTo names the further successors of a spent token exchanged
 	// again within the client's reuse leeway (siblings of RotatedTo).
 	LeewayTo []string `json:"leeway_to,omitempty"`
