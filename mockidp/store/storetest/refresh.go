@@ -16,7 +16,7 @@ import (
 func testRefreshTokenFields(t *testing.T, s tenant.Store) {
 	ctx := ctxOf(t)
 	rt := &tenant.RefreshToken{ID: "r2", ClientID: "c", UserID: "u", FamilyID: "r1", CreatedAt: t0,
-		SpentAt: t0.Add(time.Minute), RotatedTo: "r3", LeewayTo: []string{"r3b", "r3c"}, ExpiresAt: t0.Add(30 * 24 * time.Hour),
+		SpentAt: t0.Add(time.Minute), RotatedTo: "r3", Rotating: true, LeewayTo: []string{"r3b", "r3c"}, ExpiresAt: t0.Add(30 * 24 * time.Hour),
 		IdleExpiresAt: t0.Add(time.Hour), LastExchangedAt: t0.Add(2 * time.Minute)}
 	must(t, s.SaveRefreshToken(ctx, rt), "SaveRefreshToken")
 	got, err := s.GetRefreshToken(ctx, "r2")
