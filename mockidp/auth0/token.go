@@ -275,7 +275,8 @@ func (f *Face) passwordGrant(ctx context.Context, c *tenant.Client, form url.Val
 	return res, e
 }
 
-// refreshGrant uses a refresh token (rules T4, C9).
+// refreshGrant uses a refresh token (rules T4, C9), rotating it for a
+// client that rotates (W4) and refusing it past its expiry (rotation.go).
 func (f *Face) refreshGrant(ctx context.Context, c *tenant.Client, form url.Values) (tokenResponse, *oautherr.Error) {
 	raw := form.Get("refresh_token")
 	if raw == "" {
@@ -283,10 +284,12 @@ func (f *Face) refreshGrant(ctx context.Context, c *tenant.Client, form url.Valu
 	}
 	rec, err := f.store.GetRefreshToken(ctx, tokens.Digest(raw))
 	if err != nil || rec.ClientID != c.ClientID {
-		return tokenResponse{}, oautherr.InvalidGrant("Unknown or invalid refresh token.")
+		return tokenResponse{}, errInvalidRefresh
 	}
-	if rec.Spent() {
-		return tokenResponse{}, f.reused(ctx, rec) // W4
+	now := f.now().UTC()
+	withinLeeway, e := f.usableRefresh(ctx, c, rec, now)
+	if e != nil {
+		return tokenResponse{}, e
 	}
 	if rec.GrantID != "" {
 		if g, err := f.store.GetUserGrant(ctx, rec.GrantID); err != nil || !g.Covers(rec.Scope) {
@@ -296,7 +299,7 @@ func (f *Face) refreshGrant(ctx context.Context, c *tenant.Client, form url.Valu
 	}
 	user, err := f.store.GetUser(ctx, rec.UserID)
 	if err != nil {
-		return tokenResponse{}, oautherr.InvalidGrant("Unknown or invalid refresh token.")
+		return tokenResponse{}, errInvalidRefresh
 	}
 	scopes := rec.Scope
 	if requested := splitScopes(form.Get("scope")); len(requested) > 0 {
@@ -309,26 +312,26 @@ func (f *Face) refreshGrant(ctx context.Context, c *tenant.Client, form url.Valu
 	if e != nil {
 		return tokenResponse{}, e
 	}
-	rotate := c.RefreshTokenPolicy().Rotating()
-	if rotate {
-		if e := f.spend(ctx, rec); e != nil {
-			return tokenResponse{}, e
-		}
-	}
 	res, _, e := f.userTokens(ctx, userTokenRequest{client: c, api: api, user: user, scopes: scopes,
 		authTime: rec.AuthTime, access: true, idToken: true, noRefresh: true})
-	if e != nil || !rotate {
-		return res, e
+	if e != nil {
+		return tokenResponse{}, e
 	}
-	// W4: the successor keeps the family, the scope and the login of rec.
-	next := tokens.RandomToken()
-	succ := &tenant.RefreshToken{ID: tokens.Digest(next), ClientID: rec.ClientID, UserID: rec.UserID, Audience: rec.Audience,
-		Scope: rec.Scope, GrantID: rec.GrantID, AuthTime: rec.AuthTime, CreatedAt: f.now().UTC(), FamilyID: familyOf(rec)}
-	if err := f.store.SaveRefreshToken(ctx, succ); err != nil {
-		return tokenResponse{}, f.internal(err)
+	// The tokens are handed out only once the refresh token's use is
+	// recorded: a request that loses a race gets none.
+	switch {
+	case withinLeeway:
+		res.RefreshToken, e = f.sibling(ctx, c, rec, now)
+	case c.RefreshTokenPolicy().Rotating():
+		res.RefreshToken, e = f.rotate(ctx, c, rec, now)
+	case rotated(rec):
+		res.RefreshToken, e = f.unrotate(ctx, c, rec, now)
+	default:
+		e = f.touch(ctx, c, rec, now)
 	}
-	f.markSpent(ctx, rec, succ.ID)
-	res.RefreshToken = next
+	if e != nil {
+		return tokenResponse{}, e
+	}
 	return res, nil
 }
 
@@ -385,8 +388,11 @@ func (f *Face) userTokens(ctx context.Context, q userTokenRequest) (tokenRespons
 	if !q.noRefresh && q.api != nil && q.api.AllowOfflineAccess && slices.Contains(q.scopes, scopeOffline) &&
 		q.client.AllowsGrant(tenant.GrantRefreshToken) {
 		raw := tokens.RandomToken()
+		// The first token of a family: its expiry is stamped now (rotation.go).
+		now, pol := f.now().UTC(), q.client.RefreshTokenPolicy()
 		rec := &tenant.RefreshToken{ID: tokens.Digest(raw), ClientID: q.client.ClientID, UserID: q.user.UserID,
-			Audience: q.api.Identifier, Scope: q.scopes, GrantID: q.grantID, AuthTime: q.authTime, CreatedAt: f.now().UTC()}
+			Audience: q.api.Identifier, Scope: q.scopes, GrantID: q.grantID, AuthTime: q.authTime, CreatedAt: now,
+			ExpiresAt: pol.AbsoluteExpiry(now), IdleExpiresAt: pol.IdleExpiry(now), Rotating: pol.Rotating()}
 		if err := f.store.SaveRefreshToken(ctx, rec); err != nil {
 			return res, ids, f.internal(err)
 		}

@@ -81,6 +81,24 @@ func (r RefreshTokenConfig) IdleLifetime() (d time.Duration, ok bool) {
 	return time.Duration(r.IdleTokenLifetime) * time.Second, true
 }
 
+// AbsoluteExpiry is when a refresh token family started at now expires
+// (zero: never).
+func (r RefreshTokenConfig) AbsoluteExpiry(now time.Time) time.Time {
+	if d, ok := r.AbsoluteLifetime(); ok {
+		return now.Add(d)
+	}
+	return time.Time{}
+}
+
+// IdleExpiry is when a refresh token issued or used at now expires if it is
+// not used again (zero: never).
+func (r RefreshTokenConfig) IdleExpiry(now time.Time) time.Time {
+	if d, ok := r.IdleLifetime(); ok {
+		return now.Add(d)
+	}
+	return time.Time{}
+}
+
 // ReuseLeeway is how long after rotation a spent refresh token may still be
 // exchanged without counting as reuse (Auth0's leeway).
 func (r RefreshTokenConfig) ReuseLeeway() time.Duration { return time.Duration(r.Leeway) * time.Second }

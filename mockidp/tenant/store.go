@@ -47,10 +47,41 @@ type RefreshToken struct {
 	FamilyID  string    `json:"family_id,omitempty"`
 	SpentAt   time.Time `json:"spent_at,omitzero"`
 	RotatedTo string    `json:"rotated_to,omitempty"`
+	// Rotating marks a token issued to a client that rotated (Auth0's
+	// "rotating" on a token): switching rotation off ends its family.
+	Rotating bool `json:"rotating,omitempty"`
+	// LeewayTo names the further successors of a spent token exchanged
+	// again within the client's reuse leeway (siblings of RotatedTo).
+	LeewayTo []string `json:"leeway_to,omitempty"`
+	// Expiration (the client's refresh_token settings), stamped when the
+	// token is issued, as Auth0 does (its Management API shows expires_at
+	// and idle_expires_at on each token): ExpiresAt is the absolute end,
+	// set on the first token of a family and kept by every rotation;
+	// IdleExpiresAt is when the token expires unused, moved on by each
+	// use; zero means never. LastExchangedAt is the last use.
+	ExpiresAt       time.Time `json:"expires_at,omitzero"`
+	IdleExpiresAt   time.Time `json:"idle_expires_at,omitzero"`
+	LastExchangedAt time.Time `json:"last_exchanged_at,omitzero"`
 }
 
 // Spent reports whether the token was used up by rotation.
 func (t *RefreshToken) Spent() bool { return !t.SpentAt.IsZero() }
+
+// Family is the ID of the token's rotation family: the ID of its first
+// token (its own ID for that first token, or for a non-rotating token).
+func (t *RefreshToken) Family() string {
+	if t.FamilyID != "" {
+		return t.FamilyID
+	}
+	return t.ID
+}
+
+// Expired reports whether the token has passed its absolute or its idle
+// expiry at now.
+func (t *RefreshToken) Expired(now time.Time) bool {
+	return (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) ||
+		(!t.IdleExpiresAt.IsZero() && !now.Before(t.IdleExpiresAt))
+}
 
 // SigningKey is a tenant key in PEM form (PKCS#8), kept by the store so that
 // keys survive a restart when the store is durable (rule J1).
@@ -158,6 +189,19 @@ type Store interface {
 	SaveRefreshToken(ctx context.Context, t *RefreshToken) error
 	GetRefreshToken(ctx context.Context, id string) (*RefreshToken, error)
 	DeleteRefreshToken(ctx context.Context, id string) error
+	// UpdateRefreshToken replaces a stored refresh token (a use moving its
+	// idle expiry on); ErrNotFound when it is gone, so that a token revoked
+	// meanwhile is never brought back.
+	UpdateRefreshToken(ctx context.Context, t *RefreshToken) error
+	// SpendRefreshToken records a rotation (rule W4) in one step: the live
+	// token marker.ID is replaced by marker, its spent marker, and next,
+	// its successor, is saved. ErrNotFound when the token is gone,
+	// ErrConflict when it was already spent: of concurrent spends of one
+	// token exactly one succeeds, and the others then read its marker.
+	SpendRefreshToken(ctx context.Context, marker, next *RefreshToken) error
+	// DeleteRefreshTokenFamily deletes every refresh token whose Family()
+	// is family, spent markers included (reuse detection, W4).
+	DeleteRefreshTokenFamily(ctx context.Context, family string) error
 
 	// SigningKeys returns the tenant's keys, oldest first.
 	SigningKeys(ctx context.Context) ([]SigningKey, error)

@@ -488,6 +488,7 @@ func (s *Store) UpdateSettings(_ context.Context, st tenant.Settings) error {
 func cloneRefresh(t *tenant.RefreshToken) *tenant.RefreshToken {
 	n := *t
 	n.Scope = slices.Clone(t.Scope)
+	n.LeewayTo = slices.Clone(t.LeewayTo)
 	return &n
 }
 
@@ -515,6 +516,38 @@ func (s *Store) DeleteRefreshToken(_ context.Context, id string) error {
 		return tenant.ErrNotFound
 	}
 	delete(s.refresh, id)
+	return nil
+}
+
+func (s *Store) UpdateRefreshToken(_ context.Context, t *tenant.RefreshToken) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.refresh[t.ID]; !ok {
+		return tenant.ErrNotFound
+	}
+	s.refresh[t.ID] = cloneRefresh(t)
+	return nil
+}
+
+func (s *Store) SpendRefreshToken(_ context.Context, marker, next *tenant.RefreshToken) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.refresh[marker.ID]
+	switch {
+	case !ok:
+		return tenant.ErrNotFound
+	case cur.Spent():
+		return tenant.ErrConflict
+	}
+	s.refresh[marker.ID] = cloneRefresh(marker)
+	s.refresh[next.ID] = cloneRefresh(next)
+	return nil
+}
+
+func (s *Store) DeleteRefreshTokenFamily(_ context.Context, family string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	maps.DeleteFunc(s.refresh, func(_ string, t *tenant.RefreshToken) bool { return t.Family() == family })
 	return nil
 }
 

@@ -44,12 +44,16 @@ type dialect struct {
 	forShare string
 	// isUniqueViolation reports a unique or primary key constraint error.
 	isUniqueViolation func(error) bool
+	// docText is the expression of a field of the JSON doc column as text
+	// (NULL when absent), the field name in %s (migrations only).
+	docText string
 }
 
 var sqliteDialect = &dialect{
 	name:      "sqlite",
 	serial:    "INTEGER PRIMARY KEY AUTOINCREMENT",
 	oneWriter: true,
+	docText:   "json_extract(doc, '$.%s')",
 	isUniqueViolation: func(err error) bool {
 		var e *sqlite.Error
 		if !errors.As(err, &e) {
@@ -69,6 +73,7 @@ var postgresDialect = &dialect{
 	sessionUnlock: "SELECT pg_advisory_unlock(27987464747774586)",
 	forUpdate:     " FOR UPDATE",
 	forShare:      " FOR SHARE",
+	docText:       "(doc::json ->> '%s')",
 	isUniqueViolation: func(err error) bool {
 		var e *pgconn.PgError
 		return errors.As(err, &e) && e.Code == "23505"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -212,6 +213,30 @@ CREATE TABLE login_tickets (
 CREATE INDEX login_tickets_expires ON login_tickets (expires_ns);
 ALTER TABLE transactions ADD COLUMN size_bytes BIGINT NOT NULL DEFAULT 0;
 `,
+	// 6: refresh token families and rotation (rule W4): the family a token
+	// belongs to, so that reuse revokes the whole family at once, leeway
+	// siblings included, and whether it is spent, so that concurrent
+	// rotations of one token agree on one winner. Existing rows get both
+	// from their JSON ({{doc.x}} is the dialect's text of the doc's field x).
+	`
+ALTER TABLE refresh_tokens ADD COLUMN family_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE refresh_tokens ADD COLUMN spent INTEGER NOT NULL DEFAULT 0;
+UPDATE refresh_tokens SET family_id = COALESCE(NULLIF({{doc.family_id}}, ''), id);
+UPDATE refresh_tokens SET spent = 1 WHERE {{doc.spent_at}} IS NOT NULL;
+CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+`,
+}
+
+// docField stands, in a migration, for the text of a field of the row's
+// JSON doc column: {{doc.name}}.
+var docField = regexp.MustCompile(`\{\{doc\.([a-z_]+)\}\}`)
+
+// script is migration v in the dialect's words.
+func (s *Store) script(v int) string {
+	m := strings.ReplaceAll(migrations[v-1], "{{serial}}", s.d.serial)
+	return docField.ReplaceAllStringFunc(m, func(f string) string {
+		return fmt.Sprintf(s.d.docText, docField.FindStringSubmatch(f)[1])
+	})
 }
 
 // SchemaVersion is the schema version this build writes.
@@ -221,7 +246,11 @@ func SchemaVersion() int { return len(migrations) }
 // transaction, under a lock that keeps two replicas starting together from
 // migrating at once. A database newer than this build is refused rather
 // than used with a schema the build does not know.
-func (s *Store) migrate(ctx context.Context) error {
+func (s *Store) migrate(ctx context.Context) error { return s.migrateTo(ctx, len(migrations)) }
+
+// migrateTo is migrate up to version target only (tests of a migration
+// start from the schema before it).
+func (s *Store) migrateTo(ctx context.Context, target int) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if s.d.lockStartup != "" {
 			if _, err := tx.ExecContext(ctx, s.d.lockStartup); err != nil {
@@ -241,8 +270,8 @@ func (s *Store) migrate(ctx context.Context) error {
 		if have > len(migrations) {
 			return fmt.Errorf("the database has schema version %d but this mockidp knows only up to %d: use a newer mockidp", have, len(migrations))
 		}
-		for v := have + 1; v <= len(migrations); v++ {
-			for _, stmt := range statements(strings.ReplaceAll(migrations[v-1], "{{serial}}", s.d.serial)) {
+		for v := have + 1; v <= target; v++ {
+			for _, stmt := range statements(s.script(v)) {
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("migration %d: %w", v, err)
 				}

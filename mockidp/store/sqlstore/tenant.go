@@ -344,11 +344,22 @@ func (s *Store) UpdateSettingsFunc(ctx context.Context, fn func(*tenant.Settings
 // Refresh tokens
 
 func (s *Store) SaveRefreshToken(ctx context.Context, t *tenant.RefreshToken) error {
-	_, err := s.exec(ctx, `INSERT INTO refresh_tokens (id, client_id, user_id, audience, grant_id, doc) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, user_id = excluded.user_id, audience = excluded.audience,
-	grant_id = excluded.grant_id, doc = excluded.doc`,
-		t.ID, t.ClientID, t.UserID, t.Audience, t.GrantID, encode(t))
+	_, err := s.exec(ctx, saveRefresh, refreshArgs(t)...)
 	return err
+}
+
+// saveRefresh upserts a refresh token; refreshArgs are its arguments.
+const saveRefresh = `INSERT INTO refresh_tokens (id, client_id, user_id, audience, grant_id, family_id, spent, doc)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id, user_id = excluded.user_id, audience = excluded.audience,
+	grant_id = excluded.grant_id, family_id = excluded.family_id, spent = excluded.spent, doc = excluded.doc`
+
+func refreshArgs(t *tenant.RefreshToken) []any {
+	spent := 0
+	if t.Spent() {
+		spent = 1
+	}
+	return []any{t.ID, t.ClientID, t.UserID, t.Audience, t.GrantID, t.Family(), spent, encode(t)}
 }
 
 func (s *Store) GetRefreshToken(ctx context.Context, id string) (*tenant.RefreshToken, error) {
@@ -358,6 +369,47 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (*tenant.Refresh
 
 func (s *Store) DeleteRefreshToken(ctx context.Context, id string) error {
 	return found(s.exec(ctx, `DELETE FROM refresh_tokens WHERE id = $1`, id))
+}
+
+func (s *Store) UpdateRefreshToken(ctx context.Context, t *tenant.RefreshToken) error {
+	a := refreshArgs(t)
+	return found(s.exec(ctx, `UPDATE refresh_tokens SET client_id = $2, user_id = $3, audience = $4, grant_id = $5,
+	family_id = $6, spent = $7, doc = $8 WHERE id = $1`, a...))
+}
+
+// SpendRefreshToken claims the token with a conditional update (only a
+// row not yet spent changes: of concurrent updates one wins, the others
+// find it spent) and saves the successor in the same transaction.
+func (s *Store) SpendRefreshToken(ctx context.Context, marker, next *tenant.RefreshToken) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET family_id = $2, spent = 1, doc = $3 WHERE id = $1 AND spent = 0`,
+			marker.ID, marker.Family(), encode(marker))
+		if err != nil {
+			return s.mapErr(err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM refresh_tokens WHERE id = $1`, marker.ID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return tenant.ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			return tenant.ErrConflict
+		}
+		if _, err := tx.ExecContext(ctx, saveRefresh, refreshArgs(next)...); err != nil {
+			return s.mapErr(err)
+		}
+		return nil
+	})
+}
+
+func (s *Store) DeleteRefreshTokenFamily(ctx context.Context, family string) error {
+	_, err := s.exec(ctx, `DELETE FROM refresh_tokens WHERE family_id = $1`, family)
+	return err
 }
 
 // Signing keys

@@ -76,6 +76,11 @@ func Run(t *testing.T, newStore func(t *testing.T) tenant.Store) {
 
 		{"RefreshTokens", testRefreshTokens},
 		{"RefreshTokens/Copies", testRefreshTokenCopies},
+		{"RefreshTokens/Fields", testRefreshTokenFields},
+		{"RefreshTokens/Update", testRefreshTokenUpdate},
+		{"RefreshTokens/Spend", testRefreshTokenSpend},
+		{"RefreshTokens/SpendConcurrent", testRefreshTokenSpendConcurrent},
+		{"RefreshTokens/Family", testRefreshTokenFamily},
 
 		{"SigningKeys", testSigningKeys},
 		{"SigningKeys/Copies", testSigningKeyCopies},
