@@ -149,12 +149,6 @@ func (f *Face) errorPage(w http.ResponseWriter, r *http.Request, err *oautherr.E
 	pages.RenderError(w, pages.Error{Tenant: f.tenantView(r.Context()), Code: err.Code, Description: err.Description, Status: err.HTTPStatus()})
 }
 
-// internal logs an unexpected failure and answers without leaking it.
-func (f *Face) internal(err error) *oautherr.Error {
-	f.log.Error("internal error", "err", err)
-	return oautherr.ServerError("The server encountered an internal error.")
-}
-
 // apiFor returns the API an audience names, nil for no audience.
 func (f *Face) apiFor(ctx context.Context, audience string) (*tenant.API, *oautherr.Error) {
 	if audience == "" {
@@ -165,7 +159,7 @@ func (f *Face) apiFor(ctx context.Context, audience string) (*tenant.API, *oauth
 		return nil, oautherr.AccessDenied("Service not found: " + audience)
 	}
 	if err != nil {
-		return nil, f.internal(err)
+		return nil, f.eng.Internal(err)
 	}
 	return api, nil
 }

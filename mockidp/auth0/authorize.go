@@ -53,7 +53,7 @@ func (f *Face) authorize(w http.ResponseWriter, r *http.Request) {
 		f.errorPage(w, r, oautherr.InvalidRequest("Unknown client: "+clientID))
 		return
 	} else if err != nil {
-		f.errorPage(w, r, f.internal(err))
+		f.errorPage(w, r, f.eng.Internal(err))
 		return
 	}
 	redirectURI := q.Get("redirect_uri")
@@ -203,7 +203,7 @@ func (f *Face) validate(ctx context.Context, c *tenant.Client, tx *session.Trans
 		}
 		grants, err := f.store.ListClientGrants(ctx, tenant.ClientGrantFilter{ClientID: c.ClientID, Audience: api.Identifier, SubjectType: tenant.SubjectUser})
 		if err != nil {
-			return f.internal(err)
+			return f.eng.Internal(err)
 		}
 		if len(grants) == 0 {
 			return oautherr.UnauthorizedClient(`Client "` + c.ClientID + `" is not authorized to access resource server "` + api.Identifier + `".`)

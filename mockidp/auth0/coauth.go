@@ -50,7 +50,7 @@ func (f *Face) coAuthenticate(w http.ResponseWriter, r *http.Request) {
 		oautherr.WriteJSON(w, oautherr.New(http.StatusUnauthorized, oautherr.CodeInvalidClient, "Unknown client: "+clientID))
 		return
 	} else if err != nil {
-		oautherr.WriteJSON(w, f.internal(err))
+		oautherr.WriteJSON(w, f.eng.Internal(err))
 		return
 	}
 	corsClient(r, c)
@@ -93,7 +93,7 @@ func (f *Face) coAuthenticate(w http.ResponseWriter, r *http.Request) {
 	}
 	ticket, verifier := tokens.RandomToken(), tokens.RandomToken()
 	if err := f.sessions.PutTicket(ctx, ticketKey(ticket, verifier), session.Ticket{ClientID: c.ClientID, UserID: u.UserID, AuthTime: f.now()}); err != nil {
-		oautherr.WriteJSON(w, f.internal(err))
+		oautherr.WriteJSON(w, f.eng.Internal(err))
 		return
 	}
 	// The ticket is bound to this browser: by a cookie where the browser
@@ -181,7 +181,7 @@ func (f *Face) ticketLogin(w http.ResponseWriter, r *http.Request, c *tenant.Cli
 	// issued it; redeeming it is one atomic step there (single use).
 	tk, err := f.sessions.RedeemTicket(r.Context(), ticketKey(ticket, verifier))
 	if err != nil && !errors.Is(err, session.ErrNotFound) {
-		f.errorPage(w, r, f.internal(err))
+		f.errorPage(w, r, f.eng.Internal(err))
 		return
 	}
 	if err != nil || verifier == "" || tk.ClientID != tx.ClientID {
@@ -238,11 +238,11 @@ func (f *Face) realmUser(ctx context.Context, c *tenant.Client, realm, username,
 		return nil, oautherr.New(http.StatusForbidden, oautherr.CodeUnauthorizedClient,
 			`The connection "`+realm+`" is not enabled for the client.`)
 	case err != nil:
-		return nil, f.internal(err)
+		return nil, f.eng.Internal(err)
 	}
 	u, err := f.store.FindUser(ctx, username)
 	if err != nil && !errors.Is(err, tenant.ErrNotFound) {
-		return nil, f.internal(err)
+		return nil, f.eng.Internal(err)
 	}
 	if u == nil || u.Connection != conn.Name || !credentials.CheckPassword(u.PasswordHash, password) {
 		return nil, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidGrant, "Wrong email or password.")

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/consentry/consentry/mockidp/engine"
 	"github.com/consentry/consentry/mockidp/oautherr"
 	"github.com/consentry/consentry/mockidp/tenant"
 	"github.com/consentry/consentry/mockidp/tokens"
@@ -28,7 +29,7 @@ func (f *Face) exchangeGrant(ctx context.Context, c *tenant.Client, form url.Val
 	if errors.Is(err, tenant.ErrNotFound) {
 		return tokenResponse{}, oautherr.UnauthorizedClient(`The client's resource server "` + c.ResourceServerIdentifier + `" does not exist.`)
 	} else if err != nil {
-		return tokenResponse{}, f.internal(err)
+		return tokenResponse{}, f.eng.Internal(err)
 	}
 	// X2: exchange must be enabled, on the API or on its client.
 	if !acting.ExchangeEnabled() && (c.TokenExchange == nil || !slices.Contains(c.TokenExchange.AllowAnyProfileOfType, tenant.ProfileOnBehalfOf)) {
@@ -57,7 +58,7 @@ func (f *Face) exchangeGrant(ctx context.Context, c *tenant.Client, form url.Val
 	if errors.Is(err, tenant.ErrNotFound) {
 		return tokenResponse{}, oautherr.InvalidTarget(`Unknown audience "` + audience + `".`)
 	} else if err != nil {
-		return tokenResponse{}, f.internal(err)
+		return tokenResponse{}, f.eng.Internal(err)
 	}
 	claims, err := f.iss.VerifyAccess(subject, acting.Identifier)
 	if err != nil || f.eng.AccessRevoked(ctx, claims.ID) {
@@ -86,7 +87,7 @@ func (f *Face) exchangeGrant(ctx context.Context, c *tenant.Client, form url.Val
 	at, err := f.iss.AccessToken(tokens.Access{Subject: claims.Subject, Audience: []string{target.Identifier},
 		ClientID: c.ClientID, Scope: scopes, Act: act, Lifetime: lifetime(target), Alg: target.SigningAlg})
 	if err != nil {
-		return tokenResponse{}, f.internal(err)
+		return tokenResponse{}, f.eng.Internal(err)
 	}
 	f.log.Info("token exchanged", "client", c.ClientID, "from", acting.Identifier, "to", target.Identifier, "depth", act.Depth())
 	return tokenResponse{AccessToken: at.Token, IssuedTokenType: tenant.TokenTypeAccessToken, TokenType: "Bearer",
@@ -105,7 +106,7 @@ func exchangeScopes(requested []string, target *tenant.API, subject *tokens.Acce
 		}
 		return target.ScopeValues(), nil
 	}
-	if sameAPI && !subset(requested, subject.Scopes()) {
+	if sameAPI && !engine.Subset(requested, subject.Scopes()) {
 		return nil, oautherr.New(http.StatusBadRequest, oautherr.CodeInvalidScope,
 			"The requested scope exceeds the subject_token's scope for the same API.")
 	}

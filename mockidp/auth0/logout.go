@@ -16,7 +16,7 @@ import (
 // SameSite=None cookie and its companion may name it, W5).
 func (f *Face) endSession(w http.ResponseWriter, r *http.Request) *oautherr.Error {
 	if err := f.eng.Logout(w, r); err != nil {
-		return f.internal(err)
+		return f.eng.Internal(err)
 	}
 	return nil
 }

@@ -128,7 +128,7 @@ func (f *Face) unrotate(ctx context.Context, c *tenant.Client, rec *tenant.Refre
 	case errors.Is(err, tenant.ErrConflict): // another request claimed it: reuse
 		return "", f.reused(ctx, rec)
 	case err != nil:
-		return "", f.internal(err)
+		return "", f.eng.Internal(err)
 	}
 	f.revokeFamily(ctx, rec) // next is of another family: it stays
 	f.log.Info("rotating refresh token exchanged after rotation was turned off; family revoked", "client", rec.ClientID)
@@ -151,7 +151,7 @@ func (f *Face) rotate(ctx context.Context, c *tenant.Client, rec *tenant.Refresh
 	case errors.Is(err, tenant.ErrNotFound): // revoked meanwhile
 		return "", errInvalidRefresh
 	case !errors.Is(err, tenant.ErrConflict):
-		return "", f.internal(err)
+		return "", f.eng.Internal(err)
 	}
 	// Another request spent it first.
 	spent, err := f.store.GetRefreshToken(ctx, rec.ID)
@@ -171,7 +171,7 @@ func (f *Face) rotate(ctx context.Context, c *tenant.Client, rec *tenant.Refresh
 func (f *Face) sibling(ctx context.Context, c *tenant.Client, spent *tenant.RefreshToken, now time.Time) (string, *oautherr.Error) {
 	raw, succ := successor(c.RefreshTokenPolicy(), spent, now)
 	if err := f.store.SaveRefreshToken(ctx, succ); err != nil {
-		return "", f.internal(err)
+		return "", f.eng.Internal(err)
 	}
 	marker := *spent
 	marker.LeewayTo, marker.LastExchangedAt = append(slices.Clip(spent.LeewayTo), succ.ID), now
@@ -181,7 +181,7 @@ func (f *Face) sibling(ctx context.Context, c *tenant.Client, spent *tenant.Refr
 		if errors.Is(err, tenant.ErrNotFound) {
 			return "", errInvalidRefresh
 		}
-		return "", f.internal(err)
+		return "", f.eng.Internal(err)
 	}
 	f.log.Info("spent refresh token exchanged within the leeway", "client", spent.ClientID)
 	return raw, nil
@@ -197,7 +197,7 @@ func (f *Face) touch(ctx context.Context, c *tenant.Client, rec *tenant.RefreshT
 	case errors.Is(err, tenant.ErrNotFound): // revoked meanwhile
 		return errInvalidRefresh
 	case err != nil:
-		return f.internal(err)
+		return f.eng.Internal(err)
 	}
 	return nil
 }

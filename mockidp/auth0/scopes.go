@@ -55,13 +55,3 @@ func effectiveScopes(requested []string, c *tenant.Client, api *tenant.API, allo
 	}
 	return out
 }
-
-// subset reports whether every element of a is in b.
-func subset(a, b []string) bool {
-	for _, s := range a {
-		if !slices.Contains(b, s) {
-			return false
-		}
-	}
-	return true
-}

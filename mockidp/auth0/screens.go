@@ -104,7 +104,7 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
 	u, err := f.store.FindUser(r.Context(), username)
 	if err != nil && !errors.Is(err, tenant.ErrNotFound) {
-		f.errorPage(w, r, f.internal(err))
+		f.errorPage(w, r, f.eng.Internal(err))
 		return
 	}
 	if u == nil || !credentials.CheckPassword(u.PasswordHash, password) {
@@ -127,7 +127,7 @@ func (f *Face) loginSubmit(w http.ResponseWriter, r *http.Request) {
 func (f *Face) startSession(w http.ResponseWriter, r *http.Request, userID string) (session.Session, *oautherr.Error) {
 	sess, err := f.eng.Login(w, r, userID)
 	if err != nil {
-		return session.Session{}, f.internal(err)
+		return session.Session{}, f.eng.Internal(err)
 	}
 	return sess, nil
 }
@@ -166,7 +166,7 @@ func (f *Face) consentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	settings, err := f.store.GetSettings(ctx)
 	if err != nil {
-		f.errorPage(w, r, f.internal(err))
+		f.errorPage(w, r, f.eng.Internal(err))
 		return
 	}
 	p := pages.Consent{
@@ -207,7 +207,7 @@ func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// C8: the form may not ask for more than the page offered.
-	if posted := r.PostForm["scope"]; !subset(posted, tx.Offered) {
+	if posted := r.PostForm["scope"]; !engine.Subset(posted, tx.Offered) {
 		f.eng.EndTx(ctx, tx.ID)
 		f.log.Warn("consent form tampered", "tx", tx.ID)
 		f.errorPage(w, r, oautherr.InvalidRequest("The consent form asks for scopes that were not offered."))
@@ -231,7 +231,7 @@ func (f *Face) consentSubmit(w http.ResponseWriter, r *http.Request) {
 	if tx.Pending == consent.Consent.String() {
 		g, err := f.store.MergeUserGrant(ctx, user.UserID, client.ClientID, f.grantAudience(tx), tx.Offered)
 		if err != nil {
-			f.errorPage(w, r, f.internal(err))
+			f.errorPage(w, r, f.eng.Internal(err))
 			return
 		}
 		grantID = g.ID

@@ -133,7 +133,7 @@ func (f *Face) authenticateClient(r *http.Request) (*tenant.Client, *oautherr.Er
 	if errors.Is(err, tenant.ErrNotFound) {
 		return nil, oautherr.InvalidClient("Unknown client or invalid client credentials.")
 	} else if err != nil {
-		return nil, f.internal(err)
+		return nil, f.eng.Internal(err)
 	}
 	if c.IsPublic() {
 		return c, nil
@@ -208,7 +208,7 @@ func (f *Face) clientCredentialsGrant(ctx context.Context, c *tenant.Client, for
 	}
 	grants, err := f.store.ListClientGrants(ctx, tenant.ClientGrantFilter{ClientID: c.ClientID, Audience: audience, SubjectType: tenant.SubjectClient})
 	if err != nil {
-		return tokenResponse{}, f.internal(err)
+		return tokenResponse{}, f.eng.Internal(err)
 	}
 	if len(grants) == 0 {
 		return tokenResponse{}, oautherr.AccessDenied(`Client is not authorized to access "` + audience + `". You need to create a "client-grant" associated to this API.`)
@@ -220,7 +220,7 @@ func (f *Face) clientCredentialsGrant(ctx context.Context, c *tenant.Client, for
 	at, err := f.iss.AccessToken(tokens.Access{Subject: c.ClientID + "@clients", Audience: []string{audience},
 		ClientID: c.ClientID, Scope: scopes, GTY: "client-credentials", Lifetime: lifetime(api), Alg: api.SigningAlg})
 	if err != nil {
-		return tokenResponse{}, f.internal(err)
+		return tokenResponse{}, f.eng.Internal(err)
 	}
 	return tokenResponse{AccessToken: at.Token, TokenType: "Bearer", ExpiresIn: at.ExpiresIn, Scope: strings.Join(scopes, " ")}, nil
 }
@@ -255,7 +255,7 @@ func (f *Face) passwordGrant(ctx context.Context, c *tenant.Client, form url.Val
 	} else {
 		u, err := f.store.FindUser(ctx, username)
 		if err != nil && !errors.Is(err, tenant.ErrNotFound) {
-			return tokenResponse{}, f.internal(err)
+			return tokenResponse{}, f.eng.Internal(err)
 		}
 		if u == nil || !credentials.CheckPassword(u.PasswordHash, password) {
 			return tokenResponse{}, oautherr.New(http.StatusForbidden, oautherr.CodeInvalidGrant, "Wrong email or password.")
@@ -303,7 +303,7 @@ func (f *Face) refreshGrant(ctx context.Context, c *tenant.Client, form url.Valu
 	}
 	scopes := rec.Scope
 	if requested := splitScopes(form.Get("scope")); len(requested) > 0 {
-		if !subset(requested, rec.Scope) {
+		if !engine.Subset(requested, rec.Scope) {
 			return tokenResponse{}, oautherr.New(http.StatusBadRequest, oautherr.CodeInvalidScope, "The requested scope exceeds the scope granted to the refresh token.")
 		}
 		scopes = requested
@@ -371,7 +371,7 @@ func (f *Face) userTokens(ctx context.Context, q userTokenRequest) (tokenRespons
 		at, err := f.iss.AccessToken(tokens.Access{Subject: q.user.UserID, Audience: aud, ClientID: q.client.ClientID,
 			Scope: q.scopes, GTY: q.gty, Lifetime: lifetime(q.api), Alg: alg})
 		if err != nil {
-			return res, ids, f.internal(err)
+			return res, ids, f.eng.Internal(err)
 		}
 		res.AccessToken, res.ExpiresIn, ids.accessID = at.Token, at.ExpiresIn, at.ID
 	}
@@ -381,7 +381,7 @@ func (f *Face) userTokens(ctx context.Context, q userTokenRequest) (tokenRespons
 			Picture: q.user.Picture, Email: q.user.Email, Profile: slices.Contains(q.scopes, scopeProfile),
 			EmailScope: slices.Contains(q.scopes, scopeEmail)})
 		if err != nil {
-			return res, ids, f.internal(err)
+			return res, ids, f.eng.Internal(err)
 		}
 		res.IDToken = it.Token
 	}
@@ -394,7 +394,7 @@ func (f *Face) userTokens(ctx context.Context, q userTokenRequest) (tokenRespons
 			Audience: q.api.Identifier, Scope: q.scopes, GrantID: q.grantID, AuthTime: q.authTime, CreatedAt: now,
 			ExpiresAt: pol.AbsoluteExpiry(now), IdleExpiresAt: pol.IdleExpiry(now), Rotating: pol.Rotating()}
 		if err := f.store.SaveRefreshToken(ctx, rec); err != nil {
-			return res, ids, f.internal(err)
+			return res, ids, f.eng.Internal(err)
 		}
 		res.RefreshToken, ids.refreshID = raw, rec.ID
 	}
