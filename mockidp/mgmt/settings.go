@@ -33,7 +33,7 @@ func (a *API) updateSettings(w http.ResponseWriter, r *http.Request) error {
 		p.boolean("skip_non_verifiable_callback_uri_confirmation_prompt", &s.SkipNonVerifiableCallbackURIConfirmationPrompt)
 		decodeProp(p, "flags", &s.Flags, func(prop string, raw json.RawMessage) (tenant.Flags, error) {
 			f := s.Flags
-			m, err := decodeObject(prop, raw, "use_scope_descriptions_for_consent", "enable_client_connections")
+			m, err := decodeObject(prop, raw, "use_scope_descriptions_for_consent", "enable_client_connections", "revoke_refresh_token_grant")
 			if err != nil {
 				return f, err
 			}
@@ -46,6 +46,11 @@ func (a *API) updateSettings(w http.ResponseWriter, r *http.Request) error {
 			}
 			if v, ok := m["use_scope_descriptions_for_consent"]; ok {
 				if f.UseScopeDescriptionsForConsent, err = decodeBool(prop+".use_scope_descriptions_for_consent", v); err != nil {
+					return f, err
+				}
+			}
+			if v, ok := m["revoke_refresh_token_grant"]; ok {
+				if f.RevokeRefreshTokenGrant, err = decodeBool(prop+".revoke_refresh_token_grant", v); err != nil {
 					return f, err
 				}
 			}

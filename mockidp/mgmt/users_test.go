@@ -96,12 +96,12 @@ func TestM3_DeleteUser(t *testing.T) {
 func TestM3_TenantSettingsPatchMerges(t *testing.T) {
 	f := newFixture(t)
 	jsonEqual(t, f.do("GET", "/api/v2/tenants/settings", "").want(200).obj(),
-		`{"friendly_name":"","flags":{"use_scope_descriptions_for_consent":false},"skip_non_verifiable_callback_uri_confirmation_prompt":false}`)
+		`{"friendly_name":"","flags":{"use_scope_descriptions_for_consent":false,"revoke_refresh_token_grant":false},"skip_non_verifiable_callback_uri_confirmation_prompt":false}`)
 	f.do("PATCH", "/api/v2/tenants/settings", `{"friendly_name":"Acme","flags":{"use_scope_descriptions_for_consent":true}}`).want(200)
 	f.do("PATCH", "/api/v2/tenants/settings", `{"support_email":"help@acme.test","picture_url":"https://acme.test/logo.png"}`).want(200)
 	got := f.do("PATCH", "/api/v2/tenants/settings", `{"flags":{},"skip_non_verifiable_callback_uri_confirmation_prompt":true}`).want(200).obj()
 	want := `{"friendly_name":"Acme","picture_url":"https://acme.test/logo.png","support_email":"help@acme.test",
-		"flags":{"use_scope_descriptions_for_consent":true},"skip_non_verifiable_callback_uri_confirmation_prompt":true}`
+		"flags":{"use_scope_descriptions_for_consent":true,"revoke_refresh_token_grant":false},"skip_non_verifiable_callback_uri_confirmation_prompt":true}`
 	jsonEqual(t, got, want)
 	jsonEqual(t, f.do("GET", "/api/v2/tenants/settings", "").want(200).obj(), want)
 	s, _ := f.store.GetSettings(context.Background())
@@ -112,6 +112,14 @@ func TestM3_TenantSettingsPatchMerges(t *testing.T) {
 	if s, _ := f.store.GetSettings(context.Background()); s.Flags.UseScopeDescriptionsForConsent {
 		t.Fatal("flag not turned off")
 	}
+	// "Refresh Token Revocation Deletes Grant": off by default, as for
+	// Auth0 tenants created since 13 January 2021; other flags keep theirs.
+	f.do("PATCH", "/api/v2/tenants/settings", `{"flags":{"revoke_refresh_token_grant":true}}`).want(200)
+	if s, _ := f.store.GetSettings(context.Background()); !s.Flags.RevokeRefreshTokenGrant || s.FriendlyName != "Acme" {
+		t.Fatalf("revoke_refresh_token_grant not turned on, or the rest lost: %+v", s)
+	}
+	f.do("PATCH", "/api/v2/tenants/settings", `{"flags":{"revoke_refresh_token_grant":"yes"}}`).wantError(http.StatusBadRequest, "invalid_body",
+		"Payload validation error: 'Expected type boolean but found type string' on property flags.revoke_refresh_token_grant.")
 	f.do("PATCH", "/api/v2/tenants/settings", `{"support_email":"nope"}`).wantError(http.StatusBadRequest, "invalid_body",
 		"Payload validation error: 'Object didn't pass validation for format email: nope' on property support_email.")
 }

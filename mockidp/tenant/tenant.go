@@ -272,6 +272,12 @@ type Flags struct {
 	// EnableClientConnections: whether a new client gets every connection
 	// of the tenant enabled; unset means true, Auth0's default.
 	EnableClientConnections *bool `json:"enable_client_connections,omitempty"`
+	// RevokeRefreshTokenGrant is Auth0's "Refresh Token Revocation Deletes
+	// Grant": a refresh token revoked at /oauth/revoke takes its user
+	// grant with it, and so every refresh token issued for the same user,
+	// client and audience. Off by default, as for Auth0 tenants created
+	// since 13 January 2021: only the token (its rotation family) goes.
+	RevokeRefreshTokenGrant bool `json:"revoke_refresh_token_grant"`
 }
 
 // ClientConnectionsEnabled reports whether a new client is enabled on every
