@@ -87,32 +87,3 @@ func (f *Face) userinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
-
-// revoke revokes a refresh token (RFC 7009): always 200 for a token that is
-// unknown or not the client's, as the RFC asks.
-func (f *Face) revoke(w http.ResponseWriter, r *http.Request) {
-	if e := parseBody(w, r); e != nil {
-		oautherr.WriteJSON(w, e)
-		return
-	}
-	if name := engine.Repeated(r.PostForm); name != "" {
-		oautherr.WriteJSON(w, engine.RepeatedError(name))
-		return
-	}
-	c, e := f.authenticateClient(r)
-	if e != nil {
-		oautherr.WriteJSON(w, e)
-		return
-	}
-	corsClient(r, c)
-	raw := r.PostForm.Get("token")
-	if raw == "" {
-		oautherr.WriteJSON(w, oautherr.InvalidRequest("Missing required parameter: token"))
-		return
-	}
-	if rec, err := f.store.GetRefreshToken(r.Context(), tokens.Digest(raw)); err == nil && rec.ClientID == c.ClientID {
-		_ = f.store.DeleteRefreshToken(r.Context(), rec.ID)
-		f.log.Info("refresh token revoked", "client", c.ClientID)
-	}
-	w.WriteHeader(http.StatusOK)
-}

@@ -1,0 +1,188 @@
+package auth0_test
+
+// POST /oauth/revoke as Auth0 documents it ("Revoke Refresh Tokens",
+// Authentication API "Revoke a Refresh Token"): the token presented and,
+// for a rotating token, its whole family (W4); with the tenant's "Refresh
+// Token Revocation Deletes Grant" (flags.revoke_refresh_token_grant) the
+// grant too, and with it every refresh token issued under it. RFC 7009's
+// answers stay: 200 with an empty body whatever became of the token.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/consentry/consentry/mockidp/tenant"
+	"github.com/consentry/consentry/mockidp/tokens"
+)
+
+// revoke posts token to /oauth/revoke as c (client_secret_post) and
+// checks RFC 7009's answer: 200, empty body.
+func (p *idp) revoke(c *tenant.Client, token string) {
+	p.t.Helper()
+	res, body := p.call(http.MethodPost, "oauth/revoke", form("client_id", c.ClientID, "client_secret", c.ClientSecret, "token", token).Encode(),
+		"Content-Type", "application/x-www-form-urlencoded")
+	if res.StatusCode != http.StatusOK || body != "" {
+		p.t.Fatalf("revoke: HTTP %d %q, want 200 with an empty body", res.StatusCode, body)
+	}
+}
+
+// gone checks that the store keeps no record of rt: neither a live token
+// nor a spent marker.
+func (s *refreshSession) gone(rt, what string) {
+	s.t.Helper()
+	if rec, err := s.p.store.GetRefreshToken(context.Background(), tokens.Digest(rt)); !errors.Is(err, tenant.ErrNotFound) {
+		s.t.Errorf("%s is still stored after the revocation (%+v, %v)", what, rec, err)
+	}
+}
+
+// Revoking any token of a rotating family, the live one, a spent one or a
+// leeway sibling, revokes the family: no token of it is honoured, no
+// spent marker is left, and other families are untouched.
+func TestW4_RevokingAnyTokenOfARotatingFamilyRevokesTheFamily(t *testing.T) {
+	rotating := expiring(tenant.RotationRotating, time.Hour, 0, 30)
+	t.Run("the live token", func(t *testing.T) {
+		s := newRefreshSession(t, rotating)
+		other := s.login()
+		rt1 := s.login()
+		rt2 := s.rotate(rt1)
+		s.clk.Advance(time.Minute)
+		rt3 := s.rotate(rt2)
+		s.p.revoke(s.c, rt3)
+		s.refused(rt3, "the revoked token")
+		s.gone(rt1, "the family's first token")
+		s.gone(rt2, "the family's spent token")
+		s.rotate(other)
+	})
+	t.Run("a spent token", func(t *testing.T) {
+		s := newRefreshSession(t, rotating)
+		other := s.login()
+		rt1 := s.login()
+		rt2 := s.rotate(rt1)
+		s.clk.Advance(time.Minute)
+		rt3 := s.rotate(rt2)
+		s.p.revoke(s.c, rt1)
+		s.refused(rt3, "the live token of a family whose spent token was revoked")
+		s.gone(rt2, "the family's other spent token")
+		s.rotate(other)
+	})
+	t.Run("a leeway sibling", func(t *testing.T) {
+		s := newRefreshSession(t, rotating)
+		rt1 := s.login()
+		rt2 := s.rotate(rt1)
+		sibling := s.rotate(rt1) // within the leeway
+		s.p.revoke(s.c, sibling)
+		s.refused(rt2, "the live token of a family whose leeway sibling was revoked")
+		s.refused(rt1, "the previous token, within the leeway, of a revoked family")
+	})
+	t.Run("a token of a family whose client no longer rotates", func(t *testing.T) {
+		s := newRefreshSession(t, rotating)
+		rt1 := s.login()
+		rt2 := s.rotate(rt1)
+		s.c.RefreshToken.RotationType = tenant.RotationNonRotating
+		must(t, s.p.store.UpdateClient(context.Background(), s.c))
+		s.p.revoke(s.c, rt1)
+		s.refused(rt2, "the live token of a revoked family")
+	})
+}
+
+// A non-rotating token is its own family: revoking it leaves the user's
+// other tokens alone while the tenant keeps grants on revocation.
+func TestRevokingANonRotatingTokenRevokesThatToken(t *testing.T) {
+	s := newRefreshSession(t, expiring(tenant.RotationNonRotating, time.Hour, 0, 0))
+	rt, other := s.login(), s.login()
+	s.p.revoke(s.c, rt)
+	s.refused(rt, "the revoked token")
+	s.gone(rt, "the revoked token")
+	s.use(other)
+	s.p.revoke(s.c, rt) // again: still 200, RFC 7009
+}
+
+// RFC 7009's answers, as Auth0 gives them: an unknown token is 200 with an
+// empty body, and a token of another client is left alone (Auth0's error
+// reference for /oauth/revoke: 200 when the token "was not issued to the
+// client making the revocation request").
+func TestRevokeUnknownOrAnotherClientsToken(t *testing.T) {
+	s := newRefreshSession(t, expiring(tenant.RotationRotating, time.Hour, 0, 0))
+	s.p.revoke(s.c, "no-such-token")
+	rt1 := s.login()
+	rt2 := s.rotate(rt1)
+	intruder := s.p.addClient(firstParty)
+	s.p.revoke(intruder, rt1)
+	s.p.revoke(intruder, rt2)
+	s.rotate(rt2)
+}
+
+// grantSession is two logins of one client to an API that asks for
+// consent, so both refresh tokens are issued under one user grant, and a
+// third login to an API the client may skip consent for (no grant).
+type grantSession struct {
+	p                  *idp
+	c                  *tenant.Client
+	rt1, rt2, otherAPI string
+}
+
+func newGrantSession(t *testing.T, deletesGrant bool) *grantSession {
+	p := newIDP(t)
+	p.setSettings(func(s *tenant.Settings) { s.Flags.RevokeRefreshTokenGrant = deletesGrant })
+	c := p.addClient(firstParty)
+	login := func(audience, scope string) string {
+		q := authReq(c, "audience", audience, "scope", "openid offline_access "+scope)
+		rt := p.redeem(c, p.browser().signIn(q).code(q), callbackWeb).wantOK(t).str("refresh_token")
+		if rt == "" {
+			t.Fatal("no refresh token")
+		}
+		return rt
+	}
+	g := &grantSession{p: p, c: c, rt1: login(apiPosts, "read:posts"), rt2: login(apiPosts, "read:posts"), otherAPI: login(apiNotes, "read:notes")}
+	if gs := p.grants(c); len(gs) != 1 || gs[0].Audience != apiPosts {
+		t.Fatalf("user grants = %v, want one for %s", gs, apiPosts)
+	}
+	return g
+}
+
+func (g *grantSession) refresh(rt string) tokenReply {
+	return g.p.token(form("grant_type", "refresh_token", "client_id", g.c.ClientID, "client_secret", g.c.ClientSecret, "refresh_token", rt))
+}
+
+// asksConsent reports whether a new login to apiPosts shows the consent
+// page again.
+func (g *grantSession) asksConsent() bool {
+	q := authReq(g.c, "audience", apiPosts, "scope", "openid read:posts")
+	b := g.p.browser()
+	return b.login(b.authorize(q)).prompt() == "consent"
+}
+
+// With "Refresh Token Revocation Deletes Grant" on, a revocation deletes
+// the grant and every refresh token issued for the same user, application
+// and audience; the user is asked for consent again. A token for another
+// audience stays.
+func TestRefreshTokenRevocationDeletesGrant(t *testing.T) {
+	g := newGrantSession(t, true)
+	g.p.revoke(g.c, g.rt1)
+	g.refresh(g.rt1).wantError(t, http.StatusBadRequest, "invalid_grant", "")
+	g.refresh(g.rt2).wantError(t, http.StatusBadRequest, "invalid_grant", "")
+	g.p.wantNoGrant(g.c)
+	g.refresh(g.otherAPI).wantOK(t)
+	if !g.asksConsent() {
+		t.Error("no consent page after the revocation deleted the grant")
+	}
+}
+
+// With the toggle off (Auth0's default for tenants created since 13
+// January 2021) only the token is revoked: the grant and the other
+// tokens issued under it stay, and no consent is asked again.
+func TestRefreshTokenRevocationKeepsGrantByDefault(t *testing.T) {
+	g := newGrantSession(t, false)
+	g.p.revoke(g.c, g.rt1)
+	g.refresh(g.rt1).wantError(t, http.StatusBadRequest, "invalid_grant", "")
+	g.refresh(g.rt2).wantOK(t)
+	if gs := g.p.grants(g.c); len(gs) != 1 {
+		t.Errorf("user grants after the revocation = %d, want the grant kept", len(gs))
+	}
+	if g.asksConsent() {
+		t.Error("consent asked again though the grant was kept")
+	}
+}
