@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -86,6 +87,40 @@ func TestW4_RevokingAnyTokenOfARotatingFamilyRevokesTheFamily(t *testing.T) {
 		s.p.revoke(s.c, rt1)
 		s.refused(rt2, "the live token of a revoked family")
 	})
+}
+
+// A revocation that races refreshes of the family (within the leeway, so
+// each may issue a token) leaves no token of the family honoured, however
+// the requests interleave: a token issued just before the revocation is
+// of the family, one issued after it is refused.
+func TestW4_RevocationRacingRefreshesLeavesNoTokenOfTheFamily(t *testing.T) {
+	s := newRefreshSession(t, expiring(tenant.RotationRotating, time.Hour, 0, 30))
+	rt := s.login()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	issued := []string{rt}
+	for range 6 {
+		wg.Go(func() {
+			if tr := s.refresh(rt); tr.status == http.StatusOK {
+				mu.Lock()
+				issued = append(issued, tr.str("refresh_token"))
+				mu.Unlock()
+			}
+		})
+	}
+	var revoked int
+	wg.Go(func() {
+		res, _ := s.p.call(http.MethodPost, "oauth/revoke", form("client_id", s.c.ClientID, "client_secret", s.c.ClientSecret, "token", rt).Encode(),
+			"Content-Type", "application/x-www-form-urlencoded")
+		revoked = res.StatusCode
+	})
+	wg.Wait()
+	if revoked != http.StatusOK {
+		t.Fatalf("revoke: HTTP %d, want 200", revoked)
+	}
+	for _, tok := range issued {
+		s.refused(tok, "a token of the family after a racing revocation")
+	}
 }
 
 // A non-rotating token is its own family: revoking it leaves the user's
