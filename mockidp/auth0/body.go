@@ -14,6 +14,19 @@ import (
 	"github.com/consentry/consentry/mockidp/oautherr"
 )
 
+// parseParams reads the body of a token or revocation request (parseBody)
+// and refuses a parameter given more than once (A7, which holds there too:
+// RFC 6749 section 3.2).
+func parseParams(w http.ResponseWriter, r *http.Request) *oautherr.Error {
+	if e := parseBody(w, r); e != nil {
+		return e
+	}
+	if name := engine.Repeated(r.PostForm); name != "" {
+		return engine.RepeatedError(name)
+	}
+	return nil
+}
+
 // parseBody reads a POST body of the token, revocation and cross-origin
 // authentication endpoints into r.PostForm: application/json (an object
 // whose values are strings, numbers or booleans, as Auth0's SDKs send;

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/consentry/consentry/mockidp/engine"
 	"github.com/consentry/consentry/mockidp/oautherr"
 	"github.com/consentry/consentry/mockidp/tenant"
 	"github.com/consentry/consentry/mockidp/tokens"
@@ -41,12 +40,8 @@ import (
 
 // revoke is POST /oauth/revoke.
 func (f *Face) revoke(w http.ResponseWriter, r *http.Request) {
-	if e := parseBody(w, r); e != nil {
+	if e := parseParams(w, r); e != nil {
 		oautherr.WriteJSON(w, e)
-		return
-	}
-	if name := engine.Repeated(r.PostForm); name != "" {
-		oautherr.WriteJSON(w, engine.RepeatedError(name))
 		return
 	}
 	c, e := f.authenticateClient(r)

@@ -10,6 +10,7 @@ package auth0_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -44,31 +45,25 @@ func (s *refreshSession) gone(rt, what string) {
 // spent marker is left, and other families are untouched.
 func TestW4_RevokingAnyTokenOfARotatingFamilyRevokesTheFamily(t *testing.T) {
 	rotating := expiring(tenant.RotationRotating, time.Hour, 0, 30)
-	t.Run("the live token", func(t *testing.T) {
-		s := newRefreshSession(t, rotating)
-		other := s.login()
-		rt1 := s.login()
-		rt2 := s.rotate(rt1)
-		s.clk.Advance(time.Minute)
-		rt3 := s.rotate(rt2)
-		s.p.revoke(s.c, rt3)
-		s.refused(rt3, "the revoked token")
-		s.gone(rt1, "the family's first token")
-		s.gone(rt2, "the family's spent token")
-		s.rotate(other)
-	})
-	t.Run("a spent token", func(t *testing.T) {
-		s := newRefreshSession(t, rotating)
-		other := s.login()
-		rt1 := s.login()
-		rt2 := s.rotate(rt1)
-		s.clk.Advance(time.Minute)
-		rt3 := s.rotate(rt2)
-		s.p.revoke(s.c, rt1)
-		s.refused(rt3, "the live token of a family whose spent token was revoked")
-		s.gone(rt2, "the family's other spent token")
-		s.rotate(other)
-	})
+	// A family of three: two spent tokens and the live one, beside another
+	// family of the same client and user.
+	for i, which := range []string{"the first token, spent", "the second token, spent", "the live token"} {
+		t.Run(which, func(t *testing.T) {
+			s := newRefreshSession(t, rotating)
+			other := s.login()
+			family := []string{s.login()}
+			for range 2 {
+				s.clk.Advance(time.Minute) // past the leeway: a plain family
+				family = append(family, s.rotate(family[len(family)-1]))
+			}
+			s.p.revoke(s.c, family[i])
+			s.refused(family[2], "the live token of the revoked family")
+			for j, rt := range family {
+				s.gone(rt, fmt.Sprintf("token %d of the revoked family", j+1))
+			}
+			s.rotate(other)
+		})
+	}
 	t.Run("a leeway sibling", func(t *testing.T) {
 		s := newRefreshSession(t, rotating)
 		rt1 := s.login()

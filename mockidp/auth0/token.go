@@ -65,14 +65,9 @@ func (t tokenResponse) values() url.Values {
 
 // token is POST /oauth/token (rules T1 to T5, K5).
 func (f *Face) token(w http.ResponseWriter, r *http.Request) {
-	// Form or JSON (W3: Auth0's SDKs send either).
-	if e := parseBody(w, r); e != nil {
+	// Form or JSON (W3: Auth0's SDKs send either), no repeated parameter.
+	if e := parseParams(w, r); e != nil {
 		oautherr.WriteJSON(w, e)
-		return
-	}
-	// A7 holds here too (RFC 6749 section 3.2).
-	if name := engine.Repeated(r.PostForm); name != "" {
-		oautherr.WriteJSON(w, engine.RepeatedError(name))
 		return
 	}
 	if e := engine.TooManyScopes(r.PostForm.Get("scope")); e != nil {
