@@ -1,7 +1,9 @@
 package oktaface_test
 
 import (
+	"encoding/base64"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -79,5 +81,52 @@ func TestCORS_TheAppsRedirectOriginsAreTrusted(t *testing.T) {
 	o.update(o.spa)
 	if h := get("/v1/keys", spaOrigin); h.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("the origin of an inactive app is still trusted: %v", h)
+	}
+}
+
+// TestRevoke_PublicClientBasicWithoutColon: okta-auth-js's
+// revokeAccessToken (and signOut) authenticate a client without a secret
+// as "Authorization: Basic base64(client_id)", with no colon
+// (lib/oidc/revokeToken.ts). The mock refused that with invalid_client
+// (found by interop/oktaauthjs_test.go); a public app is now known by it,
+// while a confidential app still needs its secret.
+func TestRevoke_PublicClientBasicWithoutColon(t *testing.T) {
+	o := newOrg(t)
+	b := o.browser()
+	const verifier = "verifier-0123456789-0123456789-0123456789-0123"
+	cb := callback(t, b.login(b.authorize(o.spa, url.Values{"code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"}})), spaCB, false)
+	status, tok := o.token("", "", url.Values{"grant_type": {"authorization_code"}, "client_id": {o.spa.ClientID()}, "code": {cb.Get("code")},
+		"redirect_uri": {spaCB}, "code_verifier": {verifier}})
+	at, _ := tok["access_token"].(string)
+	if status != http.StatusOK || at == "" {
+		t.Fatalf("code exchange: %d %v", status, tok)
+	}
+	post := func(path, auth string, form url.Values) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", o.issuer()+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", auth)
+		return o.call(req)
+	}
+	bare := func(id string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(id)) }
+
+	// A confidential app is not authenticated by its id alone.
+	if status, res := post("/v1/revoke", bare(o.web.ClientID()), url.Values{"token": {at}}); status != http.StatusUnauthorized || res["error"] != "invalid_client" {
+		t.Errorf("revoke as the web app with no secret: %d %v, want 401 invalid_client", status, res)
+	}
+	// The header and a secret in the body are two methods.
+	if status, res := post("/v1/revoke", bare(o.spa.ClientID()), url.Values{"token": {at}, "client_secret": {"x"}}); status != http.StatusUnauthorized || res["error"] != "invalid_request" {
+		t.Errorf("bare Basic plus client_secret: %d %v, want 401 invalid_request", status, res)
+	}
+	if status, res := post("/v1/revoke", bare(o.spa.ClientID()), url.Values{"token": {at}, "token_type_hint": {"access_token"}}); status != http.StatusOK {
+		t.Fatalf("revoke as okta-auth-js sends it: %d %v, want 200", status, res)
+	}
+	if _, in := post("/v1/introspect", bare(o.spa.ClientID()), url.Values{"token": {at}}); in["active"] != false {
+		t.Errorf("introspect after the revoke: %v, want active false", in)
+	}
+	req, _ := http.NewRequest("GET", o.issuer()+"/v1/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+at)
+	if status, _ := o.call(req); status != http.StatusUnauthorized {
+		t.Errorf("userinfo with the revoked token: %d, want 401", status)
 	}
 }
