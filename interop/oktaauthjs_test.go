@@ -38,7 +38,8 @@ const (
 //   - signInWithRedirect: the PKCE code flow through the Okta sign-in and
 //     consent pages, driven by the Sign-In Widget's selectors (O12);
 //   - handleLoginRedirect: the code exchange (a CORS request) and the SDK's
-//     own ID token checks against the org's keys (iss, aud, nonce);
+//     own ID token checks against the org's keys (iss, aud, nonce), and
+//     token.verify refusing another audience and an altered signature;
 //   - token.getWithoutPrompt: prompt=none by okta_post_message in a hidden
 //     iframe: tokens with no page once the grant exists, consent_required
 //     for a scope that needs consent not yet given (O3);
@@ -156,6 +157,11 @@ func TestOktaAuthJS(t *testing.T) {
 		fail("handleLoginRedirect: %+v", res)
 	}
 	checkTokens("handleLoginRedirect", res, "phone")
+	// The SDK's own checks run against the org's keys and refuse what
+	// they should.
+	if res = call(`okta.verify()`); !res.OK || !strings.Contains(res.WrongAudience, "audience") || !strings.Contains(res.BadSignature, "signature") {
+		fail("token.verify: %+v, want the stored ID token valid, another audience and an altered signature refused", res)
+	}
 	var grants []struct {
 		ClientID string `json:"clientId"`
 		Issuer   string `json:"issuer"`
@@ -221,6 +227,8 @@ type oktaJSResult struct {
 	OriginalURI   string         `json:"originalUri"`
 	Changed       bool           `json:"changed"`
 	Revoked       string         `json:"revoked"`
+	WrongAudience string         `json:"wrongAudience"`
+	BadSignature  string         `json:"badSignature"`
 	User          map[string]any `json:"user"`
 	IDToken       *struct {
 		Sub, Iss, Aud, Nonce, Email, Raw string

@@ -90,6 +90,30 @@ window.okta = {
     const tokens = await auth.tokenManager.getTokens();
     return Object.assign({ changed: token.accessToken !== before }, report(tokens));
   }),
+  // verify runs the SDK's token.verify on the stored ID token as it is
+  // (signature by the key from jwks_uri, iss, aud, at_hash), for another
+  // audience, and with its signature altered: the last two must fail, or
+  // the checks would prove nothing.
+  verify: () => attempt(async () => {
+    const id = await auth.tokenManager.get("idToken");
+    const at = await auth.tokenManager.get("accessToken");
+    await auth.token.verify(id, { accessToken: at.accessToken });
+    const out = {};
+    try {
+      await auth.token.verify(id, { clientId: "some-other-client" });
+    } catch (e) {
+      out.wrongAudience = e.errorSummary || e.message;
+    }
+    const [h, p, sig] = id.idToken.split(".");
+    const i = Math.floor(sig.length / 2);
+    const flipped = sig.slice(0, i) + (sig[i] === "A" ? "B" : "A") + sig.slice(i + 1);
+    try {
+      await auth.token.verify(Object.assign({}, id, { idToken: [h, p, flipped].join(".") }));
+    } catch (e) {
+      out.badSignature = e.errorSummary || e.message;
+    }
+    return out;
+  }),
   user: () => attempt(async () => ({ user: await auth.getUser() })),
   revoke: () => attempt(async () => {
     const raw = (await auth.tokenManager.get("accessToken")).accessToken;
