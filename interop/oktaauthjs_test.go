@@ -43,8 +43,9 @@ const (
 //   - token.getWithoutPrompt: prompt=none by okta_post_message in a hidden
 //     iframe: tokens with no page once the grant exists, consent_required
 //     for a scope that needs consent not yet given (O3);
-//   - tokenManager.renew, getUser (userinfo), revokeAccessToken (the token
-//     is refused afterwards);
+//   - tokenManager.renew, by getWithoutPrompt and (offline_access) by a
+//     refresh token; getUser (userinfo); revokeAccessToken (the token is
+//     refused afterwards);
 //   - signOut: /v1/logout with id_token_hint and post_logout_redirect_uri,
 //     back at the app, after which getWithoutPrompt says login_required.
 func TestOktaAuthJS(t *testing.T) {
@@ -90,7 +91,7 @@ func TestOktaAuthJS(t *testing.T) {
 		"credentials": map[string]any{"oauthClient": map[string]any{"token_endpoint_auth_method": "none"}},
 		"settings": map[string]any{"oauthClient": map[string]any{
 			"application_type": "browser", "consent_method": "REQUIRED",
-			"grant_types": []string{"authorization_code"}, "response_types": []string{"code"},
+			"grant_types": []string{"authorization_code", "refresh_token"}, "response_types": []string{"code"},
 			"redirect_uris":             []string{origin + "/login/callback"},
 			"post_logout_redirect_uris": []string{origin + "/"},
 		}},
@@ -115,13 +116,16 @@ func TestOktaAuthJS(t *testing.T) {
 		t.Helper()
 		return appCall[oktaJSResult](b, expr)
 	}
+	// checkTokens checks the claims of the tokens the SDK accepted. An ID
+	// token from a refresh answers no authorization request, so it need not
+	// carry a nonce (the SDK checks one only when it sent one).
 	checkTokens := func(what string, res oktaJSResult, scope string) {
 		t.Helper()
 		id, at := res.IDToken, res.AccessToken
 		if id == nil || at == nil {
 			fail("%s: tokens %+v", what, res)
 		}
-		if id.Sub != joe.ID || id.Iss != issuer || id.Aud != clientID || id.Nonce == "" || id.Email != oktaJoeLogin {
+		if id.Sub != joe.ID || id.Iss != issuer || id.Aud != clientID || (id.Nonce == "" && !strings.Contains(what, "refresh")) || id.Email != oktaJoeLogin {
 			fail("%s: ID token sub %q iss %q aud %q nonce %q email %q; want %s, %s, %s, a nonce, %s",
 				what, id.Sub, id.Iss, id.Aud, id.Nonce, id.Email, joe.ID, issuer, clientID, oktaJoeLogin)
 		}
@@ -194,6 +198,17 @@ func TestOktaAuthJS(t *testing.T) {
 	}
 	checkTokens("tokenManager.renew", res, "phone")
 
+	// tokenManager.renew with a refresh token (offline_access): a
+	// refresh_token grant from the page.
+	res = call(`okta.renewByRefresh()`)
+	if !res.OK || !res.Changed || !res.Refreshed {
+		fail("tokenManager.renew by refresh token: %+v", res)
+	}
+	checkTokens("tokenManager.renew by refresh token", res, "offline_access")
+	if !strings.Contains(org.log.String(), "grant_type=refresh_token") {
+		fail("the renewal with a refresh token made no refresh_token grant")
+	}
+
 	res = call(`okta.user()`)
 	if !res.OK || res.User["sub"] != joe.ID || res.User["email"] != oktaJoeLogin || res.User["phone_number"] != "+1 555 0100" {
 		fail("getUser: %+v", res)
@@ -226,6 +241,7 @@ type oktaJSResult struct {
 	Authenticated bool           `json:"authenticated"`
 	OriginalURI   string         `json:"originalUri"`
 	Changed       bool           `json:"changed"`
+	Refreshed     bool           `json:"refreshed"`
 	Revoked       string         `json:"revoked"`
 	WrongAudience string         `json:"wrongAudience"`
 	BadSignature  string         `json:"badSignature"`

@@ -28,6 +28,19 @@ const auth = new Auth({
   restoreOriginalUri: async (_, originalUri) => { restored = originalUri; },
 });
 
+// rt is a second client of the same app that asks for offline_access, so
+// that its token manager holds a refresh token and renews with it (a
+// refresh_token grant from the page) instead of by an iframe. Its tokens
+// live under their own storage key.
+const rt = new Auth({
+  issuer: OKTA_CONFIG.issuer,
+  clientId: OKTA_CONFIG.clientId,
+  redirectUri: origin + "/login/callback",
+  scopes: ["openid", "profile", "email", "phone", "offline_access"],
+  pkce: true,
+  tokenManager: { storageKey: "okta-rt-token-storage" },
+});
+
 function failure(e) {
   return {
     ok: false,
@@ -113,6 +126,19 @@ window.okta = {
       out.badSignature = e.errorSummary || e.message;
     }
     return out;
+  }),
+  // renewByRefresh gets rt's tokens without a prompt (the session and
+  // grant exist), then renews its access token by the refresh token.
+  renewByRefresh: () => attempt(async () => {
+    const res = await rt.token.getWithoutPrompt();
+    if (!res.tokens.refreshToken) {
+      throw new Error("getWithoutPrompt with offline_access gave no refresh token");
+    }
+    rt.tokenManager.setTokens(res.tokens);
+    const before = res.tokens.accessToken.accessToken;
+    const token = await rt.tokenManager.renew("accessToken");
+    const tokens = await rt.tokenManager.getTokens();
+    return Object.assign({ changed: token.accessToken !== before, refreshed: !!tokens.refreshToken }, report(tokens));
   }),
   user: () => attempt(async () => ({ user: await auth.getUser() })),
   revoke: () => attempt(async () => {
