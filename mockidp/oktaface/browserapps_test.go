@@ -77,6 +77,14 @@ func TestCORS_TheAppsRedirectOriginsAreTrusted(t *testing.T) {
 		t.Errorf("the web app's origin: %v", h)
 	}
 
+	// A redirect URI with the default port written out has the origin a
+	// browser sends without it.
+	o.web.Settings.OAuthClient.PostLogoutRedirectURIs = append(o.web.Settings.OAuthClient.PostLogoutRedirectURIs, "https://Portal.Example.com:443/bye")
+	o.update(o.web)
+	if h := get("/v1/keys", "https://portal.example.com"); h.Get("Access-Control-Allow-Origin") != "https://portal.example.com" {
+		t.Errorf("an origin with its default port in the redirect URI: %v", h)
+	}
+
 	o.spa.Status = okta.StatusInactive
 	o.update(o.spa)
 	if h := get("/v1/keys", spaOrigin); h.Get("Access-Control-Allow-Origin") != "" {

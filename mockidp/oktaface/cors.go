@@ -107,5 +107,9 @@ func originOf(raw string) string {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return ""
 	}
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
+	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	if p := u.Port(); (scheme == "https" && p == "443") || (scheme == "http" && p == "80") {
+		host = strings.ToLower(u.Hostname()) // a browser's Origin leaves the default port out
+	}
+	return scheme + "://" + host
 }
