@@ -103,20 +103,36 @@ func New(cfg Config) *Face {
 // endpoint does not serve gets 405 with an Allow header, as OAuth JSON for
 // the API endpoints and the error page for the browser's.
 func (f *Face) Mount(r chi.Router) {
-	api := func(path string, hs map[string]http.HandlerFunc) { engine.Route(r, path, hs, f.methodJSON) }
+	// script: an API endpoint browser apps call from their own origin
+	// (cors.go): its handlers answer with the CORS headers, and OPTIONS
+	// answers preflights.
+	script := func(path string, hs map[string]http.HandlerFunc) {
+		var ms []string
+		for _, m := range engine.Methods {
+			if _, ok := hs[m]; ok {
+				ms = append(ms, m)
+			}
+		}
+		allow := strings.Join(ms, ", ")
+		wrapped := map[string]http.HandlerFunc{http.MethodOptions: f.cors(nil, allow)}
+		for m, h := range hs {
+			wrapped[m] = f.cors(h, allow)
+		}
+		engine.Route(r, path, wrapped, f.methodJSON)
+	}
 	page := func(path string, hs map[string]http.HandlerFunc) { engine.Route(r, path, hs, f.methodPage) }
 	const base = "/oauth2/{sid}"
-	api(base+"/.well-known/openid-configuration", map[string]http.HandlerFunc{http.MethodGet: f.discovery})
-	api(base+"/.well-known/oauth-authorization-server", map[string]http.HandlerFunc{http.MethodGet: f.discovery})
-	api("/.well-known/oauth-authorization-server/oauth2/{sid}", map[string]http.HandlerFunc{http.MethodGet: f.discovery})
-	api(base+"/v1/keys", map[string]http.HandlerFunc{http.MethodGet: f.jwks})
+	script(base+"/.well-known/openid-configuration", map[string]http.HandlerFunc{http.MethodGet: f.discovery})
+	script(base+"/.well-known/oauth-authorization-server", map[string]http.HandlerFunc{http.MethodGet: f.discovery})
+	script("/.well-known/oauth-authorization-server/oauth2/{sid}", map[string]http.HandlerFunc{http.MethodGet: f.discovery})
+	script(base+"/v1/keys", map[string]http.HandlerFunc{http.MethodGet: f.jwks})
 	page(base+"/v1/authorize", map[string]http.HandlerFunc{http.MethodGet: f.authorize, http.MethodPost: f.authorize})
 	page(base+"/v1/login", map[string]http.HandlerFunc{http.MethodGet: f.loginPage, http.MethodPost: f.loginSubmit})
 	page(base+"/v1/consent", map[string]http.HandlerFunc{http.MethodGet: f.consentPage, http.MethodPost: f.consentSubmit})
-	api(base+"/v1/token", map[string]http.HandlerFunc{http.MethodPost: f.token})
-	api(base+"/v1/userinfo", map[string]http.HandlerFunc{http.MethodGet: f.userinfo, http.MethodPost: f.userinfo})
-	api(base+"/v1/revoke", map[string]http.HandlerFunc{http.MethodPost: f.revoke})
-	api(base+"/v1/introspect", map[string]http.HandlerFunc{http.MethodPost: f.introspect})
+	script(base+"/v1/token", map[string]http.HandlerFunc{http.MethodPost: f.token})
+	script(base+"/v1/userinfo", map[string]http.HandlerFunc{http.MethodGet: f.userinfo, http.MethodPost: f.userinfo})
+	script(base+"/v1/revoke", map[string]http.HandlerFunc{http.MethodPost: f.revoke})
+	script(base+"/v1/introspect", map[string]http.HandlerFunc{http.MethodPost: f.introspect})
 	page(base+"/v1/logout", map[string]http.HandlerFunc{http.MethodGet: f.logout, http.MethodPost: f.logout})
 }
 

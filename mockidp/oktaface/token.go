@@ -3,6 +3,7 @@ package oktaface
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -139,6 +140,12 @@ func (f *Face) token(w http.ResponseWriter, r *http.Request) {
 // Okta's 401 invalid_request.
 func (f *Face) authenticateClient(r *http.Request) (*okta.App, *oautherr.Error) {
 	cred, e := engine.ClientCredentials(r)
+	if id, ok := bareClientID(r); ok && e == nil {
+		cred = engine.Credentials{ID: id, Basic: true}
+		if f := r.PostForm; f.Has("client_secret") || f.Has("client_assertion") || f.Has("client_assertion_type") {
+			e = oautherr.InvalidRequest(descMultipleCredentials) // the header is a method too
+		}
+	}
 	if e != nil {
 		// Okta's answer to two methods at once (RFC 6749 section 2.3), as
 		// clients report it (github.com/boylesoftware/tomcat-oidcauth
@@ -167,6 +174,30 @@ func (f *Face) authenticateClient(r *http.Request) (*okta.App, *oautherr.Error) 
 		return nil, oautherr.InvalidClient(okta.DescBadSecret)
 	}
 	return app, nil
+}
+
+// bareClientID reads "Authorization: Basic base64(client_id)" with no
+// colon and no secret: what okta-auth-js sends for a client without a
+// secret to /v1/revoke (and /v1/introspect), "creds = clientSecret ?
+// btoa(clientId:clientSecret) : btoa(clientId)" (okta-auth-js
+// lib/oidc/revokeToken.ts; its revokeAccessToken and signOut work for
+// single-page apps on real orgs, okta-facts section 7.2). net/http's
+// BasicAuth wants the colon, so it never sees this one. Only a public app
+// gets past authenticateClient with it: a confidential one has no secret.
+func bareClientID(r *http.Request) (string, bool) {
+	scheme, value, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Basic") {
+		return "", false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(value))
+	if err != nil || len(raw) == 0 || strings.Contains(string(raw), ":") {
+		return "", false
+	}
+	id := string(raw)
+	if v, err := url.QueryUnescape(id); err == nil {
+		id = v
+	}
+	return id, true
 }
 
 // codeGrant redeems an authorization code through the engine; the access
