@@ -43,15 +43,10 @@ func TestAuth0NodeSDK(t *testing.T) {
 	defer cancel()
 	tmp := t.TempDir()
 
-	// npm ci in a copy, so the test never writes into the source tree.
-	work := filepath.Join(tmp, "auth0-node")
-	for _, name := range []string{"package.json", "package-lock.json", "interop.mjs"} {
-		copyFile(t, filepath.Join("auth0-node", name), filepath.Join(work, name))
-	}
-	run(t, ctx, work, nil, npm, "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error")
-
+	app := npmApp(t, ctx, node, npm, "auth0-node", tmp)
 	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, filepath.Join("testdata", "tenant.yaml"))
+	work := app()
 
 	script := exec.CommandContext(ctx, node, "interop.mjs")
 	script.Dir = work
