@@ -75,6 +75,11 @@ func TestAuth0JS(t *testing.T) {
 		t.Skip("CONSENTRY_BROWSER=off: the auth0.js interop test needs Chromium and did NOT run")
 	}
 	node, npm := requireNode(t)
+	// Its own mock, app origin, npm copy and Chromium profile: it runs
+	// beside the other tests, not before them (a serial test holds back
+	// every parallel one, the longest, the auth0-deploy-cli round trip,
+	// included).
+	t.Parallel()
 	chromium := requireChromium(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
