@@ -106,18 +106,6 @@ func copyFile(t *testing.T, from, to string) {
 	}
 }
 
-// run runs a command to completion and fails the test with its output if
-// it fails.
-func run(t *testing.T, ctx context.Context, dir string, env []string, name string, args ...string) {
-	t.Helper()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-}
-
 // buildMock returns the path of cmd/mockidp built for this test binary.
 // The binary is built once, by the first test that asks, into a directory
 // TestMain removes at the end; the tests that run at the same time wait
