@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -30,17 +32,28 @@ import (
 // (rules and hooks deprecated, attack protection and prompts at their
 // defaults). Both mocks run with --tls and only their CA trusted.
 //
-// Where the import's time goes (measured with the mock's request log and
-// node --cpu-prof, auth0-deploy-cli 8.44.0): about 10 s of CPU (20 s at
-// load 15) in the CLI's own schema check before its first request (ajv
-// compiling the whole tenant schema, the prompts part most of it), then
-// the CLI's fixed waits: 2.5 s after each of the two connection kinds
-// (processConnectionEnabledClients), 2 s in triggers (the export holds
-// "triggers: {}", and any triggers section sleeps first), and its request pool
-// of 8 requests a second (hard-coded, not configurable). The mock answers
-// each request in under 1 ms, sends no 429 and no rate-limit header, so
-// the CLI never retries: nothing in the mock or in the config below makes
-// it wait.
+// Where the time goes (auth0-deploy-cli 8.44.0, node 20, 2 cores; the
+// mock's request log, node --cpu-prof, and the CLI's source; -v prints
+// each run's split): an export is about 0.6 s of node loading the CLI and
+// 4.1 s of requests at the pace of its request pool, 3 at once and at most
+// 8 started a second (lib/tools/auth0/client.js: API_CONCURRENCY and
+// API_FREQUENCY_PER_SECOND, constants, with no setting or environment
+// variable); about 1 CPU-second in all. The import spends about 16
+// CPU-seconds before its first request checking the file against the
+// CLI's schema twice (lib/context/yaml/index.js loadAssetsFromLocal, then
+// lib/tools/deploy.js), each time compiling the whole 8 MB tenant schema,
+// the prompts part nearly all of it, with a new ajv 6 into 116 MB of
+// JavaScript (4 s) and having V8 compile that on its first call (4 s);
+// nothing in the file or the configuration changes that. Then about 10 s
+// of requests, 7 s of it the CLI's fixed sleeps: 2.5 s after creating
+// database connections and 2.5 s after creating other connections
+// (processConnectionEnabledClients, so any import into an empty tenant)
+// and 2 s before the trigger bindings (triggers.js, for any triggers
+// section, and the export holds "triggers: {}"), the rest the request
+// pool. The mock answers each request in under 1 ms and never with 429 or
+// a 5xx, so neither the SDK (maxRetries) nor the CLI's backoff
+// (retryWithExponentialBackoff, 429 only) ever waits. Packages come from
+// the shared npm install (npmInstall), ready while the mocks start.
 func TestA0DeployRoundTrip(t *testing.T) {
 	if os.Getenv("CONSENTRY_SKIP_NODE_INTEROP") == "1" {
 		t.Skip("CONSENTRY_SKIP_NODE_INTEROP=1: the auth0-deploy-cli interop test is turned off")
@@ -52,16 +65,11 @@ func TestA0DeployRoundTrip(t *testing.T) {
 	defer cancel()
 	tmp := t.TempDir()
 
-	work := filepath.Join(tmp, "a0deploy")
-	for _, name := range []string{"package.json", "package-lock.json"} {
-		copyFile(t, filepath.Join("a0deploy", name), filepath.Join(work, name))
-	}
-	run(t, ctx, work, nil, npm, "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error")
-	cli := filepath.Join(work, "node_modules", "auth0-deploy-cli", "lib", "index.js")
-
+	installed := npmInstall(t, ctx, node, npm, "a0deploy", tmp)
 	bin := buildMock(t, ctx)
 	seeded := startMock(t, ctx, bin, filepath.Join(tmp, "seeded"), filepath.Join("testdata", "a0deploy-tenant.yaml"))
 	empty := startMock(t, ctx, bin, filepath.Join(tmp, "empty"), "")
+	cli := filepath.Join(installed(), "node_modules", "auth0-deploy-cli", "lib", "index.js")
 
 	exportA := a0deploy(t, ctx, node, cli, seeded, tmp, "export", "--format", "yaml", "--output_folder", filepath.Join(tmp, "export-seeded"))
 	first := readExport(t, filepath.Join(tmp, "export-seeded", "tenant.yaml"), exportA)
@@ -121,13 +129,44 @@ func a0deploy(t *testing.T, ctx context.Context, node, cli string, m *mock, dir 
 	cmd := exec.CommandContext(ctx, node, append([]string{cli}, append(args, "--config_file", cfg)...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NODE_EXTRA_CA_CERTS="+m.caFile, "NO_COLOR=1", "FORCE_COLOR=0")
+	logged := len(m.log.String())
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
-	t.Logf("a0deploy %s: %s", args[0], time.Since(start).Round(100*time.Millisecond))
+	t.Logf("a0deploy %s: %s", args[0], a0deployPhases(start, time.Now(), m.log.String()[logged:]))
 	if err != nil || !strings.Contains(string(out), "Successful") {
 		t.Fatalf("a0deploy %s: %v\n--- output ---\n%s\n--- mock log ---\n%s", args[0], err, out, m.log.String())
 	}
 	return string(out)
+}
+
+// mgmtRequestTime finds the time of each Management API request in the
+// mock's log ("time=... msg=\"mgmt request\"").
+var mgmtRequestTime = regexp.MustCompile(`(?m)^time=(\S+) level=\S+ msg="mgmt request"`)
+
+// a0deployPhases says how long a run took, and how much of it came before
+// its first Management API request (node starting, the CLI loading and,
+// for an import, checking the file against its schema) and after it (the
+// requests, at the CLI's pace), from the requests in log, the part of the
+// mock's log written during the run.
+func a0deployPhases(start, end time.Time, log string) string {
+	total := end.Sub(start).Round(100 * time.Millisecond)
+	var first time.Time
+	n := 0
+	for _, m := range mgmtRequestTime.FindAllStringSubmatch(log, -1) {
+		at, err := time.Parse(time.RFC3339Nano, m[1])
+		if err != nil {
+			continue
+		}
+		if n == 0 {
+			first = at
+		}
+		n++
+	}
+	if n == 0 {
+		return total.String() + " (no Management API request)"
+	}
+	return fmt.Sprintf("%s: %s before its first Management API request, %s from there (%d requests)",
+		total, first.Sub(start).Round(100*time.Millisecond), end.Sub(first).Round(100*time.Millisecond), n)
 }
 
 func readExport(t *testing.T, path, output string) map[string]any {

@@ -43,10 +43,12 @@ func skipNodeInterop(t *testing.T) {
 	}
 }
 
-// npmApp copies the app in src (every file but node_modules) into a
-// temporary directory and runs npm ci there, so the test never writes into
-// the source tree. It returns the copy's path.
-func npmApp(t *testing.T, ctx context.Context, npm, src, tmp string) string {
+// npmApp copies the app in src (every file but node_modules) into
+// tmp/<app>, so the test never writes into the source
+// tree, and starts installing its packages (npmInstall). The returned
+// function waits for the install, links the copy's node_modules to it and
+// returns the copy's path.
+func npmApp(t *testing.T, ctx context.Context, node, npm, src, tmp string) (wait func() string) {
 	t.Helper()
 	work := filepath.Join(tmp, filepath.Base(src))
 	entries, err := os.ReadDir(src)
@@ -59,8 +61,14 @@ func npmApp(t *testing.T, ctx context.Context, npm, src, tmp string) string {
 		}
 		copyFile(t, filepath.Join(src, e.Name()), filepath.Join(work, e.Name()))
 	}
-	run(t, ctx, work, nil, npm, "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error")
-	return work
+	installed := npmInstall(t, ctx, node, npm, src, tmp)
+	return func() string {
+		t.Helper()
+		if err := os.Symlink(filepath.Join(installed(), "node_modules"), filepath.Join(work, "node_modules")); err != nil {
+			t.Fatal(err)
+		}
+		return work
+	}
 }
 
 // freePort returns a loopback TCP port that was free a moment ago, for apps

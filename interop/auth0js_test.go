@@ -74,13 +74,18 @@ func TestAuth0JS(t *testing.T) {
 	if os.Getenv("CONSENTRY_BROWSER") == "off" {
 		t.Skip("CONSENTRY_BROWSER=off: the auth0.js interop test needs Chromium and did NOT run")
 	}
-	_, npm := requireNode(t)
+	node, npm := requireNode(t)
+	// Its own mock, app origin, npm copy and Chromium profile: it runs
+	// beside the other tests, not before them (a serial test holds back
+	// every parallel one, the longest, the auth0-deploy-cli round trip,
+	// included).
+	t.Parallel()
 	chromium := requireChromium(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	tmp := t.TempDir()
-	work := npmApp(t, ctx, npm, "auth0js", tmp)
+	app := npmApp(t, ctx, node, npm, "auth0js", tmp)
 
 	appCA, err := tlsca.New([]string{"localhost"})
 	if err != nil {
@@ -94,6 +99,7 @@ func TestAuth0JS(t *testing.T) {
 
 	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, auth0jsTenant, map[string]string{"Origin": origin}))
+	work := app()
 
 	config := fmt.Sprintf("window.AUTH0JS_CONFIG = %s;\n", mustJSON(map[string]string{
 		"domain": m.addr, "clientID": "interop-auth0js", "audience": "https://items.interop.example/",

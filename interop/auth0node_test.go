@@ -43,15 +43,10 @@ func TestAuth0NodeSDK(t *testing.T) {
 	defer cancel()
 	tmp := t.TempDir()
 
-	// npm ci in a copy, so the test never writes into the source tree.
-	work := filepath.Join(tmp, "auth0-node")
-	for _, name := range []string{"package.json", "package-lock.json", "interop.mjs"} {
-		copyFile(t, filepath.Join("auth0-node", name), filepath.Join(work, name))
-	}
-	run(t, ctx, work, nil, npm, "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error")
-
+	app := npmApp(t, ctx, node, npm, "auth0-node", tmp)
 	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, filepath.Join("testdata", "tenant.yaml"))
+	work := app()
 
 	script := exec.CommandContext(ctx, node, "interop.mjs")
 	script.Dir = work
@@ -108,18 +103,6 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, data, 0o644); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// run runs a command to completion and fails the test with its output if
-// it fails.
-func run(t *testing.T, ctx context.Context, dir string, env []string, name string, args ...string) {
-	t.Helper()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 }
 

@@ -58,9 +58,10 @@ func TestAuth0NodeAuthentication(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	tmp := t.TempDir()
-	work := npmApp(t, ctx, npm, "auth0-node-authn", tmp)
+	app := npmApp(t, ctx, node, npm, "auth0-node-authn", tmp)
 	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, authnTenant, nil))
+	work := app()
 
 	// A code with PKCE, by a user at the mock's pages; the loopback
 	// callback matches on any port (K4) and nobody listens there.

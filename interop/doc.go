@@ -34,10 +34,16 @@
 // testdata/tenants/bench.yaml, the other side of make bench-compare.
 //
 // Every app installs its pinned packages itself (npm ci from the committed
-// package-lock.json, in a temporary copy) and is used as its library's
-// documentation shows; the mock runs with --tls and its CA trusted
-// (NODE_EXTRA_CA_CERTS for Node; for Chromium, the SPKI pins of the two
-// servers' keys, so nothing is installed in any trust store).
+// package-lock.json) and is used as its library's documentation shows. The
+// install is kept in a cache directory, one per package.json,
+// package-lock.json, node and npm version, and reused while they are the
+// same ($CONSENTRY_NPM_CACHE, default consentry/interop-npm in the user
+// cache directory; "off" runs npm ci in the test's temporary directory
+// every time). The tests copy the apps into temporary directories and
+// never write into the source tree or into node_modules. The mock runs
+// with --tls and its CA trusted (NODE_EXTRA_CA_CERTS for Node; for
+// Chromium, the SPKI pins of the two servers' keys, so nothing is
+// installed in any trust store).
 //
 // The tests need their language runtime (Node 20.19+ and npm), and the SPA
 // and auth0.js tests Chromium (/usr/bin/chromium or $CHROME_PATH). A

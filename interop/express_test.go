@@ -50,12 +50,13 @@ func TestExpressOpenIDConnect(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	tmp := t.TempDir()
-	work := npmApp(t, ctx, npm, "express-app", tmp)
+	app := npmApp(t, ctx, node, npm, "express-app", tmp)
 
 	port := freePort(t)
 	baseURL := fmt.Sprintf("http://localhost:%d", port)
 	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, expressTenant, map[string]string{"BaseURL": baseURL}))
+	work := app()
 
 	appLog := startExpress(t, ctx, node, work, m, port)
 	fail := func(what string, p page) {

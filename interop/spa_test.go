@@ -70,14 +70,14 @@ func TestAuth0SPAJS(t *testing.T) {
 	if os.Getenv("CONSENTRY_BROWSER") == "off" {
 		t.Skip("CONSENTRY_BROWSER=off: the SPA interop test needs Chromium and did NOT run")
 	}
-	_, npm := requireNode(t)
+	node, npm := requireNode(t)
 	t.Parallel() // its own mock on a system-chosen port, its own npm copy: independent of the other tests
 	chromium := requireChromium(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	tmp := t.TempDir()
-	work := npmApp(t, ctx, npm, "spa", tmp)
+	app := npmApp(t, ctx, node, npm, "spa", tmp)
 
 	// The app's own HTTPS origin, with a certificate from a local CA.
 	appCA, err := tlsca.New([]string{"localhost"})
@@ -92,6 +92,7 @@ func TestAuth0SPAJS(t *testing.T) {
 
 	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, spaTenant, map[string]string{"Origin": origin}))
+	work := app()
 
 	config := fmt.Sprintf("window.SPA_CONFIG = %s;\n", mustJSON(map[string]string{
 		"domain": m.addr, "clientId": "interop-spa", "audience": "https://items.interop.example/",
