@@ -53,14 +53,14 @@ func TestOktaAuthJS(t *testing.T) {
 	if os.Getenv("CONSENTRY_BROWSER") == "off" {
 		t.Skip("CONSENTRY_BROWSER=off: the okta-auth-js interop test needs Chromium and did NOT run")
 	}
-	_, npm := requireNode(t)
+	node, npm := requireNode(t)
 	t.Parallel() // its own org on a system-chosen port, its own npm copy
 	chromium := requireChromium(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	tmp := t.TempDir()
-	work := npmApp(t, ctx, npm, "okta-auth-js", tmp)
+	install := npmApp(t, ctx, node, npm, "okta-auth-js", tmp) // installs while the org starts
 
 	appCA, err := tlsca.New([]string{"localhost"})
 	if err != nil {
@@ -75,6 +75,7 @@ func TestOktaAuthJS(t *testing.T) {
 	bin := buildMock(t, ctx)
 	org := startOktaOrg(t, bin, tmp, "../testdata/tenants/okta-demo.yaml")
 	issuer := org.url + "/oauth2/default"
+	work := install()
 
 	// The app, as an admin registers a SPA: browser type, no secret, PKCE,
 	// consent required, its callback and sign-out URLs, Joe assigned.
