@@ -31,7 +31,7 @@ func TestOktaSuiteBrowser(t *testing.T) {
 	if os.Getenv("CONSENTRY_BROWSER") == "off" {
 		t.Skip("CONSENTRY_BROWSER=off: the Okta browser suite did NOT run; only the HTTP driver was checked")
 	}
-	res := runSuite(t, runner.Config{Profile: target.EmbeddedOkta(), Driver: runner.DriverBrowser, Concurrency: 2})
+	res := runSuite(t, runner.Config{Profile: target.EmbeddedOkta(), Driver: runner.DriverBrowser, Concurrency: 4})
 	checkOktaRun(t, res)
 }
 

@@ -61,7 +61,7 @@ func TestSuiteBrowser(t *testing.T) {
 	if os.Getenv("CONSENTRY_BROWSER") == "off" {
 		t.Skip("CONSENTRY_BROWSER=off: the browser suite did NOT run; only the HTTP driver was checked")
 	}
-	res := runSuite(t, runner.Config{Driver: runner.DriverBrowser, Concurrency: 3})
+	res := runSuite(t, runner.Config{Driver: runner.DriverBrowser, Concurrency: 6})
 	// A browser does everything a scenario asks, the forged consent forms
 	// of rule C8 included (a form captured in another browser context, a
 	// used form resubmitted after going back, a field added in the DOM) and

@@ -97,6 +97,9 @@ type Browser struct {
 	closeErr  error
 }
 
+// noFeatures are the Chromium features the harness turns off (see flags).
+const noFeatures = "WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup"
+
 // flags are the Chromium switches, exactly. The allocator adds
 // --remote-debugging-pipe, a fresh temporary --user-data-dir (removed when
 // the browser exits) and the first URL, about:blank.
@@ -116,6 +119,12 @@ func flags(o Options) []chromedp.ExecAllocatorOption {
 	} {
 		fs = append(fs, chromedp.Flag(name, true))
 	}
+	// Every browser context (one a scenario) gets a window of its own, and
+	// Chromium preloads the WebUI omnibox popups of each window: two
+	// renderer processes a scenario that nothing ever shows, about a third
+	// of the browser's CPU in the suite. The harness never types in an
+	// address bar, so turning them off changes nothing a page can see.
+	fs = append(fs, chromedp.Flag("disable-features", noFeatures))
 	return fs
 }
 

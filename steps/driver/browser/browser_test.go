@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/consentry/consentry/steps/driver"
 	"github.com/consentry/consentry/steps/driver/drivertest"
 )
@@ -512,5 +514,34 @@ func TestParseCallback(t *testing.T) {
 		if p.Kind != driver.KindCallback || p.URL != c.url || p.CallbackVia != c.via || !reflect.DeepEqual(p.Callback, c.want) {
 			t.Errorf("parseCallback(%q, %q) = %#v", c.url, c.body, p)
 		}
+	}
+}
+
+// A scenario's browser context costs one page and nothing else: Chromium
+// would preload the WebUI omnibox popups of its window (two renderer
+// processes a scenario, never shown), which the flags turn off.
+func TestBrowserContextHasOnlyItsPage(t *testing.T) {
+	t.Parallel()
+	idp := newTestIdP(t)
+	d := newDriver(t)
+	ok(t)(d.Open(t.Context(), authorize(idp, partnerCallback, "s")))
+	infos, err := chromedp.Targets(d.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc := chromedp.FromContext(d.ctx).BrowserContextID
+	pages := 0
+	for _, in := range infos {
+		if in.BrowserContextID != bc {
+			continue
+		}
+		if in.Type == "page" {
+			pages++
+			continue
+		}
+		t.Errorf("the scenario's browser context has a %s target %s (%s)", in.Type, in.URL, in.Title)
+	}
+	if pages != 1 {
+		t.Errorf("the scenario's browser context has %d pages, want 1", pages)
 	}
 }

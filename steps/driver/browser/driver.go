@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/consentry/consentry/steps/driver"
@@ -84,7 +85,10 @@ func (b *Browser) NewDriverWith(ctx context.Context, sel driver.Selectors) (*Dri
 	if err != nil {
 		return nil, err
 	}
-	dctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	// The driver owns its browser context and disposes of it in Close
+	// (WithDetachOnCancel: chromedp only detaches): disposing closes the tab
+	// with it, so Close need not close the tab and poll until it is gone.
+	dctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext(), chromedp.WithDetachOnCancel())
 	d := &Driver{
 		ctx:        dctx,
 		cancel:     cancel,
@@ -112,8 +116,7 @@ func (b *Browser) NewDriverWith(ctx context.Context, sel driver.Selectors) (*Dri
 		err = dctx.Err()
 	}
 	if err != nil {
-		cancel()
-		d.wg.Wait()
+		_ = d.Close() // the browser context too, when it was created
 		switch {
 		case ctx.Err() != nil:
 			err = ctx.Err()
@@ -334,7 +337,7 @@ func (d *Driver) fillLogin(ctx context.Context, what, button string, user, pass 
 		if problem != "" {
 			return errors.New(problem)
 		}
-		return chromedp.Do(sctx, chromedp.Click(chromedp.CSS(button)))
+		return d.click(sctx, button)
 	})
 }
 
@@ -388,15 +391,64 @@ func (d *Driver) press(ctx context.Context, what, sel string) (driver.Page, erro
 		return driver.Page{}, err
 	}
 	return d.step(ctx, what, func(sctx context.Context) error {
-		found, err := chromedp.Run(sctx, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector(%s)`, jsString(sel))))
-		if err != nil {
-			return err
-		}
-		if !found {
+		err := d.click(sctx, sel)
+		if errors.Is(err, errNoMatch) {
 			return fmt.Errorf("no %s button on the page (selector %s)", what, sel)
 		}
-		return chromedp.Do(sctx, chromedp.Click(chromedp.CSS(sel)))
+		return err
 	})
+}
+
+// errNoMatch is click's error when nothing on the page matches.
+var errNoMatch = errors.New("nothing on the page matches")
+
+// clickJS finds the first element matching the selector (%s), waits until
+// it is visible (a DOM or size change wakes the check: no polling), scrolls
+// it into the middle of the viewport and resolves with the centre of its
+// box, or with none: true when nothing matches.
+const clickJS = `((sel) => new Promise((resolve) => {
+	const el = document.querySelector(sel);
+	if (!el) return resolve({none: true});
+	let mo = null, ro = null;
+	const check = () => {
+		if (!el.isConnected) return false;
+		let r = el.getBoundingClientRect();
+		if (r.width === 0 || r.height === 0) return false;
+		if (el.checkVisibility && !el.checkVisibility({visibilityProperty: true})) return false;
+		el.scrollIntoView({block: 'center', inline: 'center'});
+		r = el.getBoundingClientRect();
+		if (mo) mo.disconnect();
+		if (ro) ro.disconnect();
+		resolve({none: false, x: r.left + r.width / 2, y: r.top + r.height / 2});
+		return true;
+	};
+	if (check()) return;
+	mo = new MutationObserver(check);
+	mo.observe(document, {subtree: true, childList: true, attributes: true});
+	ro = new ResizeObserver(check);
+	ro.observe(el);
+}))(%s)`
+
+type clickPoint struct {
+	None bool    `json:"none"`
+	X    float64 `json:"x"`
+	Y    float64 `json:"y"`
+}
+
+// click presses the left mouse button on the first element matching sel,
+// as a user would (trusted mouse events at the centre of the element), in
+// one evaluation and two input events. chromedp.Click does the same with a
+// DOM query that retries every 5 ms until chromedp has the new document's
+// tree, and four more round trips.
+func (d *Driver) click(ctx context.Context, sel string) error {
+	at, err := chromedp.Run(ctx, chromedp.Evaluate[clickPoint](fmt.Sprintf(clickJS, jsString(sel)), chromedp.EvalAwaitPromise))
+	if err != nil {
+		return err
+	}
+	if at.None {
+		return fmt.Errorf("%w: %s", errNoMatch, sel)
+	}
+	return chromedp.Do(ctx, chromedp.MouseClickXY(at.X, at.Y))
 }
 
 // expect fails unless the current page is of one of the kinds.
@@ -652,22 +704,33 @@ func (d *Driver) Screenshot(ctx context.Context) ([]byte, error) {
 	return png, nil
 }
 
-// Close closes the tab and disposes its browser context (cookies and all).
-// It is idempotent.
+// Close closes the tab and disposes its browser context (cookies, storage,
+// cache and all). It is idempotent.
 func (d *Driver) Close() error {
 	d.closeOnce.Do(func() {
-		// Release any paused request first: a tab with a request that
-		// nobody answers closes slowly.
-		if d.ctx.Err() == nil {
-			fctx, fcancel := context.WithTimeout(d.ctx, time.Second)
-			_, _ = chromedp.Call(fctx, fetch.Disable, cdp.Empty{})
-			fcancel()
+		c := chromedp.FromContext(d.ctx)
+		var (
+			browser cdp.Session
+			id      cdp.BrowserContextID
+		)
+		if c != nil && c.Browser != nil {
+			browser, id = c.Browser, c.BrowserContextID
 		}
-		err := chromedp.Cancel(d.ctx)
+		err := chromedp.Cancel(d.ctx) // detaches from the tab
 		d.cancel()
 		d.wg.Wait()
 		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, chromedp.ErrInvalidContext) {
 			d.closeErr = fmt.Errorf("close driver: %w", err)
+		}
+		if browser == nil || id == "" {
+			return // the setup never created the browser context
+		}
+		// Disposing of the browser context closes its tab, and answers a
+		// paused request of the tab (it is dropped with the tab).
+		dctx, dcancel := context.WithTimeout(context.Background(), d.timeout)
+		defer dcancel()
+		if _, err := cdp.Call(dctx, browser, target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: id}); err != nil && d.closeErr == nil {
+			d.closeErr = fmt.Errorf("close driver: disposing of its browser context: %w", err)
 		}
 	})
 	return d.closeErr

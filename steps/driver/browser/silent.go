@@ -36,6 +36,36 @@ const silentStateJS = `(() => {
   return {ready: true, messages: s.messages, loaded: s.loadedAt > 0, sinceLoad: s.loadedAt > 0 ? Date.now() - s.loadedAt : 0};
 })()`
 
+// silentWaitJS resolves with what silentStateJS reads once the page has
+// a message, or once its frame loaded %d ms ago or more with none. It waits
+// on the page's events (its script, a message, the frame's load), never by
+// polling; the one timer is the quiet period after the frame's load, the
+// only way to tell that no message will come.
+const silentWaitJS = `((quiet) => new Promise((resolve) => {
+  const start = () => {
+    const s = window.consentrySilent;
+    if (!s) return false;
+    const state = () => (` + silentStateJS + `);
+    let timer = 0;
+    const check = () => {
+      if (s.messages.length > 0) return resolve(state());
+      if (s.loadedAt > 0 && !timer) {
+        // At the end of the quiet period resolve as it is: state() has
+        // any message that came meanwhile.
+        timer = setTimeout(() => resolve(state()), Math.max(0, quiet - (Date.now() - s.loadedAt)));
+      }
+    };
+    // The page's own listener, added first, has recorded the message.
+    window.addEventListener('message', check);
+    // The frame's load: the capture phase runs before the page's own
+    // listener on the frame sets loadedAt, so check after it.
+    document.addEventListener('load', () => setTimeout(check, 0), true);
+    check();
+    return true;
+  };
+  if (!start()) document.addEventListener('DOMContentLoaded', start, {once: true});
+}))(%d)`
+
 type silentState struct {
 	Ready    bool `json:"ready"`
 	Messages []struct {
@@ -94,15 +124,14 @@ func (d *Driver) SilentAuthenticate(ctx context.Context, req driver.SilentReques
 	}
 	d.setCurrent(driver.Page{Kind: driver.KindOther, URL: req.PageURL, Title: "relying party page (silent authentication)"})
 
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
+	js := fmt.Sprintf(silentWaitJS, silentQuiet.Milliseconds())
 	for {
-		s, err := chromedp.Run(sctx, chromedp.Evaluate[silentState](silentStateJS))
-		if err != nil && sctx.Err() == nil {
-			// Between documents: try again.
-			s = silentState{}
-		} else if err != nil {
-			return res, fmt.Errorf("silent authentication: reading the relying party's page: %w", err)
+		s, err := waitInPage[silentState](sctx, d, js, nil)
+		if err != nil {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			return res, fmt.Errorf("silent authentication: within %s the relying party's frame neither loaded nor posted a message", d.timeout)
 		}
 		mu.Lock()
 		res.Frame.Status = status
@@ -127,17 +156,7 @@ func (d *Driver) SilentAuthenticate(ctx context.Context, req driver.SilentReques
 			res.Message = msg
 			return res, nil
 		}
-		if s.Loaded && time.Duration(s.SinceLoad)*time.Millisecond >= silentQuiet {
-			return res, nil
-		}
-		select {
-		case <-sctx.Done():
-			if ctx.Err() != nil {
-				return res, ctx.Err()
-			}
-			return res, fmt.Errorf("silent authentication: within %s the relying party's frame neither loaded nor posted a message", d.timeout)
-		case <-tick.C:
-		}
+		return res, nil // the frame loaded and stayed quiet
 	}
 }
 
