@@ -170,6 +170,7 @@ func TestCrashKeepsEveryAcknowledgedWrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills child processes")
 	}
+	t.Parallel() // child processes and waits: overlaps the package's other child-process tests
 	data := filepath.Join(t.TempDir(), "data")
 	addr := loopbackAddr(t)
 	args := []string{"--addr", addr, "--data", data, "--config", demoConfig, "--password-cost", "4", "--log-level", "error"}
