@@ -30,6 +30,15 @@ import (
 // starts it as a child process so that it can kill -9 it.
 const envChild = "CONSENTRY_MOCKIDP_CHILD"
 
+// envChildBin names a mockidp binary built from this tree for the child
+// processes to run instead of this test binary. make test builds
+// bin/mockidp once, without -race, and sets it: the child-process tests
+// check durability and replicas, which are about processes, not goroutines,
+// and a race-built child pays the race detector on every request of the
+// load. Without it (go test ./cmd/mockidp) the test binary runs itself, and
+// a race-built child's race report fails the test.
+const envChildBin = "CONSENTRY_MOCKIDP_BIN"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(envChild) == "1" {
 		main() // os.Args[1:] are the mockidp arguments; main exits
@@ -58,9 +67,14 @@ func startChild(t *testing.T, args ...string) *child {
 // for --vendor okta.
 func startChildEnv(t *testing.T, env []string, args ...string) *child {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
+	exe := os.Getenv(envChildBin)
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			t.Fatal(err)
+		}
+	} else if !filepath.IsAbs(exe) {
+		t.Fatalf("%s=%s: want an absolute path (the tests run in the package directory)", envChildBin, exe)
 	}
 	c := &child{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	c.cmd = exec.Command(exe, append([]string{"serve"}, args...)...)
@@ -78,7 +92,14 @@ func startChildEnv(t *testing.T, env []string, args ...string) *child {
 		_ = c.cmd.Wait()
 		close(c.exited)
 	}()
-	t.Cleanup(func() { c.kill() })
+	t.Cleanup(func() {
+		c.kill()
+		// A race-built child (the test binary under -race) reports a data
+		// race on stderr and goes on serving: the report is the failure.
+		if strings.Contains(c.stderr.String(), "WARNING: DATA RACE") {
+			t.Errorf("the mockidp child reported a data race:\n%s", c.stderr)
+		}
+	})
 	deadline := time.After(60 * time.Second)
 	for !strings.Contains(c.stdout.String(), "Press Ctrl+C to stop") {
 		select {
@@ -149,6 +170,7 @@ func TestCrashKeepsEveryAcknowledgedWrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills child processes")
 	}
+	t.Parallel() // child processes and waits: overlaps the package's other child-process tests
 	data := filepath.Join(t.TempDir(), "data")
 	addr := loopbackAddr(t)
 	args := []string{"--addr", addr, "--data", data, "--config", demoConfig, "--password-cost", "4", "--log-level", "error"}

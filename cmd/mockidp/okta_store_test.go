@@ -115,6 +115,7 @@ func TestOktaDataSurvivesKillAndRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts and kills child processes")
 	}
+	t.Parallel() // child processes and waits: overlaps the package's other child-process tests
 	data := filepath.Join(t.TempDir(), "data")
 	addr := loopbackAddr(t)
 	args := []string{"--vendor", "okta", "--addr", addr, "--data", data, "--config", oktaDemoConfig, "--password-cost", "4", "--log-level", "error"}
@@ -171,7 +172,20 @@ func TestOktaDataSurvivesKillAndRestart(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(time.Duration(300+rand.IntN(500)) * time.Millisecond)
+	// Kill at a random moment once every writer has had an acknowledgement
+	// (not after a fixed 300 ms: on a loaded machine that could be too
+	// early, on an idle one it is time spent waiting).
+	for ackedAll := false; !ackedAll; {
+		mu.Lock()
+		ackedAll = len(scopes) > 0 && len(users) > 0 && len(tokens) > 0
+		mu.Unlock()
+		select {
+		case <-c.exited:
+			t.Fatalf("mockidp died under load\nstderr:\n%s", c.stderr)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	time.Sleep(time.Duration(rand.IntN(500)) * time.Millisecond)
 	c.kill()
 	stop()
 	wg.Wait()
@@ -315,6 +329,7 @@ func TestOktaReplicasShareTheOrg(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL and two mockidp processes")
 	}
+	t.Parallel() // child processes and waits: overlaps the package's other child-process tests
 	dsn := pgtest.URL(t)
 	proxy := newRoundRobin()
 	defer proxy.Close()

@@ -23,6 +23,7 @@ func TestReplicasPassTheConformanceSuite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts PostgreSQL and two mockidp processes and runs the whole suite")
 	}
+	t.Parallel() // child processes and waits: overlaps the package's other child-process tests
 	dsn := pgtest.URL(t)
 
 	proxy := newRoundRobin()

@@ -88,7 +88,7 @@ func checkOktaStoreApart(t *testing.T, t0, o *sqlstore.Store) {
 }
 
 func TestOktaStoreApartSQLite(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
+	dir := filepath.Join(dbDir(t), "data")
 	t0, err := sqlstore.OpenDir(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)

@@ -91,7 +91,7 @@ func TestSeedInterruptedStartsOverNextTime(t *testing.T) {
 }
 
 func TestOpenDirRefusesASecondProcess(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
+	dir := filepath.Join(dbDir(t), "data")
 	s, err := sqlstore.OpenDir(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
