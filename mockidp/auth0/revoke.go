@@ -31,12 +31,12 @@ import (
 //     (flags.revoke_refresh_token_grant) on, the user grant of the same
 //     user, application and audience is deleted as well, and with it
 //     every refresh token issued under it; the user is asked for consent
-//     again. Off (the default), the grant is left intact.
-//
-// Refresh tokens issued without a user grant (the password grant, or a
-// first-party login that skipped consent) are reached by the toggle only
-// through their family: the store offers no query for the other refresh
-// tokens of a (user, client, audience), which Auth0 would also revoke.
+//     again. Every other refresh token issued for the same user,
+//     application and audience goes too, including those issued without
+//     a grant (the password grant, a first-party login that skipped
+//     consent): Auth0 revokes "all refresh tokens that have been issued
+//     for the same user, application, and audience". Off (the default),
+//     the grant and the other families are left intact.
 
 // revoke is POST /oauth/revoke.
 func (f *Face) revoke(w http.ResponseWriter, r *http.Request) {
@@ -106,6 +106,13 @@ func (f *Face) revokeRefresh(ctx context.Context, rec *tenant.RefreshToken) erro
 			return err
 		}
 	}
-	f.log.Info("refresh token revoked with its grant", "client", rec.ClientID, "user", rec.UserID, "audience", rec.Audience, "grants", len(ids))
+	// After the grants, so that no token issued under one is missed: the
+	// tokens without a grant, and any of another grant of the triple.
+	n, err := f.store.DeleteRefreshTokensOf(ctx, rec.UserID, rec.ClientID, rec.Audience)
+	if err != nil {
+		return err
+	}
+	f.log.Info("refresh token revoked with its grant", "client", rec.ClientID, "user", rec.UserID, "audience", rec.Audience,
+		"grants", len(ids), "other_tokens", n)
 	return nil
 }

@@ -216,3 +216,55 @@ func TestRefreshTokenRevocationKeepsGrantByDefault(t *testing.T) {
 		t.Error("consent asked again though the grant was kept")
 	}
 }
+
+// With "Refresh Token Revocation Deletes Grant" on, Auth0 revokes "all
+// refresh tokens that have been issued for the same user, application,
+// and audience", not only those issued under the user grant: a token from
+// the password grant (which records no grant) goes with a code-flow one,
+// whichever of the two is revoked. A token for another audience stays.
+// Off, only the revoked token's family goes.
+func TestRefreshTokenRevocationDeletesEveryTokenOfUserClientAudience(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		deletesGrant bool
+		revokeCode   bool
+	}{
+		{"toggle on, code-flow token revoked", true, true},
+		{"toggle on, password-grant token revoked", true, false},
+		{"toggle off, code-flow token revoked", false, true},
+		{"toggle off, password-grant token revoked", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newIDP(t)
+			p.setSettings(func(s *tenant.Settings) { s.Flags.RevokeRefreshTokenGrant = tc.deletesGrant })
+			c := p.addClient(firstParty, grantTypes(tenant.GrantAuthorizationCode, tenant.GrantPassword, tenant.GrantRefreshToken))
+			g := &grantSession{p: p, c: c}
+			q := authReq(c, "audience", apiPosts, "scope", "openid offline_access read:posts")
+			code := p.redeem(c, p.browser().signIn(q).code(q), callbackWeb).wantOK(t).str("refresh_token")
+			pw := func(audience, scope string) string {
+				return p.token(form("grant_type", "password", "client_id", c.ClientID, "client_secret", c.ClientSecret,
+					"username", p.alice.Email, "password", password, "audience", audience, "scope", "openid offline_access "+scope)).wantOK(t).str("refresh_token")
+			}
+			byPassword, otherAPI := pw(apiPosts, "read:posts"), pw(apiNotes, "read:notes")
+			if code == "" || byPassword == "" || otherAPI == "" {
+				t.Fatal("a login gave no refresh token")
+			}
+			if rec, err := p.store.GetRefreshToken(context.Background(), tokens.Digest(byPassword)); err != nil || rec.GrantID != "" {
+				t.Fatalf("password-grant token = %+v, %v; want one stored without a grant", rec, err)
+			}
+			revoked, kept := code, byPassword
+			if !tc.revokeCode {
+				revoked, kept = byPassword, code
+			}
+			p.revoke(c, revoked)
+			g.refresh(revoked).wantError(t, http.StatusBadRequest, "invalid_grant", "")
+			if tc.deletesGrant {
+				g.refresh(kept).wantError(t, http.StatusBadRequest, "invalid_grant", "")
+				p.wantNoGrant(c)
+			} else {
+				g.refresh(kept).wantOK(t)
+			}
+			g.refresh(otherAPI).wantOK(t)
+		})
+	}
+}

@@ -202,6 +202,12 @@ type Store interface {
 	// DeleteRefreshTokenFamily deletes every refresh token whose Family()
 	// is family, spent markers included (reuse detection, W4).
 	DeleteRefreshTokenFamily(ctx context.Context, family string) error
+	// DeleteRefreshTokensOf deletes, in one step, every refresh token
+	// issued to the user for the client and audience, whatever its family
+	// or grant, spent markers included, and reports how many it deleted.
+	// The fields match exactly: an empty audience matches only tokens
+	// issued without one. Tokens of another user, client or audience stay.
+	DeleteRefreshTokensOf(ctx context.Context, userID, clientID, audience string) (int, error)
 
 	// SigningKeys returns the tenant's keys, oldest first.
 	SigningKeys(ctx context.Context) ([]SigningKey, error)

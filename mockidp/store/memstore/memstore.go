@@ -551,6 +551,16 @@ func (s *Store) DeleteRefreshTokenFamily(_ context.Context, family string) error
 	return nil
 }
 
+func (s *Store) DeleteRefreshTokensOf(_ context.Context, userID, clientID, audience string) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.refresh)
+	maps.DeleteFunc(s.refresh, func(_ string, t *tenant.RefreshToken) bool {
+		return t.UserID == userID && t.ClientID == clientID && t.Audience == audience
+	})
+	return n - len(s.refresh), nil
+}
+
 // Keys
 
 func (s *Store) SigningKeys(context.Context) ([]tenant.SigningKey, error) {

@@ -412,6 +412,13 @@ func (s *Store) DeleteRefreshTokenFamily(ctx context.Context, family string) err
 	return err
 }
 
+// DeleteRefreshTokensOf is one DELETE, atomic on both dialects; the
+// user_id index narrows it to the user's tokens.
+func (s *Store) DeleteRefreshTokensOf(ctx context.Context, userID, clientID, audience string) (int, error) {
+	n, err := s.exec(ctx, `DELETE FROM refresh_tokens WHERE user_id = $1 AND client_id = $2 AND audience = $3`, userID, clientID, audience)
+	return int(n), err
+}
+
 // Signing keys
 
 func (s *Store) SigningKeys(ctx context.Context) ([]tenant.SigningKey, error) {

@@ -161,3 +161,63 @@ func testRefreshTokenFamily(t *testing.T, s tenant.Store) {
 	}
 	must(t, s.DeleteRefreshTokenFamily(ctx, "no-such-family"), "DeleteRefreshTokenFamily of an empty family")
 }
+
+// testRefreshTokensOf: DeleteRefreshTokensOf removes every token of one
+// (user, client, audience), whichever family or grant it belongs to and
+// spent markers too, and no token of another user, client or audience
+// (the empty audience included).
+func testRefreshTokensOf(t *testing.T, s tenant.Store) {
+	ctx := ctxOf(t)
+	mine := func(id, grant, family string) *tenant.RefreshToken {
+		return &tenant.RefreshToken{ID: id, ClientID: "c", UserID: "u", Audience: "https://api", GrantID: grant, FamilyID: family, CreatedAt: t0}
+	}
+	// A rotated family under a grant, a token without a grant, a sibling.
+	head := mine("m1", "g", "")
+	must(t, s.SaveRefreshToken(ctx, head), "SaveRefreshToken")
+	m, n := rotation(head, "m2", t0.Add(time.Minute))
+	n.Audience, n.GrantID = head.Audience, head.GrantID
+	must(t, s.SpendRefreshToken(ctx, m, n), "SpendRefreshToken")
+	must(t, s.SaveRefreshToken(ctx, mine("p1", "", "")), "SaveRefreshToken")
+	must(t, s.SaveRefreshToken(ctx, mine("p1b", "", "p1")), "SaveRefreshToken")
+	others := []*tenant.RefreshToken{
+		{ID: "o-user", ClientID: "c", UserID: "u2", Audience: "https://api", CreatedAt: t0},
+		{ID: "o-client", ClientID: "c2", UserID: "u", Audience: "https://api", CreatedAt: t0},
+		{ID: "o-aud", ClientID: "c", UserID: "u", Audience: "https://other", CreatedAt: t0},
+		{ID: "o-noaud", ClientID: "c", UserID: "u", CreatedAt: t0},
+	}
+	for _, o := range others {
+		must(t, s.SaveRefreshToken(ctx, o), "SaveRefreshToken")
+	}
+
+	got, err := s.DeleteRefreshTokensOf(ctx, "u", "c", "https://api")
+	must(t, err, "DeleteRefreshTokensOf")
+	if got != 4 {
+		t.Errorf("DeleteRefreshTokensOf reported %d tokens deleted, want 4", got)
+	}
+	for _, id := range []string{"m1", "m2", "p1", "p1b"} {
+		_, err := s.GetRefreshToken(ctx, id)
+		wantErr(t, err, tenant.ErrNotFound, "GetRefreshToken "+id+" after DeleteRefreshTokensOf")
+	}
+	for _, o := range others {
+		if _, err := s.GetRefreshToken(ctx, o.ID); err != nil {
+			t.Errorf("DeleteRefreshTokensOf removed %s: %v", o.ID, err)
+		}
+	}
+	// The empty audience matches only tokens issued without one.
+	got, err = s.DeleteRefreshTokensOf(ctx, "u", "c", "")
+	must(t, err, "DeleteRefreshTokensOf without an audience")
+	if got != 1 {
+		t.Errorf("DeleteRefreshTokensOf without an audience reported %d deleted, want 1", got)
+	}
+	wantErr(t, func() error { _, err := s.GetRefreshToken(ctx, "o-noaud"); return err }(), tenant.ErrNotFound, "token without an audience after its deletion")
+	for _, id := range []string{"o-user", "o-client", "o-aud"} {
+		if _, err := s.GetRefreshToken(ctx, id); err != nil {
+			t.Errorf("DeleteRefreshTokensOf without an audience removed %s: %v", id, err)
+		}
+	}
+	got, err = s.DeleteRefreshTokensOf(ctx, "nobody", "c", "https://api")
+	must(t, err, "DeleteRefreshTokensOf of a user without tokens")
+	if got != 0 {
+		t.Errorf("DeleteRefreshTokensOf of a user without tokens reported %d deleted", got)
+	}
+}

@@ -81,6 +81,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tenant.Store) {
 		{"RefreshTokens/Spend", testRefreshTokenSpend},
 		{"RefreshTokens/SpendConcurrent", testRefreshTokenSpendConcurrent},
 		{"RefreshTokens/Family", testRefreshTokenFamily},
+		{"RefreshTokens/DeleteOfUserClientAudience", testRefreshTokensOf},
 
 		{"SigningKeys", testSigningKeys},
 		{"SigningKeys/Copies", testSigningKeyCopies},
