@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,6 +17,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/consentry/consentry/mockidp/tlsca"
 )
 
 // requireChromium returns the Chromium the browser interop tests start
@@ -178,4 +183,51 @@ func appCall[T any](b *appBrowser, expr string) T {
 		b.fail("%s: %v in %s", expr, err, raw)
 	}
 	return res
+}
+
+// appOrigin makes a browser app's own HTTPS origin: a local CA with a
+// certificate for localhost, a listener on a system-chosen port and the
+// origin it will answer on (https://localhost:<port>).
+func appOrigin(t *testing.T) (appCA *tlsca.CA, ln net.Listener, origin string) {
+	t.Helper()
+	appCA, err := tlsca.New([]string{"localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err = net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return appCA, ln, fmt.Sprintf("https://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+}
+
+// browserAppHandler serves a browser app from its npm work directory: each
+// of files (URL path to file), its configuration script as /config.js, and
+// its index.html, uncached, for every other route.
+func browserAppHandler(work, config string, files map[string]string) http.Handler {
+	mux := http.NewServeMux()
+	for path, file := range files {
+		mux.HandleFunc("GET "+path, func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, file) })
+	}
+	mux.HandleFunc("GET /config.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		_, _ = w.Write([]byte(config))
+	})
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		http.ServeFile(w, r, filepath.Join(work, "index.html"))
+	})
+	return mux
+}
+
+// stopProcess stops a started child: an interrupt, then a kill if it has
+// not exited (exited closed) within 5 seconds; it returns once it has.
+func stopProcess(cmd *exec.Cmd, exited <-chan struct{}) {
+	_ = cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
 }

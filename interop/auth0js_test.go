@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,8 +13,6 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-
-	"github.com/consentry/consentry/mockidp/tlsca"
 )
 
 // The embedded-login app's tenant: a single-page application registered
@@ -87,15 +84,7 @@ func TestAuth0JS(t *testing.T) {
 	tmp := t.TempDir()
 	app := npmApp(t, ctx, node, npm, "auth0js", tmp)
 
-	appCA, err := tlsca.New([]string{"localhost"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	origin := fmt.Sprintf("https://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	appCA, ln, origin := appOrigin(t)
 
 	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, auth0jsTenant, map[string]string{"Origin": origin}))
@@ -233,21 +222,9 @@ type auth0jsResult struct {
 // its script, the cross-origin verification page, its configuration and
 // auth0.js's prebuilt browser file from node_modules.
 func auth0jsHandler(work, config string) http.Handler {
-	mux := http.NewServeMux()
-	for _, f := range []struct{ path, file string }{
-		{"/auth0.min.js", filepath.Join(work, "node_modules", "auth0-js", "dist", "auth0.min.js")},
-		{"/app.js", filepath.Join(work, "app.js")},
-		{"/verify.html", filepath.Join(work, "verify.html")},
-	} {
-		mux.HandleFunc("GET "+f.path, func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, f.file) })
-	}
-	mux.HandleFunc("GET /config.js", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/javascript")
-		_, _ = w.Write([]byte(config))
+	return browserAppHandler(work, config, map[string]string{
+		"/auth0.min.js": filepath.Join(work, "node_modules", "auth0-js", "dist", "auth0.min.js"),
+		"/app.js":       filepath.Join(work, "app.js"),
+		"/verify.html":  filepath.Join(work, "verify.html"),
 	})
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		http.ServeFile(w, r, filepath.Join(work, "index.html"))
-	})
-	return mux
 }

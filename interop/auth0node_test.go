@@ -186,13 +186,7 @@ func startMock(t *testing.T, ctx context.Context, bin, dir, tenantFile string) *
 	var waitErr error
 	go func() { waitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
+		stopProcess(cmd, exited)
 	})
 
 	deadline := time.Now().Add(60 * time.Second)

@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,8 +15,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/consentry/consentry/mockidp/tlsca"
 )
 
 // The demo org's user (testdata/tenants/okta-demo.yaml).
@@ -62,15 +58,7 @@ func TestOktaAuthJS(t *testing.T) {
 	tmp := t.TempDir()
 	install := npmApp(t, ctx, node, npm, "okta-auth-js", tmp) // installs while the org starts
 
-	appCA, err := tlsca.New([]string{"localhost"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	origin := fmt.Sprintf("https://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	appCA, ln, origin := appOrigin(t)
 
 	bin := buildMock(t, ctx)
 	org := startOktaOrg(t, bin, tmp, "../testdata/tenants/okta-demo.yaml")
@@ -259,22 +247,10 @@ type oktaJSResult struct {
 // oktaAuthJSHandler serves the SPA: its page for every route, its script,
 // its configuration and the SDK's UMD bundle from node_modules.
 func oktaAuthJSHandler(work, config string) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /okta-auth-js.umd.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, filepath.Join(work, "node_modules", "@okta", "okta-auth-js", "umd", "default.js"))
+	return browserAppHandler(work, config, map[string]string{
+		"/okta-auth-js.umd.js": filepath.Join(work, "node_modules", "@okta", "okta-auth-js", "umd", "default.js"),
+		"/app.js":              filepath.Join(work, "app.js"),
 	})
-	mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, filepath.Join(work, "app.js"))
-	})
-	mux.HandleFunc("GET /config.js", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/javascript")
-		_, _ = w.Write([]byte(config))
-	})
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		http.ServeFile(w, r, filepath.Join(work, "index.html"))
-	})
-	return mux
 }
 
 // oktaOrg is a running "mockidp serve --vendor okta --tls".
@@ -286,52 +262,16 @@ type oktaOrg struct {
 }
 
 // startOktaOrg starts bin as an Okta org over TLS seeded from config, with
-// the admin API token in its environment (a copy of startOktaMock's
-// start-up with a --config, which that one does not take).
+// the admin API token in its environment (startOktaServe with a --config
+// where startOktaMock gives a --data directory).
 func startOktaOrg(t *testing.T, bin, dir, config string) *oktaOrg {
 	t.Helper()
 	cfg, err := filepath.Abs(config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := &oktaOrg{caFile: filepath.Join(dir, "mockidp-ca.pem"), log: &syncBuffer{}}
-	cmd := exec.Command(bin, "serve", "--vendor", "okta", "--addr", "127.0.0.1:0", "--tls", "--ca-cert", o.caFile,
-		"--config", cfg, "--password-cost", "4")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "MOCKIDP_OKTA_API_TOKEN="+oktaJSToken)
-	cmd.Stdout, cmd.Stderr = o.log, o.log
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if strings.Contains(o.log.String(), oktaJSToken) {
-			t.Error("mockidp printed the API token")
-		}
-	})
-	deadline := time.After(60 * time.Second)
-	for !strings.Contains(o.log.String(), "Press Ctrl+C to stop") {
-		select {
-		case <-exited:
-			t.Fatalf("mockidp exited early:\n%s", o.log.String())
-		case <-deadline:
-			t.Fatalf("no banner after 60s:\n%s", o.log.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	match := oktaBanner.FindStringSubmatch(o.log.String())
-	if match == nil {
-		t.Fatalf("no https Okta org URL in the banner:\n%s", o.log.String())
-	}
-	o.url = match[1]
+	o := &oktaOrg{}
+	o.url, o.caFile, o.log = startOktaServe(t, bin, dir, oktaJSToken, "--config", cfg)
 	o.c = newUserAgent(t, o.caFile).c
 	return o
 }

@@ -91,12 +91,23 @@ var oktaBanner = regexp.MustCompile(`(?m)^mockidp: Okta org (https://127\.0\.0\.
 // banner and the CA file.
 func startOktaMock(t *testing.T, bin, dir string) (orgURL, caFile string) {
 	t.Helper()
+	orgURL, caFile, _ = startOktaServe(t, bin, dir, oktaSDKToken, "--data", filepath.Join(dir, "data"))
+	return orgURL, caFile
+}
+
+// startOktaServe starts bin as an Okta org over TLS in dir with the admin
+// API token in its environment and store (--data or --config and its
+// argument) as where its data lives, waits for its banner and returns the
+// org's URL, its CA file and its output; at cleanup it stops the process
+// and fails the test if the output holds the token.
+func startOktaServe(t *testing.T, bin, dir, token string, store ...string) (orgURL, caFile string, log *syncBuffer) {
+	t.Helper()
 	caFile = filepath.Join(dir, "mockidp-ca.pem")
-	log := &syncBuffer{}
-	cmd := exec.Command(bin, "serve", "--vendor", "okta", "--addr", "127.0.0.1:0", "--tls", "--ca-cert", caFile,
-		"--data", filepath.Join(dir, "data"), "--password-cost", "4")
+	log = &syncBuffer{}
+	args := append([]string{"serve", "--vendor", "okta", "--addr", "127.0.0.1:0", "--tls", "--ca-cert", caFile}, store...)
+	cmd := exec.Command(bin, append(args, "--password-cost", "4")...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "MOCKIDP_OKTA_API_TOKEN="+oktaSDKToken)
+	cmd.Env = append(os.Environ(), "MOCKIDP_OKTA_API_TOKEN="+token)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
@@ -104,14 +115,8 @@ func startOktaMock(t *testing.T, bin, dir string) (orgURL, caFile string) {
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if strings.Contains(log.String(), oktaSDKToken) {
+		stopProcess(cmd, exited)
+		if strings.Contains(log.String(), token) {
 			t.Error("mockidp printed the API token")
 		}
 	})
@@ -129,7 +134,7 @@ func startOktaMock(t *testing.T, bin, dir string) (orgURL, caFile string) {
 	if m == nil {
 		t.Fatalf("no https Okta org URL in the banner:\n%s", log.String())
 	}
-	return m[1], caFile
+	return m[1], caFile, log
 }
 
 // TestOktaGoSDK drives the admin API with Okta's official Go SDK

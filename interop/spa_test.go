@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,8 +16,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/consentry/consentry/mockidp/tlsca"
 )
 
 // The SPA's tenant: a public single-page application registered the way
@@ -80,15 +77,7 @@ func TestAuth0SPAJS(t *testing.T) {
 	app := npmApp(t, ctx, node, npm, "spa", tmp)
 
 	// The app's own HTTPS origin, with a certificate from a local CA.
-	appCA, err := tlsca.New([]string{"localhost"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	origin := fmt.Sprintf("https://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	appCA, ln, origin := appOrigin(t)
 
 	bin := buildMock(t, ctx)
 	m := startMock(t, ctx, bin, tmp, writeTenant(t, tmp, spaTenant, map[string]string{"Origin": origin}))
@@ -197,22 +186,10 @@ func checkSPAToken(t *testing.T, fail func(string, ...any), res spaResult) {
 // spaHandler serves the SPA: its page for every route, its script, its
 // configuration and the SDK's prebuilt browser file from node_modules.
 func spaHandler(work, config string) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /auth0-spa-js.production.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, filepath.Join(work, "node_modules", "@auth0", "auth0-spa-js", "dist", "auth0-spa-js.production.js"))
+	return browserAppHandler(work, config, map[string]string{
+		"/auth0-spa-js.production.js": filepath.Join(work, "node_modules", "@auth0", "auth0-spa-js", "dist", "auth0-spa-js.production.js"),
+		"/app.js":                     filepath.Join(work, "app.js"),
 	})
-	mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFile(w, r, filepath.Join(work, "app.js"))
-	})
-	mux.HandleFunc("GET /config.js", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/javascript")
-		_, _ = w.Write([]byte(config))
-	})
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		http.ServeFile(w, r, filepath.Join(work, "index.html"))
-	})
-	return mux
 }
 
 // mockLeaf returns the DER of the certificate the mock serves, checked
