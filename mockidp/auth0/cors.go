@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/consentry/consentry/mockidp/engine"
 	"github.com/consentry/consentry/mockidp/tenant"
 )
 
@@ -25,9 +26,6 @@ import (
 // Headers browser apps send that a preflight must allow: Auth0's SDKs add
 // Auth0-Client (their telemetry) and, for DPoP, DPoP.
 const corsAllowHeaders = "Authorization, Content-Type, Auth0-Client, DPoP, X-Requested-With"
-
-// corsMaxAge is how long (seconds) a browser may cache a preflight.
-const corsMaxAge = "86400"
 
 type corsKey struct{}
 
@@ -75,11 +73,7 @@ func (f *Face) preflight(w http.ResponseWriter, r *http.Request, origin, methods
 	h.Add("Vary", "Access-Control-Request-Method")
 	h.Add("Vary", "Access-Control-Request-Headers")
 	if origin != "" && f.anyClientAllows(r.Context(), origin) {
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Access-Control-Allow-Credentials", "true")
-		h.Set("Access-Control-Allow-Methods", methods)
-		h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
-		h.Set("Access-Control-Max-Age", corsMaxAge)
+		engine.AllowPreflight(h, origin, methods, corsAllowHeaders)
 	} else {
 		f.log.Info("CORS preflight refused", "origin", origin, "path", r.URL.Path)
 	}

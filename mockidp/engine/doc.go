@@ -9,8 +9,8 @@
 // routing that answers a wrong method with 405 and Allow. It also reads a
 // request's client credentials (ClientCredentials: one authentication
 // method per request, RFC 6749 section 2.3), refuses ambiguous screen forms
-// (CheckScreenForm, rule A7) and reads max_age (ParseMaxAge, TooOld; rule
-// A6).
+// (CheckScreenForm, rule A7), reads max_age (ParseMaxAge, TooOld; rule
+// A6) and sets the headers of an allowed CORS preflight (AllowPreflight).
 //
 // The login -> consent -> callback step is the engine's too (Flow): a face
 // fills a Flow with its decisions and calls Advance after /authorize and

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/consentry/consentry/mockidp/engine"
 )
 
 // CORS for browser apps. okta-auth-js calls the discovery document, the
@@ -33,9 +35,6 @@ import (
 // every call.
 const corsAllowHeaders = "Accept, Authorization, Content-Type, X-Okta-User-Agent-Extended, X-Requested-With, DPoP"
 
-// corsMaxAge is how long (seconds) a browser may cache a preflight.
-const corsMaxAge = "86400"
-
 // cors wraps an endpoint scripts call: it answers preflights (OPTIONS with
 // Access-Control-Request-Method) and adds the CORS headers to the answers
 // for a trusted origin. methods are the endpoint's methods.
@@ -52,11 +51,7 @@ func (f *Face) cors(next http.HandlerFunc, methods string) http.HandlerFunc {
 			h.Add("Vary", "Access-Control-Request-Method")
 			h.Add("Vary", "Access-Control-Request-Headers")
 			if origin != "" && f.trustedOrigin(r.Context(), origin) {
-				h.Set("Access-Control-Allow-Origin", origin)
-				h.Set("Access-Control-Allow-Credentials", "true")
-				h.Set("Access-Control-Allow-Methods", methods)
-				h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
-				h.Set("Access-Control-Max-Age", corsMaxAge)
+				engine.AllowPreflight(h, origin, methods, corsAllowHeaders)
 			} else {
 				f.log.Info("CORS preflight refused: not a trusted origin", "origin", origin, "path", r.URL.Path)
 			}
