@@ -236,8 +236,8 @@ func TestOktaGoSDK(t *testing.T) {
 		}
 	}
 
-	// A user with grants. The OAuth endpoints that would create them are
-	// not there yet, so the grants go into the store directly.
+	// A user with grants, put into the store directly: this test is about the
+	// SDK's admin calls (TestOktaAuthJS makes grants through the consent page).
 	user := &oktaorg.User{Status: oktaorg.UserActive, Created: time.Now(), LastUpdated: time.Now(),
 		Profile: oktaorg.UserProfile{Login: "ann@example.com", Email: "ann@example.com", FirstName: "Ann", LastName: "Example"}}
 	if err := store.CreateUser(ctx, user); err != nil {
