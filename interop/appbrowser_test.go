@@ -36,6 +36,23 @@ func requireChromium(t *testing.T) string {
 	return chromium
 }
 
+// requireBrowserApp opens a test of a browser app (what names it in the
+// skip message): it skips under CONSENTRY_SKIP_NODE_INTEROP=1 or
+// CONSENTRY_BROWSER=off, saying so, needs Node, npm and Chromium, and runs
+// the test in parallel with the others (each has its own mock on a
+// system-chosen port, its own app origin, npm copy and Chromium profile; a
+// serial test would hold back every parallel one).
+func requireBrowserApp(t *testing.T, what string) (node, npm, chromium string) {
+	t.Helper()
+	skipNodeInterop(t)
+	if os.Getenv("CONSENTRY_BROWSER") == "off" {
+		t.Skipf("CONSENTRY_BROWSER=off: the %s interop test needs Chromium and did NOT run", what)
+	}
+	node, npm = requireNode(t)
+	t.Parallel()
+	return node, npm, requireChromium(t)
+}
+
 // appBrowser is a headless Chromium driving a browser app (an SPA, an
 // embedded-login page) against a mock. Its failures show where the browser
 // was, the page, the browser console (with the mock's cookies each request

@@ -34,6 +34,15 @@ const (
 	appUserID       = "auth0|ada0000000000000000000001"
 )
 
+// appUsersYAML is the tenant file's users section with the one app user,
+// for the tenants of the app tests.
+const appUsersYAML = `users:
+  - email: ` + appUserEmail + `
+    user_id: ` + appUserID + `
+    name: Ada Interop
+    password: ` + appUserPassword + `
+`
+
 // skipNodeInterop skips the test when CONSENTRY_SKIP_NODE_INTEROP=1, the
 // opt-out of every test that needs Node.js.
 func skipNodeInterop(t *testing.T) {

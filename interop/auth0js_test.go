@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,12 +44,7 @@ clients:
     allowed_origins: ["{{.Origin}}"]
     cross_origin_authentication: true
     cross_origin_loc: "{{.Origin}}/verify.html"
-users:
-  - email: ` + appUserEmail + `
-    user_id: ` + appUserID + `
-    name: Ada Interop
-    password: ` + appUserPassword + `
-`
+` + appUsersYAML
 
 // TestAuth0JS runs an embedded-login page built on auth0.js (npm auth0-js
 // 9.x, its prebuilt browser file, the library behind Lock) in headless
@@ -67,17 +61,7 @@ users:
 // lost goes through the mock's fallback page, the app's verify.html
 // (auth0.js crossOriginVerification) and /co/verify.
 func TestAuth0JS(t *testing.T) {
-	skipNodeInterop(t)
-	if os.Getenv("CONSENTRY_BROWSER") == "off" {
-		t.Skip("CONSENTRY_BROWSER=off: the auth0.js interop test needs Chromium and did NOT run")
-	}
-	node, npm := requireNode(t)
-	// Its own mock, app origin, npm copy and Chromium profile: it runs
-	// beside the other tests, not before them (a serial test holds back
-	// every parallel one, the longest, the auth0-deploy-cli round trip,
-	// included).
-	t.Parallel()
-	chromium := requireChromium(t)
+	node, npm, chromium := requireBrowserApp(t, "auth0.js")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

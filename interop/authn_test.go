@@ -37,12 +37,7 @@ client_grants:
     audience: https://items.interop.example/
     subject_type: client
     scope: [read:items]
-users:
-  - email: ` + appUserEmail + `
-    user_id: ` + appUserID + `
-    name: Ada Interop
-    password: ` + appUserPassword + `
-`
+` + appUsersYAML
 
 // TestAuth0NodeAuthentication drives the mock's Authentication API with
 // the Node SDK's AuthenticationClient and UserInfoClient (npm "auth0" v7,

@@ -27,12 +27,7 @@ clients:
     grant_types: [authorization_code, refresh_token]
     callbacks: ["{{.BaseURL}}/callback"]
     allowed_logout_urls: ["{{.BaseURL}}"]
-users:
-  - email: ` + appUserEmail + `
-    user_id: ` + appUserID + `
-    name: Ada Interop
-    password: ` + appUserPassword + `
-`
+` + appUsersYAML
 
 // TestExpressOpenIDConnect runs a server-side web app protected by
 // express-openid-connect (openid-client underneath) against mockidp serve

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -45,13 +44,7 @@ const (
 //   - signOut: /v1/logout with id_token_hint and post_logout_redirect_uri,
 //     back at the app, after which getWithoutPrompt says login_required.
 func TestOktaAuthJS(t *testing.T) {
-	skipNodeInterop(t)
-	if os.Getenv("CONSENTRY_BROWSER") == "off" {
-		t.Skip("CONSENTRY_BROWSER=off: the okta-auth-js interop test needs Chromium and did NOT run")
-	}
-	node, npm := requireNode(t)
-	t.Parallel() // its own org on a system-chosen port, its own npm copy
-	chromium := requireChromium(t)
+	node, npm, chromium := requireBrowserApp(t, "okta-auth-js")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,12 +45,7 @@ clients:
     refresh_token:
       rotation_type: rotating
       expiration_type: expiring
-users:
-  - email: ` + appUserEmail + `
-    user_id: ` + appUserID + `
-    name: Ada Interop
-    password: ` + appUserPassword + `
-`
+` + appUsersYAML
 
 // TestAuth0SPAJS runs a single-page app built on Auth0's SPA SDK
 // (@auth0/auth0-spa-js 2.x, its prebuilt browser file) in headless
@@ -63,13 +57,7 @@ users:
 // login_required. The app is served from its own origin, https://localhost,
 // a different site from the mock's https://127.0.0.1.
 func TestAuth0SPAJS(t *testing.T) {
-	skipNodeInterop(t)
-	if os.Getenv("CONSENTRY_BROWSER") == "off" {
-		t.Skip("CONSENTRY_BROWSER=off: the SPA interop test needs Chromium and did NOT run")
-	}
-	node, npm := requireNode(t)
-	t.Parallel() // its own mock on a system-chosen port, its own npm copy: independent of the other tests
-	chromium := requireChromium(t)
+	node, npm, chromium := requireBrowserApp(t, "SPA")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
