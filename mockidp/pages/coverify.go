@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"html/template"
 	"net/http"
-	"strings"
 )
 
 // CoVerify is the cross-origin verification fallback page of embedded
@@ -73,10 +72,7 @@ func RenderCoVerify(w http.ResponseWriter, p CoVerify) {
 		http.Error(w, "page could not be rendered", http.StatusInternalServerError)
 		return
 	}
-	frame := p.FrameOrigin
-	if frame == "" || strings.ContainsAny(frame, " ;,'\"\r\n") {
-		frame = "'none'" // never a policy built from something that is no origin
-	}
+	frame := cspOrigin(p.FrameOrigin)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")

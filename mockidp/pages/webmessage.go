@@ -79,14 +79,22 @@ func RenderWebMessage(w http.ResponseWriter, p WebMessage) {
 		http.Error(w, "page could not be rendered", http.StatusInternalServerError)
 		return
 	}
-	ancestors := p.TargetOrigin
-	if ancestors == "" || strings.ContainsAny(ancestors, " ;,'\"\r\n") {
-		ancestors = "'none'" // never a policy built from something that is no origin
-	}
+	ancestors := cspOrigin(p.TargetOrigin)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", "default-src 'none'; base-uri 'none'; script-src 'sha256-"+hash+"'; frame-ancestors "+ancestors)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// cspOrigin is origin as a source of a Content-Security-Policy directive,
+// or 'none' when it is empty or holds a character that could end the
+// source or the directive: a policy is never built from something that is
+// no origin.
+func cspOrigin(origin string) string {
+	if origin == "" || strings.ContainsAny(origin, " ;,'\"\r\n") {
+		return "'none'"
+	}
+	return origin
 }
