@@ -106,7 +106,8 @@ func copyFile(t *testing.T, from, to string) {
 	}
 }
 
-// buildMock returns the path of cmd/mockidp built for this test binary.
+// buildMock returns the path of cmd/mockidp built for this test binary, or
+// the one make test built ($CONSENTRY_MOCKIDP_BIN).
 // The binary is built once, by the first test that asks, into a directory
 // TestMain removes at the end; the tests that run at the same time wait
 // for that one build instead of linking their own (five links of the same
@@ -114,6 +115,12 @@ func copyFile(t *testing.T, from, to string) {
 func buildMock(t *testing.T, ctx context.Context) string {
 	t.Helper()
 	mockBuild.once.Do(func() {
+		// make test builds the binary once for every test that runs it as
+		// a process (cmd/mockidp's crash and replica tests, these).
+		if bin := os.Getenv("CONSENTRY_MOCKIDP_BIN"); bin != "" {
+			mockBuild.bin = bin
+			return
+		}
 		goBin, err := exec.LookPath("go")
 		if err != nil {
 			mockBuild.err = fmt.Errorf("go not found on PATH: %w", err)
