@@ -76,7 +76,8 @@ run-data: ## like make run, with the tenant kept in ./mockidp-data (SQLite): it 
 #    they test processes, and a race-built child cost the detector on every
 #    request of the load, 5 CPU-s a run, with no one reading its reports;
 #  - interop: its tests run in parallel; -race costs nothing measurable there
-#    (48.6 against 50.2 CPU-s: node and Chromium's time).
+#    (48.6 against 50.2 CPU-s: node and Chromium's time). Its mocks are the
+#    same once-built binary (CONSENTRY_MOCKIDP_BIN).
 # GORACE atexit_sleep_ms=0: a race-built test binary sleeps 1 s at exit by
 # default, a second per -race package.
 # Fuzzing is not in make test: the seed corpora (f.Add, testdata/fuzz) run
