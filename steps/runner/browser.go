@@ -23,7 +23,10 @@ func launchBrowser(ctx context.Context, cfg Config, sel driver.Selectors) (func(
 	b, closeBrowser := cfg.Browser, func() {}
 	if b == nil {
 		var err error
-		b, err = browser.Launch(ctx, browser.Options{ExecPath: cfg.ChromePath, StepTimeout: cfg.StepTimeout, Selectors: sel})
+		b, err = browser.Launch(ctx, browser.Options{ExecPath: cfg.ChromePath, StepTimeout: cfg.StepTimeout, Selectors: sel,
+			// The HTML report shows every page: in a window each, so that
+			// its screenshots are the pages themselves, not copies.
+			Windows: cfg.CapturePages})
 		if err != nil {
 			return nil, nil, err
 		}

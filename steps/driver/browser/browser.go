@@ -53,6 +53,11 @@ type Options struct {
 	// Selectors read the IdP's pages in every driver of this browser
 	// (NewDriverWith overrides them); empty fields mean the mock's markup.
 	Selectors driver.Selectors
+	// Windows gives each driver's tab a window of its own, as a user's
+	// browser has: screenshots are of the tab itself. False (the default):
+	// tabs are hidden, which costs about half the CPU a scenario, and a
+	// screenshot shows a copy of the tab's document (see Driver.Screenshot).
+	Windows bool
 }
 
 func (o Options) withDefaults() Options {
@@ -98,7 +103,7 @@ type Browser struct {
 }
 
 // noFeatures are the Chromium features the harness turns off (see flags).
-const noFeatures = "WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup"
+const noFeatures = "WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,site-per-process,IsolateOrigins"
 
 // flags are the Chromium switches, exactly. The allocator adds
 // --remote-debugging-pipe, a fresh temporary --user-data-dir (removed when
@@ -116,14 +121,24 @@ func flags(o Options) []chromedp.ExecAllocatorOption {
 		"disable-sync",
 		"no-first-run",
 		"disable-quic",
+		"disable-site-isolation-trials",
 	} {
 		fs = append(fs, chromedp.Flag(name, true))
 	}
-	// Every browser context (one a scenario) gets a window of its own, and
 	// Chromium preloads the WebUI omnibox popups of each window: two
-	// renderer processes a scenario that nothing ever shows, about a third
-	// of the browser's CPU in the suite. The harness never types in an
-	// address bar, so turning them off changes nothing a page can see.
+	// renderer processes a window that nothing ever shows. The harness
+	// never types in an address bar, so turning them off changes nothing a
+	// page can see. (Drivers' tabs are hidden and have no window; the
+	// browser's first tab and a visible browser still do.)
+	//
+	// Site isolation (site-per-process, IsolateOrigins) puts each site of a
+	// tab in a renderer process of its own: with the mock, the client's
+	// origin and about:blank, about four processes a scenario, and a
+	// process costs about 100 ms of CPU to start. Without it a tab keeps
+	// one renderer process for its life. The state a scenario must not
+	// share (cookies, storage, cache) is its browser context's, which no
+	// other context's process can read either way; pages see no
+	// difference (their origins, cookies and frames are the same).
 	fs = append(fs, chromedp.Flag("disable-features", noFeatures))
 	return fs
 }

@@ -529,13 +529,13 @@ func TestBrowserContextHasOnlyItsPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bc := chromedp.FromContext(d.ctx).BrowserContextID
+	bc, tab := d.bcid, chromedp.FromContext(d.ctx).Target.TargetID
 	pages := 0
 	for _, in := range infos {
 		if in.BrowserContextID != bc {
 			continue
 		}
-		if in.Type == "page" {
+		if in.TargetID == tab { // a hidden tab's type is "other"
 			pages++
 			continue
 		}
