@@ -12,6 +12,7 @@ import (
 	"github.com/consentry/consentry/features"
 	"github.com/consentry/consentry/steps"
 	"github.com/consentry/consentry/steps/driver"
+	"github.com/consentry/consentry/steps/driver/browser"
 	"github.com/consentry/consentry/steps/driver/httpua"
 	"github.com/consentry/consentry/steps/target"
 )
@@ -42,7 +43,7 @@ func BenchmarkSuiteScenarioBrowser(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pool := chromium.NewPool(2, driver.Selectors{})
+	pool := chromium.NewPool(2, driver.Selectors{}, browser.Hidden)
 	defer pool.Close()
 	benchSuite(b, "browser", func(ctx context.Context) (driver.Driver, error) {
 		return pool.Get(ctx)

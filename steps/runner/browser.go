@@ -6,6 +6,7 @@ import (
 
 	"github.com/consentry/consentry/steps/driver"
 	"github.com/consentry/consentry/steps/driver/browser"
+	"github.com/consentry/consentry/steps/target"
 )
 
 // ErrNoBrowser is matched (errors.Is) by the error of a browser run when
@@ -23,10 +24,7 @@ func launchBrowser(ctx context.Context, cfg Config, sel driver.Selectors) (func(
 	b, closeBrowser := cfg.Browser, func() {}
 	if b == nil {
 		var err error
-		b, err = browser.Launch(ctx, browser.Options{ExecPath: cfg.ChromePath, StepTimeout: cfg.StepTimeout, Selectors: sel,
-			// The HTML report shows every page: in a window each, so that
-			// its screenshots are the pages themselves, not copies.
-			Windows: cfg.CapturePages})
+		b, err = browser.Launch(ctx, browser.Options{ExecPath: cfg.ChromePath, StepTimeout: cfg.StepTimeout, Selectors: sel})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -40,7 +38,7 @@ func launchBrowser(ctx context.Context, cfg Config, sel driver.Selectors) (func(
 		}
 		_ = d.Close()
 	}
-	pool := b.NewPool(cfg.Concurrency+1, sel)
+	pool := b.NewPool(cfg.Concurrency+1, sel, tabsFor(cfg))
 	newDriver := func(ctx context.Context) (driver.Driver, error) {
 		d, err := pool.Get(ctx)
 		if err != nil {
@@ -49,4 +47,18 @@ func launchBrowser(ctx context.Context, cfg Config, sel driver.Selectors) (func(
 		return d, nil
 	}
 	return newDriver, func() { pool.Close(); closeBrowser() }, nil
+}
+
+// tabsFor puts the scenarios' tabs in windows of their own, as a user's
+// browser does, except for the bundled mock's pages when no report shows
+// them: those draw nothing on animation frames and observers (which a
+// Hidden tab never gets), and Hidden tabs cost about half the CPU. The HTML
+// report's screenshots are of every page, so they are of the pages
+// themselves, in windows.
+func tabsFor(cfg Config) browser.Tabs {
+	embedded := cfg.Profile == nil || cfg.Profile.Kind == target.KindEmbedded || cfg.Profile.Kind == target.KindEmbeddedOkta
+	if embedded && !cfg.CapturePages {
+		return browser.Hidden
+	}
+	return browser.Windowed
 }

@@ -53,12 +53,27 @@ type Options struct {
 	// Selectors read the IdP's pages in every driver of this browser
 	// (NewDriverWith overrides them); empty fields mean the mock's markup.
 	Selectors driver.Selectors
-	// Windows gives each driver's tab a window of its own, as a user's
-	// browser has: screenshots are of the tab itself. False (the default):
-	// tabs are hidden, which costs about half the CPU a scenario, and a
-	// screenshot shows a copy of the tab's document (see Driver.Screenshot).
-	Windows bool
+	// Tabs is where NewDriver and NewDriverWith put a driver's tab: in a
+	// window of its own (Windowed, the zero value) or Hidden.
+	Tabs Tabs
 }
+
+// Tabs chooses where a driver's tab lives.
+type Tabs int
+
+const (
+	// Windowed gives each tab a window of its own, as a user's browser
+	// does: the page gets animation frames and screenshots are of the tab
+	// itself.
+	Windowed Tabs = iota
+	// Hidden tabs have no window (Target.createTarget hidden), which costs
+	// about half the CPU of a scenario, but Chromium draws nothing for
+	// them: requestAnimationFrame, ResizeObserver, IntersectionObserver and
+	// CSS transition events never fire, and a screenshot is of a copy of
+	// the tab's document (see Driver.Screenshot). The runner uses them for
+	// the bundled mock's pages only, which need none of these.
+	Hidden
+)
 
 func (o Options) withDefaults() Options {
 	if o.ExecPath == "" {

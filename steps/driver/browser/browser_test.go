@@ -523,25 +523,33 @@ func TestParseCallback(t *testing.T) {
 func TestBrowserContextHasOnlyItsPage(t *testing.T) {
 	t.Parallel()
 	idp := newTestIdP(t)
-	d := newDriver(t)
-	ok(t)(d.Open(t.Context(), authorize(idp, partnerCallback, "s")))
-	infos, err := chromedp.Targets(d.ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bc, tab := d.bcid, chromedp.FromContext(d.ctx).Target.TargetID
-	pages := 0
-	for _, in := range infos {
-		if in.BrowserContextID != bc {
-			continue
+	for _, tabs := range []Tabs{Windowed, Hidden} {
+		d, err := launch(t).NewDriverTabs(t.Context(), driver.Selectors{}, tabs)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if in.TargetID == tab { // a hidden tab's type is "other"
-			pages++
-			continue
+		ok(t)(d.Open(t.Context(), authorize(idp, partnerCallback, "s")))
+		infos, err := chromedp.Targets(d.ctx)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Errorf("the scenario's browser context has a %s target %s (%s)", in.Type, in.URL, in.Title)
-	}
-	if pages != 1 {
-		t.Errorf("the scenario's browser context has %d pages, want 1", pages)
+		bc, tab := d.browserContext(), chromedp.FromContext(d.ctx).Target.TargetID
+		pages := 0
+		for _, in := range infos {
+			if in.BrowserContextID != bc {
+				continue
+			}
+			if in.TargetID == tab { // a Hidden tab's type is "other"
+				pages++
+				continue
+			}
+			t.Errorf("tabs %d: the scenario's browser context has a %s target %s (%s)", tabs, in.Type, in.URL, in.Title)
+		}
+		if pages != 1 {
+			t.Errorf("tabs %d: the scenario's browser context has %d pages, want 1", tabs, pages)
+		}
+		if err := d.Close(); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -36,7 +36,7 @@ type Driver struct {
 	bctx     context.Context      // the browser's chromedp context
 	browser  cdp.Session          // the browser's session, for Close
 	bcid     cdp.BrowserContextID // the driver's own browser context
-	hidden   bool                 // the tab has no window (see newTab)
+	hidden   bool                 // the tab has no window (Hidden)
 	ctx      context.Context      // chromedp context of the tab
 	cancel   context.CancelFunc
 	timeout  time.Duration
@@ -82,11 +82,11 @@ func (b *Browser) NewDriver(ctx context.Context) (*Driver, error) {
 // mock's markup). A selector that is not valid CSS is an error that names
 // its profile key.
 func (b *Browser) NewDriverWith(ctx context.Context, sel driver.Selectors) (*Driver, error) {
-	return b.newDriver(ctx, sel, b.opts.Windows)
+	return b.NewDriverTabs(ctx, sel, b.opts.Tabs)
 }
 
-// newDriver is NewDriverWith, the tab in a window of its own when windows.
-func (b *Browser) newDriver(ctx context.Context, sel driver.Selectors, windows bool) (*Driver, error) {
+// NewDriverTabs is NewDriverWith with the tab where tabs says.
+func (b *Browser) NewDriverTabs(ctx context.Context, sel driver.Selectors, tabs Tabs) (*Driver, error) {
 	if err := b.ctx.Err(); err != nil {
 		return nil, fmt.Errorf("new driver: browser is closed: %w", err)
 	}
@@ -104,7 +104,7 @@ func (b *Browser) newDriver(ctx context.Context, sel driver.Selectors, windows b
 		cancel context.CancelFunc
 		bcid   cdp.BrowserContextID
 	)
-	if windows {
+	if tabs != Hidden {
 		// chromedp creates the context and a window for the tab (in the
 		// first call, in setup); WithDetachOnCancel: Close disposes of it.
 		dctx, cancel = chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext(), chromedp.WithDetachOnCancel())
@@ -120,7 +120,7 @@ func (b *Browser) newDriver(ctx context.Context, sel driver.Selectors, windows b
 		bctx:       b.ctx,
 		browser:    chromedp.FromContext(b.ctx).Browser,
 		bcid:       bcid,
-		hidden:     !windows,
+		hidden:     tabs == Hidden,
 		ctx:        dctx,
 		cancel:     cancel,
 		sel:        sel,
@@ -157,16 +157,15 @@ func (b *Browser) newDriver(ctx context.Context, sel driver.Selectors, windows b
 	return d, nil
 }
 
-// tabSize is the viewport of every tab. A tab in a window of its own had
-// 780x493 (the headless window's 800x600 less its frame).
+// tabSize is the viewport of every tab, Windowed or Hidden, so that pages
+// lay out the same in both (a headless window of its own gave a tab 780x493).
 var tabSize = emulation.SetDeviceMetricsOverrideParams{Width: 800, Height: 600, DeviceScaleFactor: 1}
 
 // newTab creates a browser context (its own cookies, storage and cache)
-// and a hidden tab in it. A hidden tab (Target.createTarget hidden) has no
-// window: Chromium builds no window, tab strip or omnibox for it, which
-// was about 60% of the browser process's CPU per scenario with a window a
-// context (measured: 128 against 48 ms per context created and disposed).
-// setup gives it a viewport and focus, which a window gave before.
+// and a hidden tab in it (Hidden). Chromium builds no window, tab strip or
+// omnibox for it: 48 ms of the browser process's CPU a context created and
+// disposed, against 128 ms with a window. setup gives it the viewport and
+// focus a window would.
 func (b *Browser) newTab(ctx context.Context, limit time.Duration) (cdp.BrowserContextID, target.ID, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
@@ -764,12 +763,11 @@ func (d *Driver) stepError(ctx, sctx context.Context, what string, cause error) 
 	return errors.New(b.String())
 }
 
-// Screenshot returns a PNG of the tab's viewport. A hidden tab (the
-// default, see newTab) draws no frames, so its screenshot is of a copy: the
-// tab's document as it is now (outerHTML), shown in a window of the same
-// browser context (the same cookies for its style sheets and images) with
-// scripts and refreshes off, so that the copy can neither run nor
-// navigate. Options.Windows gives exact screenshots instead.
+// Screenshot returns a PNG of the tab's viewport. A Hidden tab draws no
+// frames, so its screenshot is of a copy: the tab's document as it is now,
+// shown in a window of the same browser context (the same cookies for its
+// style sheets and images) with scripts and refreshes off, so that the copy
+// can neither run nor navigate.
 func (d *Driver) Screenshot(ctx context.Context) ([]byte, error) {
 	sctx, cancel := d.stepContext(ctx)
 	defer cancel()
@@ -851,14 +849,23 @@ func (d *Driver) screenshotOfCopy(ctx context.Context) ([]byte, error) {
 	return png, nil
 }
 
+// browserContext is the driver's browser context: its own (Hidden) or the
+// one chromedp created for it (Windowed; empty until setup created it).
+func (d *Driver) browserContext() cdp.BrowserContextID {
+	if d.bcid != "" {
+		return d.bcid
+	}
+	if c := chromedp.FromContext(d.ctx); c != nil {
+		return c.BrowserContextID
+	}
+	return ""
+}
+
 // Close closes the tab and disposes its browser context (cookies, storage,
 // cache and all). It is idempotent.
 func (d *Driver) Close() error {
 	d.closeOnce.Do(func() {
-		browser, id := d.browser, d.bcid
-		if c := chromedp.FromContext(d.ctx); id == "" && c != nil {
-			id = c.BrowserContextID // Options.Windows: chromedp created it
-		}
+		browser, id := d.browser, d.browserContext()
 		err := chromedp.Cancel(d.ctx) // detaches from the tab
 		d.cancel()
 		d.wg.Wait()

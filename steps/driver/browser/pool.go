@@ -32,23 +32,23 @@ type prepared struct {
 var ErrPoolClosed = errors.New("browser pool: closed")
 
 // NewPool starts size workers (at least 1) that keep as many drivers with
-// the selectors sel ready. Close stops them and closes the drivers nobody
+// the selectors sel, their tabs where tabs says, ready. Close stops them and closes the drivers nobody
 // took.
-func (b *Browser) NewPool(size int, sel driver.Selectors) *Pool {
+func (b *Browser) NewPool(size int, sel driver.Selectors, tabs Tabs) *Pool {
 	if size < 1 {
 		size = 1
 	}
 	ctx, stop := context.WithCancel(b.ctx) // ends with the browser too
 	p := &Pool{b: b, ready: make(chan prepared), ctx: ctx, stop: stop}
 	for range size {
-		p.wg.Go(func() { p.work(sel) })
+		p.wg.Go(func() { p.work(sel, tabs) })
 	}
 	return p
 }
 
-func (p *Pool) work(sel driver.Selectors) {
+func (p *Pool) work(sel driver.Selectors, tabs Tabs) {
 	for p.ctx.Err() == nil {
-		d, err := p.b.NewDriverWith(p.ctx, sel)
+		d, err := p.b.NewDriverTabs(p.ctx, sel, tabs)
 		select {
 		case p.ready <- prepared{d, err}:
 		case <-p.ctx.Done():

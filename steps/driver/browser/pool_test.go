@@ -84,7 +84,7 @@ func TestPooledDriversShareNothing(t *testing.T) {
 	t.Parallel()
 	site := newStorageSite(t)
 	b := launch(t)
-	pool := b.NewPool(2, driver.Selectors{})
+	pool := b.NewPool(2, driver.Selectors{}, Hidden)
 	t.Cleanup(pool.Close)
 	ctx := t.Context()
 
@@ -152,7 +152,7 @@ func TestPooledDriversShareNothing(t *testing.T) {
 func TestPoolClose(t *testing.T) {
 	t.Parallel()
 	b := launch(t)
-	pool := b.NewPool(2, driver.Selectors{})
+	pool := b.NewPool(2, driver.Selectors{}, Hidden)
 	pool.Close()
 	pool.Close() // idempotent
 	if d, err := pool.Get(t.Context()); err == nil {

@@ -58,15 +58,14 @@ func pixel(t *testing.T, data []byte, x, y int) color.RGBA {
 // A hidden tab draws nothing, so its screenshot is of a copy of its
 // document: the copy must show what the tab shows (the page's style sheet,
 // the DOM as the page's script left it) and run none of the page's scripts
-// or refreshes. A tab in a window (Options.Windows) is shot itself; both
-// agree.
+// or refreshes. A Windowed tab is shot itself; both agree.
 func TestScreenshotShowsThePage(t *testing.T) {
 	t.Parallel()
 	srv := pagePainted(t)
 	b := launch(t)
-	for _, windows := range []bool{false, true} {
-		t.Run(fmt.Sprintf("windows=%v", windows), func(t *testing.T) {
-			d, err := b.newDriver(t.Context(), driver.Selectors{}, windows)
+	for _, tabs := range []Tabs{Hidden, Windowed} {
+		t.Run(fmt.Sprintf("tabs=%d", tabs), func(t *testing.T) {
+			d, err := b.NewDriverTabs(t.Context(), driver.Selectors{}, tabs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,8 +84,8 @@ func TestScreenshotShowsThePage(t *testing.T) {
 			if got, want := pixel(t, shot, 400, 100), (color.RGBA{0, 160, 0, 255}); got != want {
 				t.Errorf("the block is %v in the screenshot, want the green the page's script painted, %v", got, want)
 			}
-			if d.hidden != !windows {
-				t.Errorf("hidden = %v with windows = %v", d.hidden, windows)
+			if d.hidden != (tabs == Hidden) {
+				t.Errorf("hidden = %v with tabs = %d", d.hidden, tabs)
 			}
 		})
 	}
