@@ -143,8 +143,7 @@ func flags(o Options) []chromedp.ExecAllocatorOption {
 	// Chromium preloads the WebUI omnibox popups of each window: two
 	// renderer processes a window that nothing ever shows. The harness
 	// never types in an address bar, so turning them off changes nothing a
-	// page can see. (Drivers' tabs are hidden and have no window; the
-	// browser's first tab and a visible browser still do.)
+	// page can see. (Hidden tabs have no window at all.)
 	//
 	// Site isolation (site-per-process, IsolateOrigins) puts each site of a
 	// tab in a renderer process of its own: with the mock, the client's

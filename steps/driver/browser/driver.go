@@ -33,8 +33,7 @@ const statusWait = 250 * time.Millisecond
 // from one goroutine (a scenario's steps); NewDriver and Close may run
 // concurrently with other drivers.
 type Driver struct {
-	bctx     context.Context      // the browser's chromedp context
-	browser  cdp.Session          // the browser's session, for Close
+	b        *Browser
 	bcid     cdp.BrowserContextID // the driver's own browser context
 	hidden   bool                 // the tab has no window (Hidden)
 	ctx      context.Context      // chromedp context of the tab
@@ -117,8 +116,7 @@ func (b *Browser) NewDriverTabs(ctx context.Context, sel driver.Selectors, tabs 
 		dctx, cancel = chromedp.NewContext(b.ctx, chromedp.WithTargetID(tab))
 	}
 	d := &Driver{
-		bctx:       b.ctx,
-		browser:    chromedp.FromContext(b.ctx).Browser,
+		b:          b,
 		bcid:       bcid,
 		hidden:     tabs == Hidden,
 		ctx:        dctx,
@@ -161,6 +159,27 @@ func (b *Browser) NewDriverTabs(ctx context.Context, sel driver.Selectors, tabs 
 // lay out the same in both (a headless window of its own gave a tab 780x493).
 var tabSize = emulation.SetDeviceMetricsOverrideParams{Width: 800, Height: 600, DeviceScaleFactor: 1}
 
+// session is the browser's own protocol session (Target.* commands).
+func (b *Browser) session() cdp.Session { return chromedp.FromContext(b.ctx).Browser }
+
+// openTab opens a blank tab in the browser context bc: Hidden (no window),
+// or in a window of its own in front.
+func (b *Browser) openTab(ctx context.Context, bc cdp.BrowserContextID, tabs Tabs) (target.ID, error) {
+	params := target.CreateTargetParams{URL: "about:blank", BrowserContextID: bc}
+	if tabs == Hidden {
+		// Chromium refuses a hidden target with newWindow (even false)
+		// and one in the foreground.
+		params.Hidden, params.Background = new(true), new(true)
+	} else {
+		params.NewWindow, params.Background = new(true), new(false)
+	}
+	res, err := cdp.Call(ctx, b.session(), target.CreateTarget, params)
+	if err != nil {
+		return "", err
+	}
+	return res.TargetID, nil
+}
+
 // newTab creates a browser context (its own cookies, storage and cache)
 // and a hidden tab in it (Hidden). Chromium builds no window, tab strip or
 // omnibox for it: 48 ms of the browser process's CPU a context created and
@@ -169,25 +188,18 @@ var tabSize = emulation.SetDeviceMetricsOverrideParams{Width: 800, Height: 600, 
 func (b *Browser) newTab(ctx context.Context, limit time.Duration) (cdp.BrowserContextID, target.ID, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	br := chromedp.FromContext(b.ctx).Browser
-	bc, err := cdp.Call(ctx, br, target.CreateBrowserContext, target.CreateBrowserContextParams{})
+	bc, err := cdp.Call(ctx, b.session(), target.CreateBrowserContext, target.CreateBrowserContextParams{})
 	if err != nil {
 		return "", "", fmt.Errorf("create a browser context: %w", err)
 	}
-	yes := true
-	res, err := cdp.Call(ctx, br, target.CreateTarget, target.CreateTargetParams{
-		URL:              "about:blank",
-		BrowserContextID: bc.BrowserContextID,
-		Hidden:           &yes,
-		Background:       &yes, // a hidden target must be created in the background
-	})
+	tab, err := b.openTab(ctx, bc.BrowserContextID, Hidden)
 	if err != nil {
 		dctx, dcancel := context.WithTimeout(context.Background(), limit)
 		defer dcancel()
-		_, _ = cdp.Call(dctx, br, target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: bc.BrowserContextID})
+		_, _ = cdp.Call(dctx, b.session(), target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: bc.BrowserContextID})
 		return "", "", fmt.Errorf("create a tab: %w", err)
 	}
-	return bc.BrowserContextID, res.TargetID, nil
+	return bc.BrowserContextID, tab, nil
 }
 
 func (d *Driver) setup() error {
@@ -799,28 +811,30 @@ const copyJS = `(() => {
 	base.href = document.baseURI;
 	head.prepend(csp, base);
 	for (const el of doc.querySelectorAll('input[name]')) {
-		const live = document.querySelector('[name="' + CSS.escape(el.name || '') + '"]');
+		const live = document.querySelector('[name="' + CSS.escape(el.name) + '"]');
 		if (el.type !== 'password' && live && live.value) el.setAttribute('value', live.value);
 	}
 	return '<!doctype html>' + doc.outerHTML;
 })()`
+
+// loadedJS resolves once the document and its subresources have loaded.
+const loadedJS = `new Promise((r) => document.readyState === 'complete' ? r(true) : addEventListener('load', () => r(true)))`
 
 func (d *Driver) screenshotOfCopy(ctx context.Context) ([]byte, error) {
 	doc, err := chromedp.Run(ctx, chromedp.Evaluate[string](copyJS))
 	if err != nil {
 		return nil, fmt.Errorf("screenshot: copying the page: %w", err)
 	}
-	no := false
-	res, err := cdp.Call(ctx, d.browser, target.CreateTarget, target.CreateTargetParams{URL: "about:blank", BrowserContextID: d.bcid, NewWindow: new(true), Background: &no})
+	tab, err := d.b.openTab(ctx, d.bcid, Windowed)
 	if err != nil {
 		return nil, fmt.Errorf("screenshot: opening a window: %w", err)
 	}
-	vctx, vcancel := chromedp.NewContext(d.bctx, chromedp.WithTargetID(res.TargetID))
+	vctx, vcancel := chromedp.NewContext(d.b.ctx, chromedp.WithTargetID(tab))
 	defer func() {
 		vcancel()
 		cctx, ccancel := context.WithTimeout(context.Background(), d.timeout)
 		defer ccancel()
-		_, _ = cdp.Call(cctx, d.browser, target.CloseTarget, target.CloseTargetParams{TargetID: res.TargetID})
+		_, _ = cdp.Call(cctx, d.b.session(), target.CloseTarget, target.CloseTargetParams{TargetID: tab})
 	}()
 	stop := context.AfterFunc(ctx, vcancel)
 	defer stop()
@@ -838,8 +852,7 @@ func (d *Driver) screenshotOfCopy(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("screenshot: showing the copy: %w", err)
 	}
 	// Style sheets and images of the copy load from the IdP: wait for them.
-	const loaded = `new Promise((r) => document.readyState === 'complete' ? r(true) : addEventListener('load', () => r(true)))`
-	if _, err := chromedp.Run(vctx, chromedp.Evaluate[bool](loaded, chromedp.EvalAwaitPromise)); err != nil {
+	if _, err := chromedp.Run(vctx, chromedp.Evaluate[bool](loadedJS, chromedp.EvalAwaitPromise)); err != nil {
 		return nil, fmt.Errorf("screenshot: loading the copy: %w", err)
 	}
 	png, err := chromedp.Run(vctx, chromedp.CaptureScreenshot())
@@ -865,21 +878,21 @@ func (d *Driver) browserContext() cdp.BrowserContextID {
 // cache and all). It is idempotent.
 func (d *Driver) Close() error {
 	d.closeOnce.Do(func() {
-		browser, id := d.browser, d.browserContext()
+		id := d.browserContext()
 		err := chromedp.Cancel(d.ctx) // detaches from the tab
 		d.cancel()
 		d.wg.Wait()
 		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, chromedp.ErrInvalidContext) {
 			d.closeErr = fmt.Errorf("close driver: %w", err)
 		}
-		if browser == nil || id == "" {
+		if id == "" {
 			return // the setup never created the browser context
 		}
 		// Disposing of the browser context closes its tab, and answers a
 		// paused request of the tab (it is dropped with the tab).
 		dctx, dcancel := context.WithTimeout(context.Background(), d.timeout)
 		defer dcancel()
-		if _, err := cdp.Call(dctx, browser, target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: id}); err != nil && d.closeErr == nil {
+		if _, err := cdp.Call(dctx, d.b.session(), target.DisposeBrowserContext, target.DisposeBrowserContextParams{BrowserContextID: id}); err != nil && d.closeErr == nil {
 			d.closeErr = fmt.Errorf("close driver: disposing of its browser context: %w", err)
 		}
 	})

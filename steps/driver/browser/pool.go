@@ -31,9 +31,9 @@ type prepared struct {
 // ErrPoolClosed is returned by Get after Close.
 var ErrPoolClosed = errors.New("browser pool: closed")
 
-// NewPool starts size workers (at least 1) that keep as many drivers with
-// the selectors sel, their tabs where tabs says, ready. Close stops them and closes the drivers nobody
-// took.
+// NewPool starts size workers (at least 1) that keep as many drivers ready,
+// with the selectors sel and their tabs where tabs says. Close stops them
+// and closes the drivers nobody took.
 func (b *Browser) NewPool(size int, sel driver.Selectors, tabs Tabs) *Pool {
 	if size < 1 {
 		size = 1

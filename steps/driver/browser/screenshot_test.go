@@ -73,8 +73,7 @@ func TestScreenshotShowsThePage(t *testing.T) {
 			if _, err := chromedp.Call(d.ctx, page.Navigate, page.NavigateParams{URL: srv.URL + "/"}); err != nil {
 				t.Fatal(err)
 			}
-			const loaded = `new Promise((r) => document.readyState === 'complete' ? r(true) : addEventListener('load', () => r(true)))`
-			if _, err := chromedp.Run(d.ctx, chromedp.Evaluate[bool](loaded, chromedp.EvalAwaitPromise)); err != nil {
+			if _, err := chromedp.Run(d.ctx, chromedp.Evaluate[bool](loadedJS, chromedp.EvalAwaitPromise)); err != nil {
 				t.Fatal(err)
 			}
 			shot, err := d.Screenshot(t.Context())
