@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -372,6 +373,35 @@ func TestDialectOfTheTarget(t *testing.T) {
 	for kind, want := range map[string]string{target.KindEmbedded: "auth0", target.KindAuth0: "auth0", target.KindURL: "auth0", target.KindGeneric: "none"} {
 		if got := dialectOf(&target.Profile{Kind: kind}); got != want {
 			t.Errorf("%s: %s, want %s", kind, got, want)
+		}
+	}
+}
+
+// Two runs at once each read back their own scenarios: the cucumber JSON
+// is kept in memory per suite name (captureCucumber), not in one place.
+func TestConcurrentRunsReportOnlyTheirOwnScenarios(t *testing.T) {
+	tags := []string{"@rule:D1", "@rule:K5"}
+	results := make([]*Result, len(tags))
+	errs := make([]error, len(tags))
+	var wg sync.WaitGroup
+	for i, tag := range tags {
+		wg.Go(func() {
+			results[i], errs[i] = Run(context.Background(), Config{Driver: DriverHTTP, Tags: tag, Concurrency: 2, Output: io.Discard})
+		})
+	}
+	wg.Wait()
+	for i, tag := range tags {
+		if errs[i] != nil {
+			t.Fatalf("%s: %v", tag, errs[i])
+		}
+		rep := results[i].Report
+		if len(rep.Results) == 0 || len(rep.Results) != results[i].Planned {
+			t.Fatalf("%s: %d results for %d planned scenarios", tag, len(rep.Results), results[i].Planned)
+		}
+		for _, r := range rep.Results {
+			if !slices.Contains(r.Rules, strings.TrimPrefix(tag, "@rule:")) {
+				t.Errorf("%s: the report has %q (rules %v) of the other run", tag, r.Name, r.Rules)
+			}
 		}
 	}
 }

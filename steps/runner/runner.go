@@ -14,7 +14,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -184,15 +183,6 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer tgt.Close()
 
-	dir, err := os.MkdirTemp("", "consentry-run-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	cucumber := filepath.Join(dir, "cucumber.json")
-	if strings.ContainsAny(cucumber, ",:") {
-		return nil, fmt.Errorf("temporary directory %q cannot be named in a godog format", dir)
-	}
 	// A suite that hands out the profile's users reads the plan first.
 	if p, ok := any(suite).(interface {
 		Plan(context.Context, fs.FS) error
@@ -229,12 +219,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	suiteName, unregister := con.register()
 	defer unregister()
+	cucumber, forget := captureCucumber(suiteName)
+	defer forget()
 	start := time.Now()
 	status := godog.TestSuite{
 		Name:                suiteName,
 		ScenarioInitializer: initialize,
 		Options: &godog.Options{
-			Format:         consoleFormatName + ",cucumber:" + cucumber,
+			Format:         consoleFormatName + "," + cucumberFormatName,
 			Paths:          []string{"."},
 			FS:             pl.fsys,
 			Concurrency:    cfg.Concurrency,
@@ -252,9 +244,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			return res, err
 		}
 	}
-	data, err := os.ReadFile(cucumber)
-	if err != nil {
-		return res, fmt.Errorf("the run wrote no cucumber report (godog status %d): %w", status, err)
+	data := cucumber.Bytes()
+	if len(data) == 0 {
+		return res, fmt.Errorf("the run wrote no cucumber report (godog status %d)", status)
 	}
 	res.Report, err = report.FromCucumber(bytes.NewReader(data))
 	if err != nil {
