@@ -88,7 +88,7 @@ func TestW4_RevokingAnyTokenOfARotatingFamilyRevokesTheFamily(t *testing.T) {
 // each may issue a token) leaves no token of the family honoured, however
 // the requests interleave: a token issued just before the revocation is
 // of the family, one issued after it is refused.
-func TestW4_RevocationRacingRefreshesLeavesNoTokenOfTheFamily(t *testing.T) {
+func TestW4_RevocationConcurrentWithRefreshesLeavesNoTokenOfTheFamily(t *testing.T) {
 	s := newRefreshSession(t, expiring(tenant.RotationRotating, time.Hour, 0, 30))
 	rt := s.login()
 	var mu sync.Mutex

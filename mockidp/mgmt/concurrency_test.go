@@ -15,11 +15,11 @@ import (
 	"github.com/consentry/consentry/mockidp/tenant"
 )
 
-// TestPatchesOfOneObjectAllLand sends PATCHes of different properties of
+// TestConcurrentPatchesOfOneObjectAllLand sends PATCHes of different properties of
 // one object at the same time, round after round. A PATCH is a
 // read-modify-write: done as a read and a later write, one of two concurrent
 // PATCHes overwrites the other's change with the value it read.
-func TestPatchesOfOneObjectAllLand(t *testing.T) {
+func TestConcurrentPatchesOfOneObjectAllLand(t *testing.T) {
 	f := newFixture(t)
 	f.createAPI(apiID)
 	c := f.createClient(`{"name":"A"}`)
@@ -56,11 +56,11 @@ func TestPatchesOfOneObjectAllLand(t *testing.T) {
 	}
 }
 
-// TestConnectionClientsFromTwoReplicasAllLand enables clients on one
+// TestConcurrentConnectionClientsFromTwoReplicasAllLand enables clients on one
 // connection through two Management APIs sharing one store, as two replicas
 // behind a load balancer do: each API's own lock cannot order the other's
 // writes, so only the store's compare-and-swap keeps every change.
-func TestConnectionClientsFromTwoReplicasAllLand(t *testing.T) {
+func TestConcurrentConnectionClientsFromTwoReplicasAllLand(t *testing.T) {
 	f := newFixture(t)
 	other := mgmt.New(mgmt.Config{Store: f.store, Verify: fakeVerify,
 		HashPassword: func(pw string) (string, error) { return "HASHED-" + pw, nil },
