@@ -62,7 +62,7 @@ run-data: ## like make run, with the tenant kept in ./mockidp-data (SQLite): it 
 # pattern): every test of them is in exactly one of the two runs. In auth0
 # and mgmt a test that starts goroutines must be named ...Concurrent...:
 # their TestGoroutineTestsRunUnderTheRaceDetector fails otherwise
-# (internal/racetests). The rest of the two ran 3.4x the CPU under -race
+# (mockidp/internal/racetests). The rest of the two ran 3.4x the CPU under -race
 # (auth0: 11.7 against 3.4 CPU-s) for handlers called one at a time.
 # Why each -race package is there (issue 13):
 #  - store/memstore, store/oktamem, session, sqlstore (PostgreSQL): the

@@ -3,7 +3,7 @@ package mgmt_test
 import (
 	"testing"
 
-	"github.com/consentry/consentry/internal/racetests"
+	"github.com/consentry/consentry/mockidp/internal/racetests"
 )
 
 // make test runs this package's tests under the race detector only when
