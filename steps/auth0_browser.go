@@ -20,9 +20,9 @@ import (
 )
 
 func (s *Suite) registerAuth0BrowserSteps(sc *godog.ScenarioContext) {
-	sc.Step(`^the application allows the logout URL "([^"]*)"$`, s.allowsLogoutURL)
-	sc.Step(`^the application logs the user out with its ID token and the post_logout_redirect_uri "([^"]*)"$`, s.logsOut)
-	sc.Step(`^the browser returns to "([^"]*)" with the state$`, s.returnsWithState)
+	sc.Step(stepRE(`^the application allows the logout URL "([^"]*)"$`), s.allowsLogoutURL)
+	sc.Step(stepRE(`^the application logs the user out with its ID token and the post_logout_redirect_uri "([^"]*)"$`), s.logsOut)
+	sc.Step(stepRE(`^the browser returns to "([^"]*)" with the state$`), s.returnsWithState)
 }
 
 // logoutState is the state the last logout request sent.

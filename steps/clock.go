@@ -11,7 +11,7 @@ import (
 )
 
 func (s *Suite) registerClockSteps(sc *godog.ScenarioContext) {
-	sc.Step(`^(\d+) (second|minute|hour)s? pass(?:es)?$`, s.timePasses)
+	sc.Step(stepRE(`^(\d+) (second|minute|hour)s? pass(?:es)?$`), s.timePasses)
 }
 
 // timePasses moves the target's clock forward (rule T1: codes expire). Only

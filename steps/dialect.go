@@ -61,7 +61,7 @@ var dialectChecks = []dialectCheck{
 }
 
 func (s *Suite) registerDialectSteps(sc *godog.ScenarioContext) {
-	sc.Step(`^(.+) in the (auth0|okta) dialect$`, s.inDialect)
+	sc.Step(stepRE(`^(.+) in the (auth0|okta) dialect$`), s.inDialect)
 }
 
 // inDialect runs a dialect check: strict on a target of the dialect, else

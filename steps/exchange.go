@@ -53,20 +53,20 @@ func (s *Suite) registerExchangeSteps(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, _ *godog.Scenario) (context.Context, error) {
 		return context.WithValue(ctx, exchangeKey{}, &exchangeState{actors: map[string]*appFixture{}}), nil
 	})
-	sc.Step(`^the API "([^"]*)" has a client to act as$`, s.apiHasActingClient)
-	sc.Step(`^the tenant admin updates the API "([^"]*)" with:$`, s.adminUpdatesNamedAPI)
-	sc.Step(`^the tenant admin updates the client of the API "([^"]*)" with:$`, s.adminUpdatesActingClient)
-	sc.Step(`^the user has an access token for the API "([^"]*)"(?: with the scopes "([^"]*)")?$`, s.userHasAccessToken)
-	sc.Step(`^the user's access token has expired$`, s.userTokenExpired)
-	sc.Step(`^the API "([^"]*)" exchanges the (user's access token|exchanged token) for a token for the API "([^"]*)"(?: with the scopes "([^"]*)")?$`, s.exchanges)
-	sc.Step(`^the API "([^"]*)" keeps exchanging the exchanged token for a token for the API "([^"]*)" (\d+) times$`, s.keepsExchanging)
-	sc.Step(`^the API "([^"]*)" sends a token exchange request for the API "([^"]*)" with (.+)$`, s.sendsExchange)
+	sc.Step(stepRE(`^the API "([^"]*)" has a client to act as$`), s.apiHasActingClient)
+	sc.Step(stepRE(`^the tenant admin updates the API "([^"]*)" with:$`), s.adminUpdatesNamedAPI)
+	sc.Step(stepRE(`^the tenant admin updates the client of the API "([^"]*)" with:$`), s.adminUpdatesActingClient)
+	sc.Step(stepRE(`^the user has an access token for the API "([^"]*)"(?: with the scopes "([^"]*)")?$`), s.userHasAccessToken)
+	sc.Step(stepRE(`^the user's access token has expired$`), s.userTokenExpired)
+	sc.Step(stepRE(`^the API "([^"]*)" exchanges the (user's access token|exchanged token) for a token for the API "([^"]*)"(?: with the scopes "([^"]*)")?$`), s.exchanges)
+	sc.Step(stepRE(`^the API "([^"]*)" keeps exchanging the exchanged token for a token for the API "([^"]*)" (\d+) times$`), s.keepsExchanging)
+	sc.Step(stepRE(`^the API "([^"]*)" sends a token exchange request for the API "([^"]*)" with (.+)$`), s.sendsExchange)
 
-	sc.Step(`^the exchange gives a Bearer access token with the scopes "([^"]*)"$`, s.exchangeGives)
-	sc.Step(`^the exchanged token is signed by the identity provider, for the user and the API "([^"]*)"$`, s.exchangedFor)
-	sc.Step(`^the exchanged token has the scopes "([^"]*)"$`, s.exchangedScopes)
-	sc.Step(`^the exchanged token's azp is the client of the API "([^"]*)"$`, s.exchangedAzp)
-	sc.Step(`^the exchanged token's act chain is "([^"]*)"$`, s.exchangedActChain)
+	sc.Step(stepRE(`^the exchange gives a Bearer access token with the scopes "([^"]*)"$`), s.exchangeGives)
+	sc.Step(stepRE(`^the exchanged token is signed by the identity provider, for the user and the API "([^"]*)"$`), s.exchangedFor)
+	sc.Step(stepRE(`^the exchanged token has the scopes "([^"]*)"$`), s.exchangedScopes)
+	sc.Step(stepRE(`^the exchanged token's azp is the client of the API "([^"]*)"$`), s.exchangedAzp)
+	sc.Step(stepRE(`^the exchanged token's act chain is "([^"]*)"$`), s.exchangedActChain)
 }
 
 // namedAPI returns the scenario's API called name.

@@ -62,12 +62,12 @@ const (
 )
 
 func (s *Suite) registerFixtureSteps(sc *godog.ScenarioContext) {
-	sc.Step(stepAPI, s.anAPI)
-	sc.Step(stepAPITable, s.anAPIWithScopeTable)
-	sc.Step(stepApp, s.anApplication)
-	sc.Step(stepUser, s.aUser)
-	sc.Step(`^the tenant skips the login confirmation prompt for non-verifiable callbacks$`, s.tenantSkipsConfirmation)
-	sc.Step(`^the tenant shows scope descriptions on the consent page$`, s.tenantUsesScopeDescriptions)
+	sc.Step(stepRE(stepAPI), s.anAPI)
+	sc.Step(stepRE(stepAPITable), s.anAPIWithScopeTable)
+	sc.Step(stepRE(stepApp), s.anApplication)
+	sc.Step(stepRE(stepUser), s.aUser)
+	sc.Step(stepRE(`^the tenant skips the login confirmation prompt for non-verifiable callbacks$`), s.tenantSkipsConfirmation)
+	sc.Step(stepRE(`^the tenant shows scope descriptions on the consent page$`), s.tenantUsesScopeDescriptions)
 }
 
 // needManagement returns a not-applicable error unless the target has

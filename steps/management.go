@@ -17,17 +17,17 @@ import (
 )
 
 func (s *Suite) registerManagementSteps(sc *godog.ScenarioContext) {
-	sc.Step(`^the user has a grant for the application with the scopes "([^"]*)"$`, s.hasGrant)
-	sc.Step(`^the user has no grant for the application$`, s.hasNoGrant)
-	sc.Step(`^the tenant admin revokes the grant$`, s.revokesGrant)
-	sc.Step(`^the tenant admin revokes every grant of the user$`, s.revokesAllGrants)
-	sc.Step(`^an application created through the Management API without is_first_party$`, s.appWithoutOwner)
-	sc.Step(`^the application is (?:still )?(first|third)-party$`, s.appIs)
-	sc.Step(`^the tenant admin tries to make the application third-party$`, s.makeThirdParty)
-	sc.Step(`^the tenant admin creates an API with:$`, s.adminCreatesAPI)
-	sc.Step(`^the tenant admin updates the API with:$`, s.adminUpdatesAPI)
-	sc.Step(`^the API as read back has:$`, s.apiReadBackHas)
-	sc.Step(`^the API as read back has no field "([^"]*)"$`, s.apiReadBackLacks)
+	sc.Step(stepRE(`^the user has a grant for the application with the scopes "([^"]*)"$`), s.hasGrant)
+	sc.Step(stepRE(`^the user has no grant for the application$`), s.hasNoGrant)
+	sc.Step(stepRE(`^the tenant admin revokes the grant$`), s.revokesGrant)
+	sc.Step(stepRE(`^the tenant admin revokes every grant of the user$`), s.revokesAllGrants)
+	sc.Step(stepRE(`^an application created through the Management API without is_first_party$`), s.appWithoutOwner)
+	sc.Step(stepRE(`^the application is (?:still )?(first|third)-party$`), s.appIs)
+	sc.Step(stepRE(`^the tenant admin tries to make the application third-party$`), s.makeThirdParty)
+	sc.Step(stepRE(`^the tenant admin creates an API with:$`), s.adminCreatesAPI)
+	sc.Step(stepRE(`^the tenant admin updates the API with:$`), s.adminUpdatesAPI)
+	sc.Step(stepRE(`^the API as read back has:$`), s.apiReadBackHas)
+	sc.Step(stepRE(`^the API as read back has no field "([^"]*)"$`), s.apiReadBackLacks)
 }
 
 // grantFor returns the user's grant for the application and API, or nil.

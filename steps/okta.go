@@ -247,7 +247,7 @@ func (s *OktaSuite) InitializeScenario(sc *godog.ScenarioContext) {
 		}
 		return ctx, err
 	})
-	step := func(expr string, fn any) { sc.Step(expr, fn) }
+	step := func(expr string, fn any) { sc.Step(stepRE(expr), fn) }
 	step(`^an Okta (web|service|browser) app "([^"]*)"(?: with consent_method (TRUSTED|REQUIRED))?$`, s.givenApp)
 	step(`^the test user is assigned to "([^"]*)"$`, s.givenAssigned)
 	step(`^the scope "([^"]*)" has consent (IMPLICIT|REQUIRED|FLEXIBLE)$`, s.givenScopeConsent)

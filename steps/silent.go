@@ -29,14 +29,14 @@ import (
 )
 
 func (s *Suite) registerSilentSteps(sc *godog.ScenarioContext) {
-	sc.Step(`^the application's page is on the harness's web origin$`, s.pageOnWebOrigin(true))
-	sc.Step(`^the application's page is on an origin that is not among its web_origins$`, s.pageOnWebOrigin(false))
-	sc.Step(`^the application's page authenticates silently for "([^"]*)"$`, s.authenticatesSilently)
-	sc.Step(`^the page receives the authorization response from the identity provider's origin$`, s.receivesAuthorizationResponse)
-	sc.Step(`^the application receives an authorization code by web_message$`, s.receivesCode("web_message"))
-	sc.Step(`^the identity provider refuses with an error page and posts no message$`, s.refusesWithoutMessage)
-	sc.Step(`^the identity provider is served over HTTPS$`, s.servedOverHTTPS)
-	sc.Step(`^the identity provider's session cookies are SameSite=None and Secure, each with a companion cookie without SameSite$`, s.sessionCookiesSameSiteNone)
+	sc.Step(stepRE(`^the application's page is on the harness's web origin$`), s.pageOnWebOrigin(true))
+	sc.Step(stepRE(`^the application's page is on an origin that is not among its web_origins$`), s.pageOnWebOrigin(false))
+	sc.Step(stepRE(`^the application's page authenticates silently for "([^"]*)"$`), s.authenticatesSilently)
+	sc.Step(stepRE(`^the page receives the authorization response from the identity provider's origin$`), s.receivesAuthorizationResponse)
+	sc.Step(stepRE(`^the application receives an authorization code by web_message$`), s.receivesCode("web_message"))
+	sc.Step(stepRE(`^the identity provider refuses with an error page and posts no message$`), s.refusesWithoutMessage)
+	sc.Step(stepRE(`^the identity provider is served over HTTPS$`), s.servedOverHTTPS)
+	sc.Step(stepRE(`^the identity provider's session cookies are SameSite=None and Secure, each with a companion cookie without SameSite$`), s.sessionCookiesSameSiteNone)
 }
 
 // silentState is the scenario's relying-party page and its last silent
