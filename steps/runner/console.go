@@ -81,8 +81,7 @@ const consoleFormatName = "consentry-console"
 
 var (
 	registerOnce sync.Once
-	consolesMu   sync.Mutex
-	consoles     = map[string]*console{}
+	consoles     bySuite[*console]
 	consoleSeq   atomic.Int64
 )
 
@@ -91,23 +90,14 @@ var (
 func (c *console) register() (suiteName string, unregister func()) {
 	registerOnce.Do(func() {
 		godog.Format(consoleFormatName, "consentry's console output", func(suite string, _ io.Writer) formatters.Formatter {
-			consolesMu.Lock()
-			defer consolesMu.Unlock()
-			if c, ok := consoles[suite]; ok {
+			if c, ok := consoles.get(suite); ok {
 				return c
 			}
 			return newConsole(io.Discard, FormatProgress, false, false, 0, 0)
 		})
 	})
 	suiteName = fmt.Sprintf("consentry-%d", consoleSeq.Add(1))
-	consolesMu.Lock()
-	consoles[suiteName] = c
-	consolesMu.Unlock()
-	return suiteName, func() {
-		consolesMu.Lock()
-		delete(consoles, suiteName)
-		consolesMu.Unlock()
-	}
+	return suiteName, consoles.put(suiteName, c)
 }
 
 func (c *console) TestRunStarted() {

@@ -19,8 +19,7 @@ const cucumberFormatName = "consentry-cucumber"
 
 var (
 	cucumberOnce sync.Once
-	cucumberMu   sync.Mutex
-	cucumbers    = map[string]*bytes.Buffer{}
+	cucumbers    bySuite[*bytes.Buffer]
 )
 
 // captureCucumber makes a buffer the cucumber output of the suite named
@@ -29,9 +28,7 @@ func captureCucumber(suiteName string) (buf *bytes.Buffer, forget func()) {
 	cucumberOnce.Do(func() {
 		cuke := formatters.FindFmt("cucumber")
 		godog.Format(cucumberFormatName, "consentry's cucumber JSON, in memory", func(suite string, _ io.Writer) formatters.Formatter {
-			cucumberMu.Lock()
-			w, ok := cucumbers[suite]
-			cucumberMu.Unlock()
+			w, ok := cucumbers.get(suite)
 			if !ok {
 				return cuke(suite, io.Discard)
 			}
@@ -39,12 +36,5 @@ func captureCucumber(suiteName string) (buf *bytes.Buffer, forget func()) {
 		})
 	})
 	buf = new(bytes.Buffer)
-	cucumberMu.Lock()
-	cucumbers[suiteName] = buf
-	cucumberMu.Unlock()
-	return buf, func() {
-		cucumberMu.Lock()
-		delete(cucumbers, suiteName)
-		cucumberMu.Unlock()
-	}
+	return buf, cucumbers.put(suiteName, buf)
 }
