@@ -798,6 +798,7 @@ func (d *Driver) Screenshot(ctx context.Context) ([]byte, error) {
 // and without meta refreshes.
 const copyJS = `(() => {
 	const doc = document.documentElement.cloneNode(true);
+	doc.setAttribute('data-consentry-copy', '');
 	for (const m of doc.querySelectorAll('meta[http-equiv]')) {
 		if (/^refresh$/i.test(m.getAttribute('http-equiv'))) m.remove();
 	}
@@ -819,6 +820,25 @@ const copyJS = `(() => {
 
 // loadedJS resolves once the document and its subresources have loaded.
 const loadedJS = `new Promise((r) => document.readyState === 'complete' ? r(true) : addEventListener('load', () => r(true)))`
+
+// copyShownJS resolves true once the window shows the copy (copyJS marks
+// its root) with its style sheets and images loaded and two frames drawn
+// after that, and false when the window shows another document.
+// document.readyState alone was not enough: under load (six busy loops on
+// two cores) one screenshot in 30 was taken before the copy's style sheet
+// applied. A style sheet or image that failed before the wait began sends
+// no more events; the wait gives up on those after 5 s and shoots what is
+// there.
+const copyShownJS = `new Promise((resolve) => {
+	const root = document.documentElement;
+	if (!root || !root.hasAttribute('data-consentry-copy')) return resolve(false);
+	const settled = (el) => new Promise((r) => { el.addEventListener('load', r, {once: true}); el.addEventListener('error', r, {once: true}); });
+	const waits = [...document.querySelectorAll('link[rel~="stylesheet" i]')].filter((l) => !l.sheet).map(settled);
+	waits.push(...[...document.images].filter((i) => !i.complete).map(settled));
+	waits.push(new Promise((r) => document.readyState === 'complete' ? r() : addEventListener('load', r, {once: true})));
+	const drawn = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(document.documentElement.hasAttribute('data-consentry-copy'))));
+	Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, 5000))]).then(drawn);
+})`
 
 func (d *Driver) screenshotOfCopy(ctx context.Context) ([]byte, error) {
 	doc, err := chromedp.Run(ctx, chromedp.Evaluate[string](copyJS))
@@ -851,9 +871,14 @@ func (d *Driver) screenshotOfCopy(ctx context.Context) ([]byte, error) {
 	if _, err := chromedp.Call(vctx, page.SetDocumentContent, page.SetDocumentContentParams{FrameID: tree.FrameTree.Frame.ID, HTML: doc}); err != nil {
 		return nil, fmt.Errorf("screenshot: showing the copy: %w", err)
 	}
-	// Style sheets and images of the copy load from the IdP: wait for them.
-	if _, err := chromedp.Run(vctx, chromedp.Evaluate[bool](loadedJS, chromedp.EvalAwaitPromise)); err != nil {
+	// Style sheets and images of the copy load from the IdP: wait for them
+	// and for a frame drawn with them.
+	shown, err := chromedp.Run(vctx, chromedp.Evaluate[bool](copyShownJS, chromedp.EvalAwaitPromise))
+	if err != nil {
 		return nil, fmt.Errorf("screenshot: loading the copy: %w", err)
+	}
+	if !shown {
+		return nil, errors.New("screenshot: the window does not show the copy of the page")
 	}
 	png, err := chromedp.Run(vctx, chromedp.CaptureScreenshot())
 	if err != nil {
