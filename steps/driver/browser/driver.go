@@ -835,7 +835,7 @@ const copyShownJS = `new Promise((resolve) => {
 	const settled = (el) => new Promise((r) => { el.addEventListener('load', r, {once: true}); el.addEventListener('error', r, {once: true}); });
 	const waits = [...document.querySelectorAll('link[rel~="stylesheet" i]')].filter((l) => !l.sheet).map(settled);
 	waits.push(...[...document.images].filter((i) => !i.complete).map(settled));
-	waits.push(new Promise((r) => document.readyState === 'complete' ? r() : addEventListener('load', r, {once: true})));
+	waits.push(` + loadedJS + `);
 	const drawn = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(document.documentElement.hasAttribute('data-consentry-copy'))));
 	Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, 5000))]).then(drawn);
 })`
