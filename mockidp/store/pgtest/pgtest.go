@@ -170,7 +170,7 @@ func start() (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp(scratch(), "consentry-pgtest-")
+	dir, err := os.MkdirTemp(Scratch(), "consentry-pgtest-")
 	if err != nil {
 		return nil, err
 	}
@@ -245,12 +245,13 @@ func start() (*server, error) {
 	return s, nil
 }
 
-// scratch is where the data directory goes: /dev/shm (tmpfs) when it is
-// there to write to, else the usual temporary directory. Every test's
-// schema creates some 70 relation files; on this project's CI disk (ext4
-// mounted with discard) that cost 250 ms of the kernel's time a schema,
-// against 80 ms on tmpfs, and the data is thrown away anyway.
-func scratch() string {
+// Scratch is where throwaway databases go: /dev/shm (tmpfs) when it is
+// there to write to, else the usual temporary directory. The server's data
+// directory is there, and so are sqlstore's SQLite test databases. Every
+// test's schema creates some 70 relation files; on this project's CI disk
+// (ext4 mounted with discard) that cost 250 ms of the kernel's time a
+// schema, against 80 ms on tmpfs, and the data is thrown away anyway.
+func Scratch() string {
 	const shm = "/dev/shm"
 	if fi, err := os.Stat(shm); err == nil && fi.IsDir() && syscall.Access(shm, 2 /* W_OK */) == nil {
 		return shm

@@ -30,13 +30,12 @@ func newPostgresB(b *testing.B) *sqlstore.Store { return newPostgres(b) }
 // tmpfs holds as it keeps the page cache.
 func dbDir(t testing.TB) string {
 	t.Helper()
-	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
-		if dir, err := os.MkdirTemp("/dev/shm", "consentry-sqlstore-"); err == nil {
-			t.Cleanup(func() { os.RemoveAll(dir) })
-			return dir
-		}
+	dir, err := os.MkdirTemp(pgtest.Scratch(), "consentry-sqlstore-")
+	if err != nil {
+		return t.TempDir()
 	}
-	return t.TempDir()
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
 
 func newSQLite(t testing.TB) *sqlstore.Store {
