@@ -2,6 +2,8 @@ package racetests
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -33,4 +35,25 @@ func TestCheckNamesTheGoroutineTestsThatDoNotMatch(t *testing.T) {
 	if want := []string{"TestGoStatement", "TestHelperStartsThem"}; !slices.Equal(named, want) {
 		t.Fatalf("named %v, want %v:\n%s", named, want, strings.Join(r.errs, "\n"))
 	}
+}
+
+// Concurrent is the Makefile's pattern, word for word: the two are one
+// rule written in two languages.
+func TestConcurrentIsOneOfTheMakefilesRaceSplitTests(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		name, value, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(name) != "RACE_SPLIT_TESTS" {
+			continue
+		}
+		alts := strings.Split(strings.ReplaceAll(strings.TrimSpace(value), "$$", "$"), "|")
+		if !slices.Contains(alts, Concurrent.String()) {
+			t.Fatalf("RACE_SPLIT_TESTS (%v) has no alternative %s", alts, Concurrent)
+		}
+		return
+	}
+	t.Fatal("the Makefile sets no RACE_SPLIT_TESTS")
 }
