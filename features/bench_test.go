@@ -43,7 +43,7 @@ func BenchmarkSuiteScenarioBrowser(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pool := chromium.NewPool(2, driver.Selectors{}, browser.Hidden)
+	pool := chromium.NewPool(2, -1, driver.Selectors{}, browser.Hidden)
 	defer pool.Close()
 	benchSuite(b, "browser", func(ctx context.Context) (driver.Driver, error) {
 		return pool.Get(ctx)

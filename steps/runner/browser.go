@@ -17,16 +17,18 @@ var ErrNoBrowser = browser.ErrNotFound
 // every scenario gets a fresh isolated browser context from it, reading
 // pages with sel. The contexts are prepared ahead (a browser.Pool, one
 // more than the scenarios running at once), each handed out once and
-// disposed of by its scenario. A missing Chromium is an error
-// (ErrNoBrowser) whose message says how to install it; so is a selector
-// that is not valid CSS, before any scenario runs.
-func launchBrowser(ctx context.Context, cfg Config, sel driver.Selectors) (func(context.Context) (driver.Driver, error), func(), error) {
+// disposed of by its scenario; no more are prepared than the run's
+// scenarios (how many: scenarios) can still take, less those that ended
+// without one. A missing Chromium is an error (ErrNoBrowser) whose message
+// says how to install it; so is a selector that is not valid CSS, before
+// any scenario runs.
+func launchBrowser(ctx context.Context, cfg Config, sel driver.Selectors, scenarios int) (userAgents, error) {
 	b, closeBrowser := cfg.Browser, func() {}
 	if b == nil {
 		var err error
 		b, err = browser.Launch(ctx, browser.Options{ExecPath: cfg.ChromePath, StepTimeout: cfg.StepTimeout, Selectors: sel})
 		if err != nil {
-			return nil, nil, err
+			return userAgents{}, err
 		}
 		closeBrowser = func() { _ = b.Close() }
 	}
@@ -34,19 +36,22 @@ func launchBrowser(ctx context.Context, cfg Config, sel driver.Selectors) (func(
 		d, err := b.NewDriverWith(ctx, sel)
 		if err != nil {
 			closeBrowser()
-			return nil, nil, fmt.Errorf("target profile %q: %w", cfg.Profile.Name, err)
+			return userAgents{}, fmt.Errorf("target profile %q: %w", cfg.Profile.Name, err)
 		}
 		_ = d.Close()
 	}
-	pool := b.NewPool(cfg.Concurrency+1, sel, tabsFor(cfg))
-	newDriver := func(ctx context.Context) (driver.Driver, error) {
-		d, err := pool.Get(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return d, nil
-	}
-	return newDriver, func() { pool.Close(); closeBrowser() }, nil
+	pool := b.NewPool(cfg.Concurrency+1, scenarios, sel, tabsFor(cfg))
+	return userAgents{
+		new: func(ctx context.Context) (driver.Driver, error) {
+			d, err := pool.Get(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return d, nil
+		},
+		forgo: pool.Forgo,
+		close: func() { pool.Close(); closeBrowser() },
+	}, nil
 }
 
 // tabsFor puts the scenarios' tabs in windows of their own, as a user's

@@ -53,6 +53,13 @@ func recorderFrom(ctx context.Context) *recorder {
 	return r
 }
 
+// used says whether the scenario asked for a user agent.
+func (r *recorder) used() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.agents) > 0
+}
+
 func (r *recorder) add(d driver.Driver) {
 	r.mu.Lock()
 	a := &agent{d: d, n: len(r.agents) + 1}

@@ -159,18 +159,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if len(pl.scenarios) == 0 {
 		return &Result{Report: &report.Report{}, Target: cfg.Profile.Name, Selected: pl.selected}, nil
 	}
-	newDriver, closeDrivers, err := driverFactory(ctx, cfg)
+	uas, err := driverFactory(ctx, cfg, len(pl.scenarios))
 	if err != nil {
 		return nil, err
 	}
-	defer closeDrivers()
+	defer uas.close()
 
 	lim := newLimiter(cfg.Rate)
 	tgt, suite, left, err := startTarget(ctx, cfg, func(ctx context.Context) (driver.Driver, error) {
 		if err := lim.wait(ctx); err != nil {
 			return nil, fmt.Errorf("waiting for --rate: %w", err)
 		}
-		d, err := newDriver(ctx)
+		d, err := uas.new(ctx)
 		if err == nil {
 			if rec := recorderFrom(ctx); rec != nil {
 				rec.add(d)
@@ -207,6 +207,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			data, _ := json.Marshal(run)
 			ctx = godog.Attach(ctx, godog.Attachment{FileName: "run.json", MediaType: report.RunMediaType, Body: data})
 			return context.WithValue(ctx, recorderKey{}, rec), nil
+		})
+		sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
+			if !rec.used() {
+				uas.forgo()
+			}
+			return ctx, nil
 		})
 		if cfg.CapturePages {
 			// godog joins an error an After hook returns to the step's
@@ -292,21 +298,34 @@ func leftovers(ctx context.Context, tgt *target.Target) ([]string, error) {
 	return out, nil
 }
 
-// driverFactory returns how to make a user agent for a scenario, and what
-// to close at the end of the run.
-func driverFactory(ctx context.Context, cfg Config) (func(context.Context) (driver.Driver, error), func(), error) {
+// userAgents makes the scenarios' user agents.
+type userAgents struct {
+	new func(context.Context) (driver.Driver, error)
+	// forgo says a scenario ended without asking for one (the browser's
+	// pool then prepares one fewer).
+	forgo func()
+	close func() // at the end of the run
+}
+
+// driverFactory returns how to make a user agent for each of the run's
+// scenarios (how many: scenarios).
+func driverFactory(ctx context.Context, cfg Config, scenarios int) (userAgents, error) {
 	// The profile's selectors read the pages (the mock's markup for keys
 	// it leaves out); a selector a driver cannot use fails the run at once.
 	sel := cfg.Profile.Selectors.Driver()
 	switch cfg.Driver {
 	case DriverHTTP, "":
 		if err := httpua.CompileSelectors(sel); err != nil {
-			return nil, nil, fmt.Errorf("target profile %q: %w", cfg.Profile.Name, err)
+			return userAgents{}, fmt.Errorf("target profile %q: %w", cfg.Profile.Name, err)
 		}
-		return func(context.Context) (driver.Driver, error) { return httpua.New(httpua.Options{Selectors: sel}) }, func() {}, nil
+		return userAgents{
+			new:   func(context.Context) (driver.Driver, error) { return httpua.New(httpua.Options{Selectors: sel}) },
+			forgo: func() {},
+			close: func() {},
+		}, nil
 	case DriverBrowser:
-		return launchBrowser(ctx, cfg, sel)
+		return launchBrowser(ctx, cfg, sel, scenarios)
 	default:
-		return nil, nil, fmt.Errorf("unknown driver %q (want %s or %s)", cfg.Driver, DriverHTTP, DriverBrowser)
+		return userAgents{}, fmt.Errorf("unknown driver %q (want %s or %s)", cfg.Driver, DriverHTTP, DriverBrowser)
 	}
 }

@@ -16,18 +16,18 @@ import (
 // the run before any scenario, naming the key.
 func TestProfileSelectorsReachTheHTTPDriver(t *testing.T) {
 	p := &target.Profile{Name: "t", Kind: target.KindGeneric, Selectors: &target.Selectors{ConsentPage: target.AllOf{"form:has(ul"}}}
-	_, _, err := driverFactory(context.Background(), Config{Profile: p, Driver: DriverHTTP})
+	_, err := driverFactory(context.Background(), Config{Profile: p, Driver: DriverHTTP}, 1)
 	if err == nil || !strings.Contains(err.Error(), "selectors.consent_page") {
 		t.Fatalf("want an error naming selectors.consent_page, got %v", err)
 	}
 
 	p.Selectors = &target.Selectors{ConsentPage: target.AllOf{"#consent"}, Accept: "#yes"}
-	newDriver, done, err := driverFactory(context.Background(), Config{Profile: p, Driver: DriverHTTP})
+	uas, err := driverFactory(context.Background(), Config{Profile: p, Driver: DriverHTTP}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer done()
-	d, err := newDriver(context.Background())
+	defer uas.close()
+	d, err := uas.new(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

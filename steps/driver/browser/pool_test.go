@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -84,7 +85,7 @@ func TestPooledDriversShareNothing(t *testing.T) {
 	t.Parallel()
 	site := newStorageSite(t)
 	b := launch(t)
-	pool := b.NewPool(2, driver.Selectors{}, Hidden)
+	pool := b.NewPool(2, -1, driver.Selectors{}, Hidden)
 	t.Cleanup(pool.Close)
 	ctx := t.Context()
 
@@ -152,11 +153,73 @@ func TestPooledDriversShareNothing(t *testing.T) {
 func TestPoolClose(t *testing.T) {
 	t.Parallel()
 	b := launch(t)
-	pool := b.NewPool(2, driver.Selectors{}, Hidden)
+	pool := b.NewPool(2, -1, driver.Selectors{}, Hidden)
 	pool.Close()
 	pool.Close() // idempotent
 	if d, err := pool.Get(t.Context()); err == nil {
 		_ = d.Close()
 		t.Fatal("Get after Close returned a driver")
+	}
+}
+
+// A pool with a limit prepares no more drivers than it was told the run
+// can take: after the last one is handed out its workers stop (dry), with
+// none left over to dispose of, and a further Get opens a driver itself.
+// Forgo takes one back. Without a limit the workers never stop.
+func TestPoolPreparesNoMoreThanItsLimit(t *testing.T) {
+	t.Parallel()
+	b := launch(t)
+	ctx := t.Context()
+	get := func(p *Pool) *Driver {
+		t.Helper()
+		d, err := p.Get(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = d.Close() })
+		return d
+	}
+	isDry := func(p *Pool, wait time.Duration) bool {
+		select {
+		case <-p.dry:
+			return true
+		case <-time.After(wait):
+			return false
+		}
+	}
+
+	limited := b.NewPool(2, 3, driver.Selectors{}, Hidden)
+	t.Cleanup(limited.Close)
+	for range 2 {
+		get(limited)
+	}
+	if isDry(limited, 200*time.Millisecond) {
+		t.Fatal("the pool stopped after 2 of its 3 drivers")
+	}
+	get(limited)
+	if !isDry(limited, 10*time.Second) {
+		t.Fatal("the pool kept preparing drivers after the last of its 3 was handed out")
+	}
+	extra := get(limited) // opened by Get itself
+	if n, err := chromedp.Run(extra.ctx, chromedp.Evaluate[int]("1 + 1")); err != nil || n != 2 {
+		t.Fatalf("the driver Get opened past the limit does not work: %v, %v", n, err)
+	}
+
+	forgone := b.NewPool(1, 3, driver.Selectors{}, Hidden)
+	t.Cleanup(forgone.Close)
+	forgone.Forgo()
+	get(forgone)
+	get(forgone)
+	if !isDry(forgone, 10*time.Second) {
+		t.Fatal("a pool of 3 with one forgone kept preparing after 2")
+	}
+
+	unlimited := b.NewPool(1, -1, driver.Selectors{}, Hidden)
+	t.Cleanup(unlimited.Close)
+	for range 4 {
+		get(unlimited)
+	}
+	if isDry(unlimited, 200*time.Millisecond) {
+		t.Fatal("a pool without a limit stopped preparing")
 	}
 }
