@@ -2,6 +2,7 @@ package runner
 
 import (
 	"testing"
+	"time"
 
 	"github.com/consentry/consentry/steps/driver/browser"
 	"github.com/consentry/consentry/steps/target"
@@ -28,5 +29,32 @@ func TestTabsAreHiddenOnlyForTheBundledMock(t *testing.T) {
 		if got := tabsFor(c.cfg); got != c.want {
 			t.Errorf("%s: tabs %d, want %d", c.name, got, c.want)
 		}
+	}
+}
+
+// Silent authentication waits briefly for a message only on the bundled
+// mock, whose page posts before its frame's load event; every other IdP
+// gets the driver's default, a mock by URL included.
+func TestSilentQuietIsShortOnlyForTheBundledMock(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		cfg  Config
+		want time.Duration
+	}{
+		{"no profile (embedded)", Config{}, bundledMockSilentQuiet},
+		{"embedded", Config{Profile: target.Embedded()}, bundledMockSilentQuiet},
+		{"embedded with the HTML report", Config{Profile: target.Embedded(), CapturePages: true}, bundledMockSilentQuiet},
+		{"embedded-okta", Config{Profile: &target.Profile{Kind: target.KindEmbeddedOkta}}, bundledMockSilentQuiet},
+		{"a mock by URL", Config{Profile: &target.Profile{Kind: target.KindURL}}, browser.DefaultSilentQuiet},
+		{"auth0", Config{Profile: &target.Profile{Kind: target.KindAuth0}}, browser.DefaultSilentQuiet},
+		{"okta", Config{Profile: &target.Profile{Kind: target.KindOkta}}, browser.DefaultSilentQuiet},
+		{"generic", Config{Profile: &target.Profile{Kind: target.KindGeneric}}, browser.DefaultSilentQuiet},
+	} {
+		if got := silentQuietFor(c.cfg); got != c.want {
+			t.Errorf("%s: quiet %s, want %s", c.name, got, c.want)
+		}
+	}
+	if bundledMockSilentQuiet >= browser.DefaultSilentQuiet {
+		t.Errorf("the bundled mock's quiet period %s is not shorter than the default %s", bundledMockSilentQuiet, browser.DefaultSilentQuiet)
 	}
 }

@@ -64,6 +64,7 @@ type Driver struct {
 	// unwatched custom-scheme redirect otherwise leaves no trace.
 	lastRedirect string
 	observe      func(driver.Page) // see ObservePages
+	quiet        time.Duration     // see SetSilentQuiet; 0: the default
 
 	closeOnce sync.Once
 	closeErr  error

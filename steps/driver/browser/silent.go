@@ -20,11 +20,34 @@ import (
 
 var _ driver.SilentAuthenticator = (*Driver)(nil)
 
-// silentQuiet is how long the relying party's page waits after its frame
-// loaded for a message before it concludes none will come. The IdP's page
-// posts from its first script, before its load event; the margin covers a
-// slow tab.
-const silentQuiet = 1500 * time.Millisecond
+// DefaultSilentQuiet is how long the relying party's page waits after its
+// frame loaded for a message before it concludes none will come, unless
+// SetSilentQuiet says otherwise. An IdP's page may post from a script that
+// runs after its load event (after a request of its own, say); the margin
+// covers that and a slow tab.
+const DefaultSilentQuiet = 1500 * time.Millisecond
+
+// SetSilentQuiet sets the quiet period of this driver's SilentAuthenticate
+// (see DefaultSilentQuiet); q <= 0 restores the default. The runner
+// shortens it for the bundled mock, whose page posts from its first
+// script, before its frame's load event.
+func (d *Driver) SetSilentQuiet(q time.Duration) {
+	if q <= 0 {
+		q = DefaultSilentQuiet
+	}
+	d.mu.Lock()
+	d.quiet = q
+	d.mu.Unlock()
+}
+
+func (d *Driver) silentQuiet() time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.quiet <= 0 {
+		return DefaultSilentQuiet
+	}
+	return d.quiet
+}
 
 // silentStateJS reads what the harness's relying-party page recorded
 // (steps/silent.go serves it): the messages it received, each with its
@@ -124,7 +147,7 @@ func (d *Driver) SilentAuthenticate(ctx context.Context, req driver.SilentReques
 	}
 	d.setCurrent(driver.Page{Kind: driver.KindOther, URL: req.PageURL, Title: "relying party page (silent authentication)"})
 
-	js := fmt.Sprintf(silentWaitJS, silentQuiet.Milliseconds())
+	js := fmt.Sprintf(silentWaitJS, d.silentQuiet().Milliseconds())
 	for {
 		s, err := waitInPage[silentState](sctx, d, js, nil)
 		if err != nil {

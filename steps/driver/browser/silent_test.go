@@ -1,10 +1,12 @@
 package browser
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/consentry/consentry/mockidp/pages"
 	"github.com/consentry/consentry/steps/driver"
@@ -76,5 +78,44 @@ func TestSilentAuthenticateWithoutMessageReportsTheStatus(t *testing.T) {
 	}
 	if res.Message != nil || res.Frame.Status != http.StatusBadRequest {
 		t.Fatalf("want no message and the status 400, got %+v / %+v", res.Message, res.Frame)
+	}
+}
+
+// The quiet period is the driver's: a message posted a second after the
+// frame loaded is received within a 4 s quiet period and not within a
+// 100 ms one (the default, 1.5 s, is restored by SetSilentQuiet(0)).
+func TestSilentQuietIsTheDriversOwn(t *testing.T) {
+	var rpOrigin string
+	late := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = fmt.Fprintf(w, `<!doctype html><title>late</title><script>
+window.addEventListener('load', () => setTimeout(() => parent.postMessage({type: 'authorization_response', response: {code: 'late'}}, %q), 1000));
+</script>`, rpOrigin)
+	}))
+	t.Cleanup(late.Close)
+	_, rp := silentServers(t)
+	rpOrigin = rp
+	req := driver.SilentRequest{PageURL: rp + "/rp", AuthorizeURL: late.URL + "/authorize"}
+	for _, c := range []struct {
+		quiet   time.Duration
+		message bool
+	}{{4 * time.Second, true}, {100 * time.Millisecond, false}} {
+		d := newDriver(t)
+		d.SetSilentQuiet(c.quiet)
+		res, err := d.SilentAuthenticate(t.Context(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Message != nil; got != c.message {
+			t.Errorf("quiet %s: message %+v, want one: %v", c.quiet, res.Message, c.message)
+		}
+		if c.message && res.Message != nil && res.Message.Response["code"] != "late" {
+			t.Errorf("quiet %s: message %+v, want code late", c.quiet, res.Message)
+		}
+	}
+	d := newDriver(t)
+	d.SetSilentQuiet(0)
+	if q := d.silentQuiet(); q != DefaultSilentQuiet {
+		t.Errorf("SetSilentQuiet(0) left %s, want the default %s", q, DefaultSilentQuiet)
 	}
 }
