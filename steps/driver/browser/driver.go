@@ -64,7 +64,7 @@ type Driver struct {
 	// unwatched custom-scheme redirect otherwise leaves no trace.
 	lastRedirect string
 	observe      func(driver.Page) // see ObservePages
-	quiet        time.Duration     // see SetSilentQuiet; 0: the default
+	quiet        time.Duration     // see SetSilentQuiet
 
 	closeOnce sync.Once
 	closeErr  error
@@ -131,6 +131,7 @@ func (b *Browser) NewDriverTabs(ctx context.Context, sel driver.Selectors, tabs 
 		statusWake: make(chan struct{}),
 		status:     make(map[cdp.LoaderID]int),
 		cur:        driver.Page{Kind: driver.KindOther, URL: "about:blank"},
+		quiet:      DefaultSilentQuiet,
 	}
 
 	// The first call on dctx attaches to the tab; it gets dctx itself, and

@@ -43,9 +43,6 @@ func (d *Driver) SetSilentQuiet(q time.Duration) {
 func (d *Driver) silentQuiet() time.Duration {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.quiet <= 0 {
-		return DefaultSilentQuiet
-	}
 	return d.quiet
 }
 
