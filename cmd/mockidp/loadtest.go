@@ -25,8 +25,9 @@ const loadtestUsage = `Loadtest flags:
   --url URL               the IdP's issuer or discovery URL (default http://127.0.0.1:8080/)
   --flow FLOW             client_credentials, code or exchange
   --concurrency N         clients at once (default 8)
-  --duration D            how long to run, e.g. 10s (default 10s)
-  --requests N            stop after N operations (default: no limit)
+  --duration D            how long to run, e.g. 10s (default 10s, or no limit with --requests)
+  --requests N            stop after N operations (default: no limit); alone, the run
+                          lasts until all N are done (Ctrl+C stops it)
   --client-id ID          the client (every flow)
   --client-secret SECRET  its secret (or $MOCKIDP_LOADTEST_CLIENT_SECRET)
   --audience A, --scope S sent with every request
@@ -40,23 +41,20 @@ const loadtestUsage = `Loadtest flags:
   --json                  print the result as JSON
 `
 
-// loadtestCmd runs "mockidp loadtest".
-func loadtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fail := func(code int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "mockidp: loadtest: "+format+"\n", a...)
-		return code
-	}
-	var (
-		cfg       loadtest.Config
-		tokenFile string
-		asJSON    bool
-	)
+// errLoadtestHelp is parseLoadtestFlags's answer to --help.
+var errLoadtestHelp = errors.New("help")
+
+// parseLoadtestFlags turns the loadtest flags into a run's Config (and
+// whether to print JSON); its errors are usage errors, worded for the
+// command line.
+func parseLoadtestFlags(args []string) (cfg loadtest.Config, asJSON bool, err error) {
+	var tokenFile string
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:8080/", "")
 	fs.StringVar(&cfg.Flow, "flow", "", "")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 8, "")
-	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "")
+	fs.DurationVar(&cfg.Duration, "duration", 0, "")
 	fs.IntVar(&cfg.Requests, "requests", 0, "")
 	fs.StringVar(&cfg.ClientID, "client-id", "", "")
 	fs.StringVar(&cfg.ClientSecret, "client-secret", os.Getenv(envLoadtestSecret), "")
@@ -73,29 +71,52 @@ func loadtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.BoolVar(&asJSON, "json", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, loadtestUsage)
-			return exitOK
+			return cfg, false, errLoadtestHelp
 		}
-		return fail(exitUsage, "%v (run \"mockidp help\" for the flags)", err)
+		return cfg, false, fmt.Errorf("%v (run \"mockidp help\" for the flags)", err)
 	}
 	if fs.NArg() > 0 {
-		return fail(exitUsage, "unexpected argument %q (flags start with --)", fs.Arg(0))
+		return cfg, false, fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
 	}
 	if cfg.Flow == "" {
-		return fail(exitUsage, "--flow is required: %s", strings.Join(loadtest.Flows, ", "))
+		return cfg, false, fmt.Errorf("--flow is required: %s", strings.Join(loadtest.Flows, ", "))
 	}
-	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.Requests < 0 {
-		return fail(exitUsage, "--concurrency and --duration must be positive, --requests not negative")
+	durationSet := false
+	fs.Visit(func(f *flag.Flag) { durationSet = durationSet || f.Name == "duration" })
+	if cfg.Concurrency < 1 || (durationSet && cfg.Duration <= 0) || cfg.Requests < 0 {
+		return cfg, false, errors.New("--concurrency and --duration must be positive, --requests not negative")
+	}
+	// --requests alone runs until they are done (Duration 0 is no clock
+	// for loadtest.Run then); neither flag is 10 seconds.
+	if !durationSet && cfg.Requests == 0 {
+		cfg.Duration = 10 * time.Second
 	}
 	if tokenFile != "" {
 		b, err := os.ReadFile(tokenFile)
 		if err != nil {
-			return fail(exitUsage, "--subject-token-file: %v", err)
+			return cfg, false, fmt.Errorf("--subject-token-file: %v", err)
 		}
 		cfg.SubjectToken = strings.TrimSpace(string(b))
 	}
 	if cfg.Prompt != "" && cfg.Flow != loadtest.FlowCode {
-		return fail(exitUsage, "--prompt is for the code flow")
+		return cfg, false, errors.New("--prompt is for the code flow")
+	}
+	return cfg, asJSON, nil
+}
+
+// loadtestCmd runs "mockidp loadtest".
+func loadtestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fail := func(code int, format string, a ...any) int {
+		fmt.Fprintf(stderr, "mockidp: loadtest: "+format+"\n", a...)
+		return code
+	}
+	cfg, asJSON, err := parseLoadtestFlags(args)
+	if errors.Is(err, errLoadtestHelp) {
+		fmt.Fprint(stdout, loadtestUsage)
+		return exitOK
+	}
+	if err != nil {
+		return fail(exitUsage, "%v", err)
 	}
 
 	res, err := loadtest.Run(ctx, cfg)
@@ -146,11 +167,12 @@ func jsonResult(r *loadtest.Result) any {
 		Seconds      float64                `json:"seconds"`
 		OK           int                    `json:"ok"`
 		Errors       int                    `json:"errors"`
+		CutOff       int                    `json:"cut_off"`
 		ErrorKinds   map[string]int         `json:"error_kinds"`
 		HTTPRequests int                    `json:"http_requests"`
 		Rate         float64                `json:"rate_per_s"`
 		Latency      jsonSummary            `json:"latency"`
 		Steps        map[string]jsonSummary `json:"steps,omitempty"`
-	}{r.Flow, r.Concurrency, r.Elapsed.Seconds(), r.OK, r.Errors, r.ErrorKinds, r.HTTPRequests, r.Rate(),
+	}{r.Flow, r.Concurrency, r.Elapsed.Seconds(), r.OK, r.Errors, r.CutOff, r.ErrorKinds, r.HTTPRequests, r.Rate(),
 		toJSONSummary(r.Latency), steps}
 }

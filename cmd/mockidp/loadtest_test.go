@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLoadtestAgainstServe drives "mockidp serve" with "mockidp loadtest"
@@ -68,6 +69,7 @@ func TestLoadtestUsageErrors(t *testing.T) {
 		{[]string{"loadtest", "--flow", "client_credentials", "--url", "http://192.0.2.1/", "--client-id", "c", "--client-secret", "s"}, "--allow-remote"},
 		{[]string{"loadtest", "--flow", "code", "--client-id", "c"}, "--password, --redirect-uri, --user"},
 		{[]string{"loadtest", "--flow", "client_credentials", "--concurrency", "0"}, "must be positive"},
+		{[]string{"loadtest", "--flow", "client_credentials", "--duration", "0s", "--requests", "5"}, "must be positive"},
 		{[]string{"loadtest", "--bogus"}, "flag provided but not defined"},
 	} {
 		t.Setenv(envLoadtestSecret, "")
@@ -75,6 +77,31 @@ func TestLoadtestUsageErrors(t *testing.T) {
 		code, _, errOut := runCapture(t, tc.args...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%q: exit %d, stderr %q; want 2 and one line about %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+// TestLoadtestRunLength: --requests alone runs until they are done (no
+// clock: under load the first token of a tenant can take seconds, and a
+// 10-second default once ended such a run with "0 ok, 0 errors"); neither
+// flag is 10 seconds; an explicit --duration is kept either way.
+func TestLoadtestRunLength(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		duration time.Duration
+		requests int
+	}{
+		{[]string{"--requests", "20"}, 0, 20},
+		{nil, 10 * time.Second, 0},
+		{[]string{"--duration", "3s"}, 3 * time.Second, 0},
+		{[]string{"--requests", "20", "--duration", "1m"}, time.Minute, 20},
+	} {
+		cfg, _, err := parseLoadtestFlags(append([]string{"--flow", "client_credentials"}, tc.args...))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.args, err)
+		}
+		if cfg.Duration != tc.duration || cfg.Requests != tc.requests {
+			t.Errorf("%q: duration %v, requests %d; want %v, %d", tc.args, cfg.Duration, cfg.Requests, tc.duration, tc.requests)
 		}
 	}
 }

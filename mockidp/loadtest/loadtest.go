@@ -53,8 +53,10 @@ type Config struct {
 	Flow string
 	// Concurrency is the number of clients running at once (default 1).
 	Concurrency int
-	// Duration is how long to run (default 10s). Requests, when set, stops
-	// the run earlier, after that many operations (flows or token requests).
+	// Duration is how long to run. Requests, when set, stops the run
+	// earlier, after that many operations (flows or token requests). With
+	// Requests and no Duration the run ends only when Requests are done
+	// (or ctx ends); with neither it lasts 10s.
 	Duration time.Duration
 	Requests int
 
@@ -96,6 +98,11 @@ type Result struct {
 	Elapsed     time.Duration
 	// OK and Errors count operations: a token request, or a whole flow.
 	OK, Errors int
+	// CutOff counts operations started but not finished when Duration
+	// ended: neither OK nor the target's errors, but a sign that the
+	// run was too short for the target (the first token of a tenant
+	// waits for its signing keys, for one).
+	CutOff int
 	// ErrorKinds counts the errors by a short description ("HTTP 401
 	// invalid_client", "login: no login form"); never a secret.
 	ErrorKinds map[string]int
@@ -257,7 +264,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Concurrency == 0 {
 		cfg.Concurrency = 1
 	}
-	if cfg.Duration == 0 {
+	if cfg.Duration == 0 && cfg.Requests == 0 {
 		cfg.Duration = 10 * time.Second
 	}
 	rt := cfg.Transport
@@ -285,12 +292,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		op = r.exchange
 	}
 
-	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	runCtx, cancel := context.WithCancel(ctx)
+	if cfg.Duration > 0 {
+		runCtx, cancel = context.WithTimeout(ctx, cfg.Duration)
+	}
 	defer cancel()
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		ok, bad  int
+		cutOff   int
 		started  int
 		latency  []time.Duration
 		stepDurs = make([][]time.Duration, len(steps))
@@ -311,7 +322,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			var lat []time.Duration
 			times := make([]time.Duration, len(steps))
 			local := make([][]time.Duration, len(steps))
-			var nOK, nBad int
+			var nOK, nBad, nCut int
 			for take() {
 				clear(times)
 				t0 := time.Now()
@@ -319,7 +330,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				d := time.Since(t0)
 				if err != nil {
 					if runCtx.Err() != nil && ctx.Err() == nil {
-						break // cut off by the end of the run: not the target's fault
+						nCut++ // cut off by the end of the run: not the target's fault
+						break
 					}
 					nBad++
 					r.count(err)
@@ -336,6 +348,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			mu.Lock()
 			ok += nOK
 			bad += nBad
+			cutOff += nCut
 			latency = append(latency, lat...)
 			for i := range local {
 				stepDurs[i] = append(stepDurs[i], local[i]...)
@@ -349,7 +362,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, ctx.Err()
 	}
 
-	res := &Result{Flow: cfg.Flow, Concurrency: cfg.Concurrency, Elapsed: elapsed, OK: ok, Errors: bad,
+	res := &Result{Flow: cfg.Flow, Concurrency: cfg.Concurrency, Elapsed: elapsed, OK: ok, Errors: bad, CutOff: cutOff,
 		ErrorKinds: r.kinds, HTTPRequests: r.requests, Latency: Summarize(latency)}
 	if cfg.Flow == FlowCode {
 		for i, name := range steps {

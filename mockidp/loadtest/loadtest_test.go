@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,9 +70,6 @@ func startDemo(t testing.TB) string {
 
 func run(t *testing.T, cfg loadtest.Config) *loadtest.Result {
 	t.Helper()
-	if cfg.Duration == 0 {
-		cfg.Duration = time.Minute // Requests ends the run, never the clock
-	}
 	res, err := loadtest.Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -247,6 +246,77 @@ func TestDurationEndsTheRun(t *testing.T) {
 	// Requests cut off by the end of the run are not the target's errors.
 	if res.Elapsed < 500*time.Millisecond || res.OK == 0 || res.Errors != 0 {
 		t.Fatalf("ok %d errors %d %v", res.OK, res.Errors, res.ErrorKinds)
+	}
+}
+
+// tokenTransport calls hold for every request to the token endpoint
+// before it is sent; other requests (discovery) go straight through.
+type tokenTransport struct {
+	hold func(*http.Request) error
+}
+
+func (tt tokenTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Path, "/oauth/token") {
+		if err := tt.hold(req); err != nil {
+			return nil, err
+		}
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// A run given Requests and no Duration ends when the Requests are done,
+// however slow the target: no clock cuts it short. (It used to last 10s
+// at most, so a target slow to sign its first token ended the run with
+// "0 ok, 0 errors".)
+func TestRequestsAloneHaveNoDeadline(t *testing.T) {
+	issuer := startDemo(t)
+	var mu sync.Mutex
+	var deadlines []bool
+	res, err := loadtest.Run(context.Background(), loadtest.Config{URL: issuer, Flow: loadtest.FlowClientCredentials,
+		Concurrency: 2, Requests: 4,
+		ClientID: "demo-reporting-service", ClientSecret: "reporting-service-secret-NOT-FOR-PRODUCTION", Audience: calendarAPI,
+		Transport: tokenTransport{hold: func(req *http.Request) error {
+			_, has := req.Context().Deadline()
+			mu.Lock()
+			deadlines = append(deadlines, has)
+			mu.Unlock()
+			return nil
+		}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK != 4 || res.Errors != 0 || res.CutOff != 0 {
+		t.Fatalf("ok %d errors %d cut off %d %v", res.OK, res.Errors, res.CutOff, res.ErrorKinds)
+	}
+	if len(deadlines) != 4 || slices.Contains(deadlines, true) {
+		t.Fatalf("token requests had a deadline: %v, want none of 4", deadlines)
+	}
+}
+
+// Operations still running when Duration ends are reported as cut off:
+// neither successes nor the target's errors.
+func TestCutOffOperationsAreCounted(t *testing.T) {
+	issuer := startDemo(t)
+	res, err := loadtest.Run(context.Background(), loadtest.Config{URL: issuer, Flow: loadtest.FlowClientCredentials,
+		Concurrency: 3, Duration: 200 * time.Millisecond,
+		ClientID: "demo-reporting-service", ClientSecret: "reporting-service-secret-NOT-FOR-PRODUCTION", Audience: calendarAPI,
+		// The target never answers within the run.
+		Transport: tokenTransport{hold: func(req *http.Request) error {
+			<-req.Context().Done()
+			return req.Context().Err()
+		}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK != 0 || res.Errors != 0 || res.CutOff != 3 {
+		t.Fatalf("ok %d errors %d cut off %d, want 0, 0, 3 (one per client)", res.OK, res.Errors, res.CutOff)
+	}
+	var out strings.Builder
+	if err := res.Print(&out, issuer); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "cut off") || !strings.Contains(out.String(), " 3 unfinished when the duration ended") {
+		t.Fatalf("the report does not name the cut-off operations:\n%s", out.String())
 	}
 }
 

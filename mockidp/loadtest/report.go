@@ -21,6 +21,9 @@ func (r *Result) Print(w io.Writer, target string) error {
 	fmt.Fprintf(&sb, "loadtest %s against %s: concurrency %d, %s\n", r.Flow, target, r.Concurrency, r.Elapsed.Round(time.Millisecond))
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  %s\t%d ok, %d errors (%d HTTP requests)\n", what, r.OK, r.Errors, r.HTTPRequests)
+	if r.CutOff > 0 {
+		fmt.Fprintf(tw, "  cut off\t%d unfinished when the duration ended (not counted; a longer --duration, or --requests alone, lets them end)\n", r.CutOff)
+	}
 	fmt.Fprintf(tw, "  rate\t%.1f %s\n", r.Rate(), unit)
 	fmt.Fprintf(tw, "  latency\t%s\n", r.Latency)
 	for _, s := range r.Steps {
