@@ -86,11 +86,8 @@ func parseLoadtestFlags(args []string) (cfg loadtest.Config, asJSON bool, err er
 	if cfg.Concurrency < 1 || (durationSet && cfg.Duration <= 0) || cfg.Requests < 0 {
 		return cfg, false, errors.New("--concurrency and --duration must be positive, --requests not negative")
 	}
-	// --requests alone runs until they are done (Duration 0 is no clock
-	// for loadtest.Run then); neither flag is 10 seconds.
-	if !durationSet && cfg.Requests == 0 {
-		cfg.Duration = 10 * time.Second
-	}
+	// An unset --duration stays 0: loadtest.Run's default, no clock with
+	// --requests, else 10 seconds.
 	if tokenFile != "" {
 		b, err := os.ReadFile(tokenFile)
 		if err != nil {

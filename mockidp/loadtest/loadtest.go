@@ -292,9 +292,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		op = r.exchange
 	}
 
-	runCtx, cancel := context.WithCancel(ctx)
+	var (
+		runCtx context.Context
+		cancel context.CancelFunc
+	)
 	if cfg.Duration > 0 {
 		runCtx, cancel = context.WithTimeout(ctx, cfg.Duration)
+	} else {
+		runCtx, cancel = context.WithCancel(ctx) // Requests alone: no clock
 	}
 	defer cancel()
 	var (

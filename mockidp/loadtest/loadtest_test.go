@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -290,6 +291,34 @@ func TestRequestsAloneHaveNoDeadline(t *testing.T) {
 	}
 	if len(deadlines) != 4 || slices.Contains(deadlines, true) {
 		t.Fatalf("token requests had a deadline: %v, want none of 4", deadlines)
+	}
+}
+
+// With neither Duration nor Requests the run lasts 10 seconds: the token
+// requests carry that deadline. (The test ends the run at its first
+// request by cancelling the run's context.)
+func TestDefaultDurationIsTenSeconds(t *testing.T) {
+	issuer := startDemo(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := time.Now()
+	var once sync.Once
+	var deadline time.Time
+	var has bool
+	_, err := loadtest.Run(ctx, loadtest.Config{URL: issuer, Flow: loadtest.FlowClientCredentials,
+		ClientID: "demo-reporting-service", ClientSecret: "reporting-service-secret-NOT-FOR-PRODUCTION", Audience: calendarAPI,
+		Transport: tokenTransport{hold: func(req *http.Request) error {
+			once.Do(func() { deadline, has = req.Context().Deadline() })
+			cancel()
+			return req.Context().Err()
+		}}})
+	end := time.Now()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v, want the cancellation", err)
+	}
+	// The clock starts inside Run: between start and end.
+	if !has || deadline.Before(start.Add(10*time.Second)) || deadline.After(end.Add(10*time.Second)) {
+		t.Fatalf("token request deadline %v after the start (set: %v), want 10s after a moment in Run", deadline.Sub(start), has)
 	}
 }
 
