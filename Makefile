@@ -155,10 +155,27 @@ fuzz-list: ## list the fuzz targets
 fuzz-short: ## every fuzz target mutated for $(FUZZTIME_SHORT) each (CI runs it after make test)
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_SHORT)
 
+# Go 1.26's fuzzing coordinator can fail a target at the end of -fuzztime
+# with a bare "context deadline exceeded" and no failing input: its
+# deadline races its workers' context (go.dev/issue/75804, fixed in Go
+# 1.27; seen here once in CI's fuzz-short under load). Such a run, and
+# only such a run, is retried once: one that writes a failing input to
+# testdata/fuzz/<target>/, or fails in any other way, fails make fuzz.
 fuzz: ## run every fuzz target for $(FUZZTIME) each: make fuzz FUZZTIME=10m
-	@$(MAKE) --no-print-directory -s fuzz-list | while read -r pkg name; do \
-		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" || exit 1; \
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(MAKE) --no-print-directory -s fuzz-list | while read -r pkg name; do \
+		for try in 1 2; do \
+			echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+			before=$$(ls "$$pkg/testdata/fuzz/$$name" 2>/dev/null); \
+			{ $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg"; echo $$? >"$$tmp/rc"; } 2>&1 | tee "$$tmp/out"; \
+			[ "$$(cat "$$tmp/rc")" = 0 ] && break; \
+			if [ $$try = 1 ] && [ "$$before" = "$$(ls "$$pkg/testdata/fuzz/$$name" 2>/dev/null)" ] && \
+				grep -qx '    context deadline exceeded' "$$tmp/out" && ! grep -q 'Failing input written' "$$tmp/out"; then \
+				echo "fuzz: $$name ended with \"context deadline exceeded\" and wrote no failing input: Go's fuzzing coordinator race (go.dev/issue/75804); running it once more"; \
+				continue; \
+			fi; \
+			exit 1; \
+		done; \
 	done
 
 suite: ## run the conformance suite: make suite TARGET=file.yaml DRIVER=browser
