@@ -37,7 +37,8 @@ const (
 
 // org is a test org behind an httptest server.
 type org struct {
-	t    *testing.T
+	t    testing.TB
+	h    http.Handler // the org's routes, for requests made in process
 	st   *oktamem.Store
 	srv  *okta.AuthServer
 	url  string
@@ -48,7 +49,7 @@ type org struct {
 	user *okta.User
 }
 
-func newOrg(t *testing.T) *org {
+func newOrg(t testing.TB) *org {
 	t.Helper()
 	ctx := context.Background()
 	st := oktamem.New()
@@ -68,6 +69,7 @@ func newOrg(t *testing.T) *org {
 	r := chi.NewRouter()
 	oktaface.New(oktaface.Config{Store: st, Sessions: session.NewMemory(nil, session.Limits{}), Keys: keys, OrgURL: ts.URL, OrgName: "Test Org"}).Mount(r)
 	h = r
+	o.h = r
 
 	o.web = o.app("ConsentWebApp", okta.AppWeb, okta.ConsentRequired, webCB, secret, okta.GrantAuthorizationCode, okta.GrantImplicit, okta.GrantPassword)
 	o.web.Settings.OAuthClient.ResponseTypes = []string{"code", "token", "id_token"}
@@ -192,7 +194,7 @@ var (
 	csrfRE   = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 )
 
-func formOf(t *testing.T, p page) (string, url.Values) {
+func formOf(t testing.TB, p page) (string, url.Values) {
 	t.Helper()
 	a, s, c := actionRE.FindStringSubmatch(p.body), stateRE.FindStringSubmatch(p.body), csrfRE.FindStringSubmatch(p.body)
 	if a == nil || s == nil || c == nil {
@@ -251,7 +253,7 @@ func (b *browser) answer(cp page, action string, ticked ...string) page {
 
 // callback checks that p goes to the app's callback and returns its
 // parameters (query, or fragment when fragment is true).
-func callback(t *testing.T, p page, cb string, fragment bool) url.Values {
+func callback(t testing.TB, p page, cb string, fragment bool) url.Values {
 	t.Helper()
 	if p.status != http.StatusFound || !strings.HasPrefix(p.location, cb) {
 		t.Fatalf("want a redirect to %s, got %d %q: %s", cb, p.status, p.location, p.body)
