@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -112,6 +113,8 @@ type Browser struct {
 	ctx         context.Context // chromedp context that owns the process
 	cancel      context.CancelFunc
 	output      *tailBuffer
+
+	opened atomic.Int64 // drivers opened (see DriversOpened)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -227,6 +230,12 @@ func checkExecutable(path string) error {
 	}
 	return nil
 }
+
+// DriversOpened is how many drivers, each a browser context with its tab,
+// the browser has opened so far, those of its pools included: what a run
+// cost in contexts (a pool that prepared more than its scenarios took shows
+// here).
+func (b *Browser) DriversOpened() int64 { return b.opened.Load() }
 
 // StepTimeout is the per-step timeout the drivers of this browser use.
 func (b *Browser) StepTimeout() time.Duration { return b.opts.StepTimeout }

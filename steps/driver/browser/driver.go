@@ -154,6 +154,7 @@ func (b *Browser) NewDriverTabs(ctx context.Context, sel driver.Selectors, tabs 
 		}
 		return nil, fmt.Errorf("new driver: %w", err)
 	}
+	b.opened.Add(1)
 	return d, nil
 }
 
