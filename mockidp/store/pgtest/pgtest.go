@@ -170,7 +170,7 @@ func start() (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp(Scratch(), "consentry-pgtest-")
+	dir, err := TempDir("consentry-pgtest-")
 	if err != nil {
 		return nil, err
 	}
@@ -257,6 +257,49 @@ func Scratch() string {
 		return shm
 	}
 	return os.TempDir()
+}
+
+// TempDir makes a new directory under Scratch for a throwaway database,
+// named prefix, "p", this process's ID and a random suffix. It first
+// removes, once per prefix in a process, the directories of that prefix
+// whose process is gone: a test binary killed before its cleanup ran (a CI
+// timeout, go test's -timeout, a kill -9) leaves its directory behind, and
+// on /dev/shm that is memory until the machine restarts. A directory whose
+// process still runs, or that is not named this way, is left alone.
+func TempDir(prefix string) (string, error) {
+	if _, swept := sweptPrefixes.LoadOrStore(prefix, true); !swept {
+		removeOrphans(Scratch(), prefix)
+	}
+	return os.MkdirTemp(Scratch(), fmt.Sprintf("%sp%d-", prefix, os.Getpid()))
+}
+
+var sweptPrefixes sync.Map
+
+// removeOrphans removes the directories in dir named prefix + "p" + PID +
+// "-..." whose process no longer exists.
+func removeOrphans(dir, prefix string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix+"p")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidText, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid <= 0 || processExists(pid) {
+			continue
+		}
+		_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
+}
+
+// processExists reports whether a process with this ID runs (as anyone).
+func processExists(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func freePort() (int, error) {

@@ -22,15 +22,16 @@ func newSQLiteB(b *testing.B) *sqlstore.Store { return newSQLite(b) }
 
 func newPostgresB(b *testing.B) *sqlstore.Store { return newPostgres(b) }
 
-// dbDir is a new directory for a test database, removed when the test ends:
-// on tmpfs (/dev/shm) when the machine has one. The store commits with
+// dbDir is a new directory for a test database, removed when the test ends
+// (or by the next run, when this one is killed first: pgtest.TempDir): on
+// tmpfs (/dev/shm) when the machine has one. The store commits with
 // synchronous=FULL, an fsync per write, which on a temporary file proves
 // nothing and cost a quarter of the package's time on disk (issue 13);
 // TestSQLiteSettings still checks the pragmas, and a kill -9 keeps what a
 // tmpfs holds as it keeps the page cache.
 func dbDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.MkdirTemp(pgtest.Scratch(), "consentry-sqlstore-")
+	dir, err := pgtest.TempDir("consentry-sqlstore-")
 	if err != nil {
 		return t.TempDir()
 	}
