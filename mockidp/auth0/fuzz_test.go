@@ -10,14 +10,13 @@ package auth0_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/consentry/consentry/mockidp/internal/inproc"
 	"github.com/consentry/consentry/mockidp/tenant"
 )
 
@@ -55,29 +54,9 @@ func newFuzzTenant(f *testing.F) *fuzzTenant {
 	return ft
 }
 
-// serve runs one request through the IdP in process.
+// serve runs one request through the IdP in process (inproc.Serve).
 func (ft *fuzzTenant) serve(method, target, body string, header http.Header) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, "/", strings.NewReader(body))
-	req.URL.Path, req.URL.RawQuery = target, ""
-	if path, query, ok := strings.Cut(target, "?"); ok {
-		req.URL.Path, req.URL.RawQuery = path, query
-	}
-	req.RequestURI = target
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	w := httptest.NewRecorder()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		ft.srv.ServeHTTP(w, req)
-	}()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		panic(fmt.Sprintf("%s %s hangs (body %q)", method, target, body))
-	}
-	return w
+	return inproc.Serve(ft.srv, "", method, target, body, header)
 }
 
 // wantSafeRedirect checks that a redirect goes to the IdP's own screens or
