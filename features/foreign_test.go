@@ -195,6 +195,8 @@ var foreignExpected = []struct {
 	{"prompt.feature:56 prompt=none with a session and a grant that covers the scopes returns a code", P},
 	{"prompt.feature:65 without a session the login page is shown, with one it is not", P},
 	{"prompt.feature:77 prompt=login shows the login page even with a session", P},
+	// No client is declared with refresh_token_rotation.
+	{"refresh_rotation.feature:16 each refresh rotates the refresh token; reusing a spent one ends the whole family", NA},
 	{"revocation.feature:15 revoking the grant asks for consent again and stops its refresh token", NA},
 	{"revocation.feature:26 revoking every grant of the user asks for consent again", NA},
 	{"scope_display.feature:13 scopes of one resource share a line", F},

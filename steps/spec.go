@@ -155,6 +155,9 @@ type AppSpec struct {
 	// SkipsConfirmation is the application's confirmation setting, when
 	// the scenario names it.
 	SkipsConfirmation *bool
+	// RotatesRefreshTokens: the application's refresh tokens are rotated
+	// (rule W4: refresh_token.rotation_type rotating, no reuse interval).
+	RotatesRefreshTokens bool
 	// UserAccess: a third-party application gets user tokens for the
 	// APIs the scenario has (client grants of subject type user); NoUserAPIs
 	// are those it must not.
@@ -183,6 +186,7 @@ var (
 	clauseNoUserCG  = regexp.MustCompile(`^without access to the API for users$`)
 	clauseSkipConf  = regexp.MustCompile(`^that skips the login confirmation prompt$`)
 	clauseKeepsConf = regexp.MustCompile(`^that does not skip the login confirmation prompt$`)
+	clauseRotation  = regexp.MustCompile(`^with refresh token rotation$`)
 )
 
 // parseApp reads an application's description: the kind ("strict
@@ -252,6 +256,8 @@ func parseApp(kind, clauses string, apis []APISpec) (AppSpec, error) {
 		case clauseKeepsConf.MatchString(c):
 			f := false
 			spec.SkipsConfirmation = &f
+		case clauseRotation.MatchString(c):
+			spec.RotatesRefreshTokens = true
 		default:
 			return AppSpec{}, fmt.Errorf("unknown application clause %q", c)
 		}
@@ -287,6 +293,11 @@ func (a AppSpec) clientApp() mgmtclient.ClientApp {
 	if len(app.Callbacks) == 0 && a.AppType != "non_interactive" {
 		app.Callbacks = []string{defaultCallback}
 	}
+	if a.RotatesRefreshTokens {
+		// Auth0 rotates only expiring refresh tokens; leeway 0: a spent
+		// token is refused at once, with no reuse interval.
+		app.RefreshToken = &mgmtclient.RefreshTokenPolicy{RotationType: "rotating", ExpirationType: "expiring", Leeway: new(0)}
+	}
 	return app
 }
 
@@ -319,6 +330,9 @@ func (a AppSpec) Properties() []string {
 	}
 	if a.SkipsConfirmation != nil {
 		p = append(p, fmt.Sprintf("skips_confirmation: %v", *a.SkipsConfirmation))
+	}
+	if a.RotatesRefreshTokens {
+		p = append(p, "refresh_token_rotation: true")
 	}
 	if len(a.UserAPIs) > 0 {
 		if a.Mode == "strict" {
@@ -478,6 +492,9 @@ func clientMismatch(c *target.PreClient, spec AppSpec) string {
 	} else if c.SkipsConfirmation != nil && *c.SkipsConfirmation {
 		return "skips_confirmation is true"
 	}
+	if spec.RotatesRefreshTokens && !c.RefreshTokenRotation {
+		return "refresh_token_rotation is not true"
+	}
 	for _, api := range spec.NoUserAPIs {
 		if _, ok := c.UserGrantFor(api); ok {
 			return "may get user tokens for " + api + " (user_apis, user_client_grants)"
@@ -618,6 +635,9 @@ func (a AppSpec) ProfileEntry() string {
 	}
 	if a.SkipsConfirmation != nil {
 		fmt.Fprintf(&b, "  skips_confirmation: %v\n", *a.SkipsConfirmation)
+	}
+	if a.RotatesRefreshTokens {
+		b.WriteString("  refresh_token_rotation: true\n")
 	}
 	if a.NoUserAPIs != nil {
 		b.WriteString("  user_apis: []\n")

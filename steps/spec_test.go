@@ -19,6 +19,7 @@ func TestApplicationsAreBoundByTheirProperties(t *testing.T) {
 			{ClientID: "tp-redirect", Callbacks: []string{"https://app/cb"}, RedirectionPolicy: "allow_always"},
 			{ClientID: "tp-nouser", Callbacks: []string{"https://app/cb"}, UserAPIs: []string{}},
 			{ClientID: "native", FirstParty: true, AppType: "native", Callbacks: []string{"com.example.app://cb"}, SkipsConfirmation: &yes},
+			{ClientID: "fp-rotating", FirstParty: true, Callbacks: []string{"https://app/cb"}, RefreshTokenRotation: true},
 		},
 	}
 	posts := []APISpec{{Name: "Posts"}}
@@ -33,6 +34,8 @@ func TestApplicationsAreBoundByTheirProperties(t *testing.T) {
 		{"permissive third-party", "", ""},
 		{"first-party single-page", "", ""},
 		{"first-party regular web", "with the grant types \"authorization_code\"", ""}, // grant types named but not registered
+		{"first-party regular web", "with refresh token rotation", "fp-rotating"},      // the one client that rotates
+		{"third-party", "with refresh token rotation", ""},                             // no third-party client rotates
 	} {
 		spec, err := parseApp(tc.kind, tc.clauses, posts)
 		if err != nil {
@@ -47,6 +50,30 @@ func TestApplicationsAreBoundByTheirProperties(t *testing.T) {
 		case tc.want != "" && (got == nil || got.ClientID != tc.want):
 			t.Errorf("%s %s: bound %v (%s), want %s", tc.kind, tc.clauses, got, why, tc.want)
 		}
+	}
+}
+
+// "with refresh token rotation" creates the client with Auth0's rotating
+// refresh_token object, no reuse interval; without it the object is left
+// to the tenant's defaults.
+func TestRotationClauseCreatesARotatingClient(t *testing.T) {
+	spec, err := parseApp("third-party", "with refresh token rotation", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := spec.clientApp().RefreshToken
+	if rt == nil || rt.RotationType != "rotating" || rt.ExpirationType != "expiring" || rt.Leeway == nil || *rt.Leeway != 0 {
+		t.Errorf("refresh_token %+v, want rotating, expiring, leeway 0", rt)
+	}
+	if !strings.Contains(spec.String(), "refresh_token_rotation: true") {
+		t.Errorf("the fixture's properties do not say it rotates: %s", spec)
+	}
+	plain, err := parseApp("third-party", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rt := plain.clientApp().RefreshToken; rt != nil {
+		t.Errorf("a client not asked to rotate got refresh_token %+v", rt)
 	}
 }
 

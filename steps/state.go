@@ -57,8 +57,9 @@ type state struct {
 	forms   map[string]savedForm
 
 	token *tokenResult // the last token endpoint answer
-	// refreshToken is the latest refresh token the application holds.
-	refreshToken string
+	// refreshToken is the latest refresh token the application holds;
+	// firstRefresh the first it was issued in the scenario (rotation, W4).
+	refreshToken, firstRefresh string
 	// logout is the last RP-initiated logout (auth0_browser.go).
 	logout *logoutState
 	// silent is the relying party's page and its last silent authentication (silent.go).

@@ -64,6 +64,8 @@ func (s *Suite) registerTokenSteps(sc *godog.ScenarioContext) {
 	sc.Step(stepRE(`^no refresh token is issued$`), s.refreshIssued(false))
 	sc.Step(stepRE(`^a new access token is issued$`), s.newAccessToken)
 	sc.Step(stepRE(`^the refresh token no longer works$`), s.refreshFails)
+	sc.Step(stepRE(`^a new refresh token is issued in place of the first$`), s.rotated)
+	sc.Step(stepRE(`^the application uses the first refresh token again$`), s.reusesFirstRefresh)
 	sc.Step(stepRE(`^the application is refused user tokens for the API with "([^"]*)"$`), s.refusedUserTokens)
 }
 
@@ -73,9 +75,7 @@ func (st *state) record(tok *oauth2.Token, err error) error {
 		st.token = &tokenResult{status: http.StatusOK, token: tok}
 		st.addSecret(tok.AccessToken)
 		st.addSecret(tok.RefreshToken)
-		if tok.RefreshToken != "" {
-			st.refreshToken = tok.RefreshToken
-		}
+		st.holdRefresh(tok.RefreshToken)
 		return nil
 	}
 	var re *oauth2.RetrieveError
@@ -283,14 +283,62 @@ func (s *Suite) refreshIssued(want bool) func(context.Context) error {
 	}
 }
 
+// holdRefresh keeps a refresh token the token endpoint issued: the latest
+// (the one the application refreshes with), and the first of the scenario.
+func (st *state) holdRefresh(rt string) {
+	if rt == "" {
+		return
+	}
+	st.refreshToken = rt
+	if st.firstRefresh == "" {
+		st.firstRefresh = rt
+	}
+}
+
 func (st *state) refresh(ctx context.Context) error {
 	if st.refreshToken == "" {
 		return errors.New("the application holds no refresh token")
 	}
+	return st.refreshWith(ctx, st.refreshToken)
+}
+
+// refreshWith sends a refresh request with rt and records the answer.
+// x/oauth2 keeps rt as the new token's refresh token when the answer has
+// none (a refresh token that is not rotated).
+func (st *state) refreshWith(ctx context.Context, rt string) error {
 	app := st.req.app
 	cfg := st.oauthConfig(app, "")
-	ts := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: st.refreshToken})
+	ts := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: rt})
 	return st.record(ts.Token())
+}
+
+// rotated checks rule W4's first half: the last refresh gave a refresh
+// token, and not the first one again.
+func (s *Suite) rotated(ctx context.Context) error {
+	st := getState(ctx)
+	tok, err := st.needToken()
+	if err != nil {
+		return err
+	}
+	switch {
+	case st.firstRefresh == "":
+		return errors.New("no refresh token was ever issued in this scenario")
+	case tok.RefreshToken == "":
+		return errors.New("the refresh answered no refresh token")
+	case tok.RefreshToken == st.firstRefresh:
+		return errors.New("the refresh token was not rotated: the refresh answered the first one again, or none")
+	}
+	return nil
+}
+
+// reusesFirstRefresh sends the scenario's first refresh token again, spent
+// by a rotation (rule W4's second half).
+func (s *Suite) reusesFirstRefresh(ctx context.Context) error {
+	st := getState(ctx)
+	if st.firstRefresh == "" {
+		return errors.New("no refresh token was ever issued in this scenario")
+	}
+	return st.refreshWith(ctx, st.firstRefresh)
 }
 
 func (s *Suite) refreshes(ctx context.Context) error { return getState(ctx).refresh(ctx) }
@@ -372,9 +420,7 @@ func (st *state) postToken(ctx context.Context, app *appFixture, form url.Values
 		res.token = (&oauth2.Token{AccessToken: at, RefreshToken: rt}).WithExtra(res.body)
 		st.addSecret(at)
 		st.addSecret(rt)
-		if rt != "" {
-			st.refreshToken = rt
-		}
+		st.holdRefresh(rt)
 	}
 	st.token = res
 	return nil

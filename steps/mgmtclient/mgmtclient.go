@@ -206,6 +206,17 @@ type ClientApp struct {
 	GrantTypes                                     []string `json:"grant_types,omitempty"`
 	TokenEndpointAuthMethod                        string   `json:"token_endpoint_auth_method,omitempty"`
 	SkipNonVerifiableCallbackURIConfirmationPrompt *bool    `json:"skip_non_verifiable_callback_uri_confirmation_prompt,omitempty"`
+	// RefreshToken is the client's refresh_token object, when set.
+	RefreshToken *RefreshTokenPolicy `json:"refresh_token,omitempty"`
+}
+
+// RefreshTokenPolicy is a client's refresh_token object: rotation_type
+// rotating or non-rotating, expiration_type expiring or non-expiring, and
+// leeway, the seconds a rotated token may still be used.
+type RefreshTokenPolicy struct {
+	RotationType   string `json:"rotation_type,omitempty"`
+	ExpirationType string `json:"expiration_type,omitempty"`
+	Leeway         *int   `json:"leeway,omitempty"`
 }
 
 // CreateClient creates an application and returns it with its client_id

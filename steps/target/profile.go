@@ -257,6 +257,10 @@ type PreClient struct {
 	// SkipsConfirmation is the application's
 	// skip_non_verifiable_callback_uri_confirmation_prompt, when set.
 	SkipsConfirmation *bool `json:"skips_confirmation,omitempty"`
+	// RefreshTokenRotation says its refresh tokens are rotated with no
+	// reuse interval (Auth0: refresh_token.rotation_type rotating, leeway
+	// 0): each refresh answers a new one and spends the one sent.
+	RefreshTokenRotation bool `json:"refresh_token_rotation,omitempty"`
 	// UserAPIs names the APIs the application may get user tokens for (a
 	// strict third-party application's client grants with subject_type
 	// user), with every scope; absent means every API. UserClientGrants
