@@ -203,6 +203,9 @@ var demoNotApplicable = []struct{ scenario, reason string }{
 	{"token_exchange.feature: a target API that does not allow skipping consent is refused: no user is there to consent", "API \"Orders\" {scopes ⊇ [read:orders write:orders], skips_consent: true}"},
 	{"token_exchange.feature: a two-hop chain nests the act claims", "API \"Orders\" {scopes ⊇ [read:orders write:orders], skips_consent: true}"},
 	{"token_exchange.feature: a fifth nested act claim is refused", "API \"Orders\" {scopes ⊇ [read:orders write:orders], skips_consent: true}"},
+	{"userinfo.feature: an access token issued with openid gets the user's claims", "API \"Posts\" {scopes ⊇ [read:posts], skips_consent: true}"},
+	{"userinfo.feature: an access token issued without openid is refused", "API \"Posts\" {scopes ⊇ [read:posts], skips_consent: true}"},
+	{"userinfo.feature: a strict third-party application's access token is refused even when it asked for openid", "API \"Posts\" {scopes ⊇ [read:posts], skips_consent: true}"},
 }
 
 // The mock's own demo tenant, reached as a vendor's IdP is (pre-registered

@@ -232,6 +232,11 @@ var foreignExpected = []struct {
 	{"token_exchange.feature:56 a target API that does not allow skipping consent is refused: no user is there to consent", NA},
 	{"token_exchange.feature:66 a two-hop chain nests the act claims", NA},
 	{"token_exchange.feature:85 a fifth nested act claim is refused", NA},
+	// No userinfo_endpoint in its discovery document; and it gives its
+	// third-party client an ID token (as in scope_display.feature:59).
+	{"userinfo.feature:14 an access token issued with openid gets the user's claims", NA},
+	{"userinfo.feature:24 an access token issued without openid is refused", NA},
+	{"userinfo.feature:33 a strict third-party application's access token is refused even when it asked for openid", F},
 }
 
 // The "Done when" test of issue 12: the whole suite against an IdP nobody

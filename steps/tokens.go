@@ -65,6 +65,8 @@ func (s *Suite) registerTokenSteps(sc *godog.ScenarioContext) {
 	sc.Step(stepRE(`^a new access token is issued$`), s.newAccessToken)
 	sc.Step(stepRE(`^the refresh token no longer works$`), s.refreshFails)
 	sc.Step(stepRE(`^a new refresh token is issued in place of the first$`), s.rotated)
+	sc.Step(stepRE(`^the userinfo endpoint answers for the access token with the user's subject$`), s.userinfoAnswers)
+	sc.Step(stepRE(`^the userinfo endpoint refuses the access token$`), s.userinfoRefuses)
 	sc.Step(stepRE(`^the application uses the first refresh token again$`), s.reusesFirstRefresh)
 	sc.Step(stepRE(`^the application is refused user tokens for the API with "([^"]*)"$`), s.refusedUserTokens)
 }
@@ -252,6 +254,83 @@ func (s *Suite) idTokenIssued(ctx context.Context) error {
 	v := st.suite.provider.Verifier(&oidc.Config{ClientID: st.req.app.clientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256, oidc.PS256}})
 	if _, err := v.Verify(ctx, raw); err != nil {
 		return fmt.Errorf("the ID token does not verify: %w", err)
+	}
+	return nil
+}
+
+// userinfoEndpoint is the IdP's userinfo endpoint, from its discovery
+// document; an IdP that names none makes the step not applicable.
+func (st *state) userinfoEndpoint() (string, error) {
+	u := st.suite.provider.UserInfoEndpoint()
+	if u == "" {
+		return "", notApplicable("the discovery document names no userinfo_endpoint")
+	}
+	return u, nil
+}
+
+// userinfoAnswers checks rule J2 for a token with openid: the userinfo
+// endpoint answers (go-oidc's UserInfo: a 2xx with JSON claims or a signed
+// JWT) for the subject the tokens were issued to: the ID token's sub, or
+// the access token's when no ID token came.
+func (s *Suite) userinfoAnswers(ctx context.Context) error {
+	st := getState(ctx)
+	tok, err := st.needToken()
+	if err != nil {
+		return err
+	}
+	if _, err := st.userinfoEndpoint(); err != nil {
+		return err
+	}
+	var sub string
+	if raw, _ := tok.Extra("id_token").(string); raw != "" {
+		v := st.suite.provider.Verifier(&oidc.Config{ClientID: st.req.app.clientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256, oidc.PS256}})
+		id, err := v.Verify(ctx, raw)
+		if err != nil {
+			return fmt.Errorf("the ID token does not verify: %w", err)
+		}
+		sub = id.Subject
+	} else {
+		c, err := st.verifyAccessToken(ctx, tok.AccessToken)
+		if err != nil {
+			return err
+		}
+		sub = c.Sub
+	}
+	info, err := st.suite.provider.UserInfo(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok.AccessToken, TokenType: "Bearer"}))
+	if err != nil {
+		return fmt.Errorf("the userinfo endpoint refused the access token: %w", err)
+	}
+	if info.Subject == "" || info.Subject != sub {
+		return fmt.Errorf("the userinfo endpoint answered for the subject %q, want %q (the tokens')", info.Subject, sub)
+	}
+	return nil
+}
+
+// userinfoRefuses checks rule J2 for a token without openid: the userinfo
+// endpoint answers a 4xx, never the user's claims.
+func (s *Suite) userinfoRefuses(ctx context.Context) error {
+	st := getState(ctx)
+	tok, err := st.needToken()
+	if err != nil {
+		return err
+	}
+	u, err := st.userinfoEndpoint()
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("userinfo request: %w", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 4<<10))
+	if res.StatusCode < 400 || res.StatusCode > 499 {
+		return fmt.Errorf("the userinfo endpoint answered %d for a token without openid, want a 4xx refusal: %s", res.StatusCode, shorten(st.scrub(string(body))))
 	}
 	return nil
 }

@@ -1,0 +1,83 @@
+package features_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/consentry/consentry/steps/target"
+)
+
+// The token rules outside the consent decision: W4 (refresh token
+// rotation) and J2 (userinfo), each broken two ways.
+
+// W4: the rotation setting lost on the way to the mock, and a reuse
+// refused without ending the family.
+
+func TestMutationW4_RotationSettingIgnored(t *testing.T) {
+	expectFailure(t, "@rule:W4", "W4", target.StartOptions{Wrap: rewriteJSON(func(r *http.Request, obj map[string]any) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/api/v2/clients") {
+			delete(obj, "refresh_token") // the bug: the client keeps its refresh tokens unrotated
+		}
+	})})
+}
+
+func TestMutationW4_ReuseDoesNotEndTheFamily(t *testing.T) {
+	// The bug: a spent refresh token is refused as an unknown one, and
+	// the tokens rotated from it keep working.
+	var seen sync.Map
+	expectFailure(t, "@rule:W4", "W4", target.StartOptions{Wrap: rewriteForm(func(r *http.Request, form url.Values) {
+		if !strings.HasSuffix(r.URL.Path, "/oauth/token") || form.Get("grant_type") != "refresh_token" {
+			return
+		}
+		if _, reused := seen.LoadOrStore(form.Get("refresh_token"), true); reused {
+			form.Set("refresh_token", "not-a-refresh-token")
+		}
+	})})
+}
+
+// J2: the userinfo endpoint answering any token, and answering for
+// someone else.
+
+func TestMutationJ2_UserinfoAnswersAnyToken(t *testing.T) {
+	expectFailure(t, "@rule:J2", "J2", target.StartOptions{Wrap: rewriteUserinfo(func(status int, body []byte) (int, []byte) {
+		if status == http.StatusUnauthorized || status == http.StatusForbidden {
+			return http.StatusOK, []byte(`{"sub":"auth0|anyone"}`) // the bug: no check of the token's scopes
+		}
+		return status, body
+	})})
+}
+
+func TestMutationJ2_UserinfoAnswersForAnotherUser(t *testing.T) {
+	expectFailure(t, "@rule:J2", "J2", target.StartOptions{Wrap: rewriteUserinfo(func(status int, body []byte) (int, []byte) {
+		if status == http.StatusOK {
+			return status, []byte(`{"sub":"auth0|someone-else"}`) // the bug: the claims of another user
+		}
+		return status, body
+	})})
+}
+
+// rewriteUserinfo lets edit replace the mock's answers at /userinfo.
+func rewriteUserinfo(edit func(status int, body []byte) (int, []byte)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasSuffix(r.URL.Path, "/userinfo") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := &recorder{header: http.Header{}}
+			next.ServeHTTP(rec, r)
+			status, body := edit(rec.status, rec.body.Bytes())
+			for k, v := range rec.header {
+				w.Header()[k] = v
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Del("Content-Length")
+			w.Header().Del("WWW-Authenticate")
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+		})
+	}
+}
