@@ -166,6 +166,7 @@ var foreignExpected = []struct {
 	{"first_party_skip.feature:42 a first-party single-page application with a verifiable callback skips consent when the API allows it", NA},
 	{"first_party_skip.feature:43 a first-party native application with a verifiable callback skips consent when the API allows it", NA},
 	{"first_party_skip.feature:46 with an SSO session, the first-party application gets its code without any page", P},
+	{"jwt_tokens.feature:11 the access and ID tokens of a code flow verify with the published keys and carry the claims applications rely on", P},
 	{"logout.feature:11 logout returns to the application with its state and ends the session", NA},
 	{"max_age.feature:11 a login older than max_age shows the login page again", NA},
 	{"max_age.feature:23 a login younger than max_age is not asked again", NA},

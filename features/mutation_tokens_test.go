@@ -1,17 +1,24 @@
 package features_test
 
 import (
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/consentry/consentry/steps/target"
 )
 
 // The token rules outside the consent decision: W4 (refresh token
-// rotation) and J2 (userinfo), each broken two ways.
+// rotation), J1 (tokens and keys) and J2 (userinfo), each broken two ways.
 
 // W4: the rotation setting lost on the way to the mock, and a reuse
 // refused without ending the family.
@@ -80,4 +87,59 @@ func rewriteUserinfo(edit func(status int, body []byte) (int, []byte)) func(http
 			_, _ = w.Write(body)
 		})
 	}
+}
+
+// J1: the nonce lost on the way to the mock, and access tokens signed with
+// a key the JWKS does not publish (under the kid of one it does).
+
+func TestMutationJ1_NonceDropped(t *testing.T) {
+	expectFailure(t, "@rule:J1", "J1", target.StartOptions{Wrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/authorize") {
+				q := r.URL.Query()
+				q.Del("nonce") // the bug: the ID token carries no nonce
+				r.URL.RawQuery = q.Encode()
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+}
+
+func TestMutationJ1_AccessTokenSignedWithAnUnpublishedKey(t *testing.T) {
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectFailure(t, "@rule:J1", "J1", target.StartOptions{Wrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			raw, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(raw))
+			form, _ := url.ParseQuery(string(raw))
+			// The user's tokens only: the harness's own Management API
+			// token (client credentials) stays good.
+			if !strings.HasSuffix(r.URL.Path, "/oauth/token") || form.Get("grant_type") != "authorization_code" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rec := &recorder{header: http.Header{}}
+			next.ServeHTTP(rec, r)
+			var body map[string]any
+			if rec.status == http.StatusOK && json.Unmarshal(rec.body.Bytes(), &body) == nil {
+				if at, _ := body["access_token"].(string); at != "" {
+					var claims jwt.MapClaims
+					if tok, _, err := jwt.NewParser().ParseUnverified(at, &claims); err == nil {
+						forged := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+						forged.Header["kid"] = tok.Header["kid"] // the bug: a key the JWKS does not have
+						if signed, err := forged.SignedString(other); err == nil {
+							body["access_token"] = signed
+							b, _ := json.Marshal(body)
+							rec.body = *bytes.NewBuffer(b)
+							rec.header.Del("Content-Length")
+						}
+					}
+				}
+			}
+			rec.copyTo(w)
+		})
+	}})
 }

@@ -10,9 +10,11 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/cucumber/godog"
+	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
@@ -67,6 +69,8 @@ func (s *Suite) registerTokenSteps(sc *godog.ScenarioContext) {
 	sc.Step(stepRE(`^a new refresh token is issued in place of the first$`), s.rotated)
 	sc.Step(stepRE(`^the userinfo endpoint answers for the access token with the user's subject$`), s.userinfoAnswers)
 	sc.Step(stepRE(`^the userinfo endpoint refuses the access token$`), s.userinfoRefuses)
+	sc.Step(stepRE(`^the access token is a JWT of the identity provider's keys with the claims iss, sub, aud, azp, scope, iat and exp$`), s.accessTokenClaims)
+	sc.Step(stepRE(`^the ID token is for the application, with the nonce "([^"]*)" and the time of the login$`), s.idTokenClaims)
 	sc.Step(stepRE(`^the application uses the first refresh token again$`), s.reusesFirstRefresh)
 	sc.Step(stepRE(`^the application is refused user tokens for the API with "([^"]*)"$`), s.refusedUserTokens)
 }
@@ -174,6 +178,7 @@ type accessClaims struct {
 	Scope string `json:"scope"`
 	Azp   string `json:"azp"`
 	Sub   string `json:"sub"`
+	Iat   *int64 `json:"iat"`
 }
 
 // verifyAccessToken checks the signature (tenant JWKS), issuer and expiry
@@ -254,6 +259,86 @@ func (s *Suite) idTokenIssued(ctx context.Context) error {
 	v := st.suite.provider.Verifier(&oidc.Config{ClientID: st.req.app.clientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256, oidc.PS256}})
 	if _, err := v.Verify(ctx, raw); err != nil {
 		return fmt.Errorf("the ID token does not verify: %w", err)
+	}
+	return nil
+}
+
+// signedAlgs are the JWS algorithms the suite accepts for tokens.
+var signedAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.PS256}
+
+// accessTokenClaims checks rule J1 for the access token: a JWS whose
+// header names its key (kid), verified with the keys of the discovery
+// document's jwks_uri (go-oidc: the signature, iss and exp), whose aud
+// includes the API, with sub, azp (the application), scope and iat.
+func (s *Suite) accessTokenClaims(ctx context.Context) error {
+	st := getState(ctx)
+	tok, err := st.needToken()
+	if err != nil {
+		return err
+	}
+	jws, err := jose.ParseSigned(tok.AccessToken, signedAlgs)
+	if err != nil {
+		return fmt.Errorf("the access token is not a signed JWT: %w", err)
+	}
+	if len(jws.Signatures) != 1 || jws.Signatures[0].Header.KeyID == "" {
+		return errors.New("the access token's header names no key (kid)")
+	}
+	c, err := st.verifyAccessToken(ctx, tok.AccessToken)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	if c.Sub == "" {
+		missing = append(missing, "sub")
+	}
+	if c.Scope == "" {
+		missing = append(missing, "scope")
+	}
+	if c.Iat == nil {
+		missing = append(missing, "iat")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the access token has no %s", strings.Join(missing, ", "))
+	}
+	if c.Azp != st.req.app.clientID {
+		return fmt.Errorf("the access token's azp is %q, want the application's client_id %q", c.Azp, st.req.app.clientID)
+	}
+	return nil
+}
+
+// idTokenClaims checks rule J1 for the ID token: verified with the
+// provider's keys for the application as its audience (go-oidc: signature,
+// iss, aud, exp), the nonce the authorization request sent, and auth_time,
+// the login's time: not after the token was issued.
+func (s *Suite) idTokenClaims(ctx context.Context, nonce string) error {
+	st := getState(ctx)
+	tok, err := st.needToken()
+	if err != nil {
+		return err
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return errors.New("no ID token was issued")
+	}
+	v := st.suite.provider.Verifier(&oidc.Config{ClientID: st.req.app.clientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256, oidc.PS256}})
+	id, err := v.Verify(ctx, raw)
+	if err != nil {
+		return fmt.Errorf("the ID token does not verify for the application: %w", err)
+	}
+	if id.Nonce != nonce {
+		return fmt.Errorf("the ID token's nonce is %q, want %q (the authorization request's)", id.Nonce, nonce)
+	}
+	var c struct {
+		AuthTime *int64 `json:"auth_time"`
+	}
+	if err := id.Claims(&c); err != nil {
+		return err
+	}
+	switch {
+	case c.AuthTime == nil:
+		return errors.New("the ID token has no auth_time")
+	case time.Unix(*c.AuthTime, 0).After(id.IssuedAt.Add(time.Minute)):
+		return fmt.Errorf("the ID token's auth_time %s is after its iat %s", time.Unix(*c.AuthTime, 0).UTC(), id.IssuedAt.UTC())
 	}
 	return nil
 }
