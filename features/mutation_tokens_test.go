@@ -18,7 +18,8 @@ import (
 )
 
 // The token rules outside the consent decision: W4 (refresh token
-// rotation), J1 (tokens and keys) and J2 (userinfo), each broken two ways.
+// rotation), J1 (tokens and keys), J2 (userinfo) and W3 (JSON bodies),
+// each broken two ways.
 
 // W4: the rotation setting lost on the way to the mock, and a reuse
 // refused without ending the family.
@@ -140,6 +141,35 @@ func TestMutationJ1_AccessTokenSignedWithAnUnpublishedKey(t *testing.T) {
 				}
 			}
 			rec.copyTo(w)
+		})
+	}})
+}
+
+// W3: a JSON body refused at the token endpoint, and a JSON revocation
+// answered 200 without revoking anything.
+
+func TestMutationW3_TokenEndpointRefusesJSON(t *testing.T) {
+	expectFailure(t, "@rule:W3", "W3", target.StartOptions{Wrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/oauth/token") && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				w.Header().Set("Content-Type", "application/json") // the bug: forms only
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = io.WriteString(w, `{"error":"invalid_request","error_description":"Content-Type must be application/x-www-form-urlencoded"}`)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+}
+
+func TestMutationW3_JSONRevocationIgnored(t *testing.T) {
+	expectFailure(t, "@rule:W3", "W3", target.StartOptions{Wrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/oauth/revoke") && strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				w.WriteHeader(http.StatusOK) // the bug: the JSON body is never read
+				return
+			}
+			next.ServeHTTP(w, r)
 		})
 	}})
 }

@@ -58,6 +58,12 @@ var dialectChecks = []dialectCheck{
 	{regexp.MustCompile(`^the buttons read "([^"]*)" and "([^"]*)"$`), func(_ context.Context, st *state, a []string) error {
 		return st.buttonLabels(a[0], a[1])
 	}},
+	{regexp.MustCompile(`^the token endpoint takes the code in a JSON body$`), func(ctx context.Context, st *state, _ []string) error {
+		return st.exchangeJSON(ctx)
+	}},
+	{regexp.MustCompile(`^the revocation endpoint takes the refresh token in a JSON body$`), func(ctx context.Context, st *state, _ []string) error {
+		return st.revokeJSON(ctx)
+	}},
 }
 
 func (s *Suite) registerDialectSteps(sc *godog.ScenarioContext) {

@@ -552,15 +552,27 @@ func (s *Suite) clientCredentials(ctx context.Context, scopes string) error {
 // postToken sends a token request x/oauth2 has no helper for (the
 // password grants with Auth0's audience and realm, unknown grant types).
 func (st *state) postToken(ctx context.Context, app *appFixture, form url.Values) error {
+	return st.postTokenBody(ctx, app, form, false)
+}
+
+// postTokenBody is postToken with the parameters as a JSON object instead
+// of a form when asJSON is set (Auth0's token endpoint takes both, rule
+// W3); a JSON body carries the client's credentials in the body, whatever
+// its authentication method.
+func (st *state) postTokenBody(ctx context.Context, app *appFixture, form url.Values, asJSON bool) error {
 	form.Set("client_id", app.clientID)
 	if app.authMethod != "none" {
 		form.Set("client_secret", app.secret)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.suite.provider.Endpoint().TokenURL, strings.NewReader(form.Encode()))
+	body, ctype := form.Encode(), "application/x-www-form-urlencoded"
+	if asJSON {
+		body, ctype = jsonObject(form), "application/json"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, st.suite.provider.Endpoint().TokenURL, strings.NewReader(body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Content-Type", ctype)
 	req.Header.Set("Accept", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -587,6 +599,77 @@ func (st *state) postToken(ctx context.Context, app *appFixture, form url.Values
 		st.holdRefresh(rt)
 	}
 	st.token = res
+	return nil
+}
+
+// jsonObject is form as a JSON object of strings (the first value of each
+// parameter).
+func jsonObject(form url.Values) string {
+	obj := make(map[string]string, len(form))
+	for k := range form {
+		obj[k] = form.Get(k)
+	}
+	b, _ := json.Marshal(obj)
+	return string(b)
+}
+
+// exchangeJSON checks rule W3 at the token endpoint: the application's code
+// exchanged with a JSON body gets tokens, kept as the scenario's.
+func (st *state) exchangeJSON(ctx context.Context) error {
+	code, err := st.code()
+	if err != nil {
+		return err
+	}
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {st.req.redirectURI}}
+	if st.req.verifier != "" {
+		form.Set("code_verifier", st.req.verifier)
+	}
+	if err := st.postTokenBody(ctx, st.req.app, form, true); err != nil {
+		return err
+	}
+	if st.token.failed() {
+		return fmt.Errorf("the token endpoint refused the code in a JSON body: %s", st.token)
+	}
+	return nil
+}
+
+// revokeJSON checks rule W3 at the revocation endpoint (the discovery
+// document's revocation_endpoint): the application's refresh token revoked
+// with a JSON body no longer refreshes.
+func (st *state) revokeJSON(ctx context.Context) error {
+	if st.refreshToken == "" {
+		return errors.New("the application holds no refresh token")
+	}
+	var meta struct {
+		Revocation string `json:"revocation_endpoint"`
+	}
+	if err := st.suite.provider.Claims(&meta); err != nil || meta.Revocation == "" {
+		return errors.New("the discovery document names no revocation_endpoint")
+	}
+	form := url.Values{"token": {st.refreshToken}, "client_id": {st.req.app.clientID}}
+	if st.req.app.authMethod != "none" {
+		form.Set("client_secret", st.req.app.secret)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, meta.Revocation, strings.NewReader(jsonObject(form)))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("revocation request: %w", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(res.Body, 4<<10))
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("the revocation endpoint answered %d to a JSON body, want 200: %s", res.StatusCode, shorten(st.scrub(string(body))))
+	}
+	if err := st.refresh(ctx); err != nil {
+		return err
+	}
+	if !st.token.failed() {
+		return errors.New("the refresh token revoked with a JSON body still works")
+	}
 	return nil
 }
 
