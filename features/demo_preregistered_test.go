@@ -208,6 +208,7 @@ var demoNotApplicable = []struct{ scenario, reason string }{
 	{"userinfo.feature: a strict third-party application's access token is refused even when it asked for openid", "API \"Posts\" {scopes ⊇ [read:posts], skips_consent: true}"},
 	{"jwt_tokens.feature: the access and ID tokens of a code flow verify with the published keys and carry the claims applications rely on", "API \"Posts\" {scopes ⊇ [read:posts], skips_consent: true}"},
 	{"json_bodies.feature: a code exchanged, and its refresh token revoked, with JSON bodies", "API \"Posts\" {scopes ⊇ [read:posts], skips_consent: false, offline_access: true}"},
+	{"cors.feature: the application's origin may call the endpoints from script, another origin may not", "client for \"first-party single-page application\" {first_party: true, app_type: spa, auth_method: none, callbacks: one verifiable (https) callback}"},
 }
 
 // The mock's own demo tenant, reached as a vendor's IdP is (pre-registered

@@ -17,9 +17,9 @@ import (
 	"github.com/consentry/consentry/steps/target"
 )
 
-// The token rules outside the consent decision: W4 (refresh token
-// rotation), J1 (tokens and keys), J2 (userinfo) and W3 (JSON bodies),
-// each broken two ways.
+// The rules of tokens and browser applications: W4 (refresh token
+// rotation), J1 (tokens and keys), J2 (userinfo), W3 (JSON bodies) and W1
+// (CORS), each broken two ways.
 
 // W4: the rotation setting lost on the way to the mock, and a reuse
 // refused without ending the family.
@@ -169,6 +169,29 @@ func TestMutationW3_JSONRevocationIgnored(t *testing.T) {
 				w.WriteHeader(http.StatusOK) // the bug: the JSON body is never read
 				return
 			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+}
+
+// W1: any origin allowed (the Origin header reflected), and no CORS
+// headers at all.
+
+func TestMutationW1_AnyOriginAllowed(t *testing.T) {
+	expectFailure(t, "@rule:W1", "W1", target.StartOptions{Wrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if o := r.Header.Get("Origin"); o != "" && strings.HasSuffix(r.URL.Path, "/oauth/token") {
+				w.Header().Set("Access-Control-Allow-Origin", o) // the bug: the Origin reflected, whoever sent it
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+}
+
+func TestMutationW1_NoCORSHeaders(t *testing.T) {
+	expectFailure(t, "@rule:W1", "W1", target.StartOptions{Wrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Header.Del("Origin") // the bug: CORS never answered
 			next.ServeHTTP(w, r)
 		})
 	}})

@@ -64,6 +64,12 @@ var dialectChecks = []dialectCheck{
 	{regexp.MustCompile(`^the revocation endpoint takes the refresh token in a JSON body$`), func(ctx context.Context, st *state, _ []string) error {
 		return st.revokeJSON(ctx)
 	}},
+	{regexp.MustCompile(`^the token, revocation and userinfo endpoints allow scripts of the application's origin$`), func(ctx context.Context, st *state, _ []string) error {
+		return st.corsAllowsApp(ctx)
+	}},
+	{regexp.MustCompile(`^the token, revocation and userinfo endpoints allow no script of another origin$`), func(ctx context.Context, st *state, _ []string) error {
+		return st.corsRefusesOthers(ctx)
+	}},
 }
 
 func (s *Suite) registerDialectSteps(sc *godog.ScenarioContext) {
