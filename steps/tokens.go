@@ -252,15 +252,23 @@ func (s *Suite) idTokenIssued(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	_, err = st.verifyIDToken(ctx, tok)
+	return err
+}
+
+// verifyIDToken verifies the ID token of tok with the provider's keys, for
+// the application as its audience (go-oidc: signature, iss, aud, exp).
+func (st *state) verifyIDToken(ctx context.Context, tok *oauth2.Token) (*oidc.IDToken, error) {
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
-		return errors.New("no ID token was issued")
+		return nil, errors.New("no ID token was issued")
 	}
 	v := st.suite.provider.Verifier(&oidc.Config{ClientID: st.req.app.clientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256, oidc.PS256}})
-	if _, err := v.Verify(ctx, raw); err != nil {
-		return fmt.Errorf("the ID token does not verify: %w", err)
+	id, err := v.Verify(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("the ID token does not verify for the application: %w", err)
 	}
-	return nil
+	return id, nil
 }
 
 // signedAlgs are the JWS algorithms the suite accepts for tokens.
@@ -316,14 +324,9 @@ func (s *Suite) idTokenClaims(ctx context.Context, nonce string) error {
 	if err != nil {
 		return err
 	}
-	raw, _ := tok.Extra("id_token").(string)
-	if raw == "" {
-		return errors.New("no ID token was issued")
-	}
-	v := st.suite.provider.Verifier(&oidc.Config{ClientID: st.req.app.clientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256, oidc.PS256}})
-	id, err := v.Verify(ctx, raw)
+	id, err := st.verifyIDToken(ctx, tok)
 	if err != nil {
-		return fmt.Errorf("the ID token does not verify for the application: %w", err)
+		return err
 	}
 	if id.Nonce != nonce {
 		return fmt.Errorf("the ID token's nonce is %q, want %q (the authorization request's)", id.Nonce, nonce)
@@ -368,10 +371,9 @@ func (s *Suite) userinfoAnswers(ctx context.Context) error {
 	}
 	var sub string
 	if raw, _ := tok.Extra("id_token").(string); raw != "" {
-		v := st.suite.provider.Verifier(&oidc.Config{ClientID: st.req.app.clientID, SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256, oidc.PS256}})
-		id, err := v.Verify(ctx, raw)
+		id, err := st.verifyIDToken(ctx, tok)
 		if err != nil {
-			return fmt.Errorf("the ID token does not verify: %w", err)
+			return err
 		}
 		sub = id.Subject
 	} else {
