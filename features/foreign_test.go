@@ -170,7 +170,7 @@ var foreignExpected = []struct {
 	{"first_party_skip.feature:46 with an SSO session, the first-party application gets its code without any page", P},
 	// It takes forms only: W3 passes with a dialect difference (below).
 	{"json_bodies.feature:9 a code exchanged, and its refresh token revoked, with JSON bodies", P},
-	{"jwt_tokens.feature:11 the access and ID tokens of a code flow verify with the published keys and carry the claims applications rely on", P},
+	{"jwt_tokens.feature:12 the access and ID tokens of a code flow verify with the published keys and carry the claims applications rely on", P},
 	{"logout.feature:11 logout returns to the application with its state and ends the session", NA},
 	{"max_age.feature:11 a login older than max_age shows the login page again", NA},
 	{"max_age.feature:23 a login younger than max_age is not asked again", NA},

@@ -58,6 +58,9 @@ var dialectChecks = []dialectCheck{
 	{regexp.MustCompile(`^the buttons read "([^"]*)" and "([^"]*)"$`), func(_ context.Context, st *state, a []string) error {
 		return st.buttonLabels(a[0], a[1])
 	}},
+	{regexp.MustCompile(`^the access token's azp is the application$`), func(ctx context.Context, st *state, _ []string) error {
+		return st.accessTokenAzp(ctx)
+	}},
 	{regexp.MustCompile(`^the token endpoint takes the code in a JSON body$`), func(ctx context.Context, st *state, _ []string) error {
 		return st.exchangeJSON(ctx)
 	}},
