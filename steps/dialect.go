@@ -170,11 +170,7 @@ func (st *state) tokenErrorDetails(status, code, description string) error {
 // accessTokenIncludes checks that the access token's scope has every one
 // of want.
 func (st *state) accessTokenIncludes(ctx context.Context, want []string) error {
-	tok, err := st.needToken()
-	if err != nil {
-		return err
-	}
-	c, err := st.verifyAccessToken(ctx, tok.AccessToken)
+	c, err := st.verifiedAccessToken(ctx)
 	if err != nil {
 		return err
 	}

@@ -181,6 +181,16 @@ type accessClaims struct {
 	Iat   *int64 `json:"iat"`
 }
 
+// verifiedAccessToken is the claims of the access token of the last token
+// answer, verified (verifyAccessToken).
+func (st *state) verifiedAccessToken(ctx context.Context) (*accessClaims, error) {
+	tok, err := st.needToken()
+	if err != nil {
+		return nil, err
+	}
+	return st.verifyAccessToken(ctx, tok.AccessToken)
+}
+
 // verifyAccessToken checks the signature (tenant JWKS), issuer and expiry
 // of an access token and returns its claims.
 func (st *state) verifyAccessToken(ctx context.Context, raw string) (*accessClaims, error) {
@@ -201,11 +211,7 @@ func (st *state) verifyAccessToken(ctx context.Context, raw string) (*accessClai
 
 func (s *Suite) accessTokenScopes(ctx context.Context, scopes string) error {
 	st := getState(ctx)
-	tok, err := st.needToken()
-	if err != nil {
-		return err
-	}
-	c, err := st.verifyAccessToken(ctx, tok.AccessToken)
+	c, err := st.verifiedAccessToken(ctx)
 	if err != nil {
 		return err
 	}
@@ -226,11 +232,7 @@ var oidcScopes = []string{"openid", "profile", "email", "address", "phone", "off
 // OpenID Connect ones.
 func (s *Suite) accessTokenAPIScopes(ctx context.Context, scopes string) error {
 	st := getState(ctx)
-	tok, err := st.needToken()
-	if err != nil {
-		return err
-	}
-	c, err := st.verifyAccessToken(ctx, tok.AccessToken)
+	c, err := st.verifiedAccessToken(ctx)
 	if err != nil {
 		return err
 	}
@@ -315,11 +317,7 @@ func (s *Suite) accessTokenClaims(ctx context.Context) error {
 // accessTokenAzp checks that the access token names the application in
 // azp (Auth0's claim, rule J1).
 func (st *state) accessTokenAzp(ctx context.Context) error {
-	tok, err := st.needToken()
-	if err != nil {
-		return err
-	}
-	c, err := st.verifyAccessToken(ctx, tok.AccessToken)
+	c, err := st.verifiedAccessToken(ctx)
 	if err != nil {
 		return err
 	}
