@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -57,15 +59,56 @@ type child struct {
 	exited chan struct{}
 }
 
+// mgmtEnv gives a child the management client the tests use.
+var mgmtEnv = []string{envMgmtClientID + "=mgmt-client", envMgmtClientSecret + "=mgmt-secret-DO-NOT-PRINT"}
+
 func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
-	return startChildEnv(t, []string{envMgmtClientID + "=mgmt-client", envMgmtClientSecret + "=mgmt-secret-DO-NOT-PRINT"}, args...)
+	return startChildEnv(t, mgmtEnv, args...)
 }
 
 // startChildEnv starts a child with env added to the test's environment.
 // Its issuer is the banner's URL, or the Okta org's URL (no trailing "/")
 // for --vendor okta.
 func startChildEnv(t *testing.T, env []string, args ...string) *child {
+	t.Helper()
+	c, err := tryStartChild(t, env, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// errExitedBeforeBanner is tryStartChild's error for a child that exited
+// before it printed its banner.
+var errExitedBeforeBanner = errors.New("mockidp exited before the banner")
+
+// startChildOnFreeAddr starts a child (startChildEnv) on a free loopback
+// address: argsFor gets the address and returns the child's arguments.
+// Finding a free port and the child listening on it are two steps, and
+// another process (make test runs five go test runs at once, each with its
+// own servers and clients) can take the port in between; a child that
+// exits saying so is started again on another address, up to five times.
+// It returns the child and the arguments it runs with, for a restart.
+func startChildOnFreeAddr(t *testing.T, env []string, argsFor func(addr string) []string) (*child, []string) {
+	t.Helper()
+	for try := 1; ; try++ {
+		args := argsFor(loopbackAddr(t))
+		c, err := tryStartChild(t, env, args...)
+		switch {
+		case err == nil:
+			return c, args
+		case try < 5 && errors.Is(err, errExitedBeforeBanner) && strings.Contains(c.stderr.String(), "address already in use"):
+			t.Logf("start %d: the port was taken before the child listened; trying another", try)
+		default:
+			t.Fatal(err)
+		}
+	}
+}
+
+// tryStartChild is startChildEnv, with a child that exits before its banner
+// an error (errExitedBeforeBanner) instead of a failure.
+func tryStartChild(t *testing.T, env []string, args ...string) (*child, error) {
 	t.Helper()
 	exe := os.Getenv(envChildBin)
 	if exe == "" {
@@ -104,7 +147,7 @@ func startChildEnv(t *testing.T, env []string, args ...string) *child {
 	for !strings.Contains(c.stdout.String(), "Press Ctrl+C to stop") {
 		select {
 		case <-c.exited:
-			t.Fatalf("mockidp exited before the banner\nstdout:\n%s\nstderr:\n%s", c.stdout, c.stderr)
+			return c, fmt.Errorf("%w\nstdout:\n%s\nstderr:\n%s", errExitedBeforeBanner, c.stdout, c.stderr)
 		case <-deadline:
 			t.Fatalf("no banner after 60s\nstdout:\n%s\nstderr:\n%s", c.stdout, c.stderr)
 		case <-time.After(20 * time.Millisecond):
@@ -118,7 +161,7 @@ func startChildEnv(t *testing.T, env []string, args ...string) *child {
 		t.Fatalf("no URL in the banner:\n%s", c.stdout)
 	}
 	c.issuer = m[1]
-	return c
+	return c, nil
 }
 
 // kill is kill -9: no shutdown, no flush, nothing but what is on disk.
@@ -172,9 +215,9 @@ func TestCrashKeepsEveryAcknowledgedWrite(t *testing.T) {
 	}
 	t.Parallel() // child processes and waits: overlaps the package's other child-process tests
 	data := filepath.Join(t.TempDir(), "data")
-	addr := loopbackAddr(t)
-	args := []string{"--addr", addr, "--data", data, "--config", demoConfig, "--password-cost", "4", "--log-level", "error"}
-	c := startChild(t, args...)
+	c, args := startChildOnFreeAddr(t, mgmtEnv, func(addr string) []string {
+		return []string{"--addr", addr, "--data", data, "--config", demoConfig, "--password-cost", "4", "--log-level", "error"}
+	})
 	issuer := c.issuer
 	var jwksBefore jose.JSONWebKeySet
 	getJSON(t, issuer+".well-known/jwks.json", "", &jwksBefore)
@@ -385,5 +428,31 @@ func TestCrashKeepsEveryAcknowledgedWrite(t *testing.T) {
 	}
 	if bytes.Contains([]byte(c.stdout.String()+c.stderr.String()), []byte("NOT-FOR-PRODUCTION")) {
 		t.Error("the child's output leaks a secret")
+	}
+}
+
+// A child whose port was taken before it listened is started again on
+// another (startChildOnFreeAddr): here the first address is one a listener
+// of the test holds.
+func TestChildIsStartedAgainWhenItsPortWasTaken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts mockidp processes")
+	}
+	t.Parallel()
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	var tried []string
+	c, args := startChildOnFreeAddr(t, mgmtEnv, func(addr string) []string {
+		if len(tried) == 0 {
+			addr = held.Addr().String() // taken
+		}
+		tried = append(tried, addr)
+		return []string{"--addr", addr, "--config", demoConfig, "--password-cost", "4", "--log-level", "error"}
+	})
+	if len(tried) != 2 || args[1] != tried[1] || !strings.Contains(c.issuer, tried[1]) {
+		t.Fatalf("started on %v with %v (issuer %s), want a second start on a free address", tried, args, c.issuer)
 	}
 }

@@ -117,9 +117,9 @@ func TestOktaDataSurvivesKillAndRestart(t *testing.T) {
 	}
 	t.Parallel() // child processes and waits: overlaps the package's other child-process tests
 	data := filepath.Join(t.TempDir(), "data")
-	addr := loopbackAddr(t)
-	args := []string{"--vendor", "okta", "--addr", addr, "--data", data, "--config", oktaDemoConfig, "--password-cost", "4", "--log-level", "error"}
-	c := startChildEnv(t, oktaEnv, args...)
+	c, args := startChildOnFreeAddr(t, oktaEnv, func(addr string) []string {
+		return []string{"--vendor", "okta", "--addr", addr, "--data", data, "--config", oktaDemoConfig, "--password-cost", "4", "--log-level", "error"}
+	})
 	org := c.issuer
 	if !strings.Contains(c.stdout.String(), "loaded into the store") || !strings.Contains(c.stdout.String(), filepath.Join(data, "okta.db")) {
 		t.Errorf("first start: the banner does not say the file seeded %s/okta.db:\n%s", data, c.stdout)
@@ -335,10 +335,13 @@ func TestOktaReplicasShareTheOrg(t *testing.T) {
 	defer proxy.Close()
 	org := proxy.URL
 	for i := range proxy.backends {
-		addr := loopbackAddr(t)
+		var addr string
+		startChildOnFreeAddr(t, oktaEnv, func(a string) []string {
+			addr = a
+			return []string{"--vendor", "okta", "--addr", a, "--store", dsn, "--config", oktaDemoConfig,
+				"--issuer", org, "--password-cost", "4", "--log-level", "error"}
+		})
 		proxy.backends[i] = &url.URL{Scheme: "http", Host: addr}
-		startChildEnv(t, oktaEnv, "--vendor", "okta", "--addr", addr, "--store", dsn, "--config", oktaDemoConfig,
-			"--issuer", org, "--password-cost", "4", "--log-level", "error")
 	}
 
 	a, b := mustJSON(oktaJWKS(t, org)), mustJSON(oktaJWKS(t, org))

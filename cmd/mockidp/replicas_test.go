@@ -30,8 +30,11 @@ func TestReplicasPassTheConformanceSuite(t *testing.T) {
 	defer proxy.Close()
 	issuer := proxy.URL + "/"
 	for i := range proxy.backends {
-		addr := loopbackAddr(t)
-		startChild(t, "--addr", addr, "--store", dsn, "--issuer", issuer, "--password-cost", "4", "--log-level", "error")
+		var addr string
+		startChildOnFreeAddr(t, mgmtEnv, func(a string) []string {
+			addr = a
+			return []string{"--addr", a, "--store", dsn, "--issuer", issuer, "--password-cost", "4", "--log-level", "error"}
+		})
 		proxy.backends[i] = &url.URL{Scheme: "http", Host: addr}
 	}
 
