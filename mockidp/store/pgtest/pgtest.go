@@ -195,17 +195,39 @@ func start() (*server, error) {
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return fail(fmt.Errorf("initdb: %v: %s", err, strings.TrimSpace(string(out))))
 	}
+	// freePort's port can be taken by another process before postgres
+	// binds it (make test runs several test binaries at once): a server
+	// that exits saying so is started again on another port.
+	for try := 1; ; try++ {
+		err := s.startPostgres(bin, data, cred)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errPortTaken) || try == 5 {
+			return fail(err)
+		}
+	}
+	return s, nil
+}
+
+// errPortTaken is startPostgres's error when the port it was given was
+// taken before the server bound it.
+var errPortTaken = errors.New("the port was taken before postgres bound it")
+
+// startPostgres starts the server on a free port and waits until it
+// accepts connections; it leaves s.cmd, s.done, s.base and s.admin set.
+func (s *server) startPostgres(bin, data string, cred *syscall.Credential) error {
 	port, err := freePort()
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	logf, err := os.Create(s.log)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	defer logf.Close()
 	// Durability settings are off: these servers hold test data only.
-	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", dir,
+	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port), "-k", s.dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
 		"-c", "full_page_writes=off", "-c", "max_connections=300")
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
@@ -213,14 +235,14 @@ func start() (*server, error) {
 	// PostgreSQL's immediate shutdown).
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
 	if err := s.cmd.Start(); err != nil {
-		return fail(fmt.Errorf("start postgres: %w", err))
+		return fmt.Errorf("start postgres: %w", err)
 	}
 	s.done = make(chan struct{})
 	go func() { _ = s.cmd.Wait(); close(s.done) }()
 	s.base = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
 	s.admin, err = sql.Open("pgx", s.base)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -228,7 +250,7 @@ func start() (*server, error) {
 		err = s.admin.PingContext(ctx)
 		cancel()
 		if err == nil {
-			break
+			return nil
 		}
 		exited := false
 		select {
@@ -239,10 +261,13 @@ func start() (*server, error) {
 		if exited || time.Now().After(deadline) {
 			logText, _ := os.ReadFile(s.log)
 			s.admin.Close()
-			return fail(fmt.Errorf("postgres did not accept connections (exited: %v): %v\n%s", exited, err, logText))
+			if exited && strings.Contains(string(logText), "already in use") {
+				s.done = nil // exited: nothing for fail to kill
+				return fmt.Errorf("%w (port %d): %s", errPortTaken, port, logText)
+			}
+			return fmt.Errorf("postgres did not accept connections (exited: %v): %v\n%s", exited, err, logText)
 		}
 	}
-	return s, nil
 }
 
 // Scratch is where throwaway databases go: /dev/shm (tmpfs) when it is
@@ -302,7 +327,9 @@ func processExists(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-func freePort() (int, error) {
+// freePort is a loopback port that was free a moment ago (a variable for
+// the test of startPostgres's retry).
+var freePort = func() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

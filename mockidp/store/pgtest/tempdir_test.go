@@ -1,6 +1,7 @@
 package pgtest
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,5 +55,50 @@ func TestTempDirRemovesOnlyTheDirectoriesOfGoneProcesses(t *testing.T) {
 		if _, err := os.Stat(keep); err != nil {
 			t.Errorf("%s was removed: %v", keep, err)
 		}
+	}
+}
+
+// A server whose port another process took before it bound it is started
+// again on another port: here the first port is one the test holds.
+func TestServerStartsAgainWhenItsPortWasTaken(t *testing.T) {
+	if _, err := binDir(); err != nil {
+		if InCI() {
+			t.Fatalf("CI=true and no PostgreSQL: %v", err)
+		}
+		t.Skipf("no PostgreSQL: %v", err)
+	}
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	taken := held.Addr().(*net.TCPAddr).Port
+	real := freePort
+	var given []int
+	freePort = func() (int, error) {
+		p, err := real()
+		if len(given) == 0 {
+			p = taken
+		}
+		given = append(given, p)
+		return p, err
+	}
+	defer func() { freePort = real }()
+
+	s, err := start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.admin.Close()
+		_ = s.cmd.Process.Kill()
+		<-s.done
+		_ = os.RemoveAll(s.dir)
+	})
+	if len(given) != 2 || given[0] != taken || strings.Contains(s.base, ":"+strconv.Itoa(taken)+"/") {
+		t.Fatalf("ports tried %v (the taken one %d), server at %s: want a second start on another port", given, taken, s.base)
+	}
+	if err := s.admin.Ping(); err != nil {
+		t.Fatalf("the restarted server does not answer: %v", err)
 	}
 }
