@@ -90,10 +90,10 @@ func TestServerStartsAgainWhenItsPortWasTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		s.admin.Close()
-		_ = s.cmd.Process.Kill()
-		<-s.done
-		_ = os.RemoveAll(s.dir)
+		prev := srv // Stop stops the package's server: this one, for now
+		srv = s
+		Stop() // SIGINT, as for the shared one: a killed postgres leaves its shared memory in /dev/shm
+		srv = prev
 	})
 	if len(given) != 2 || given[0] != taken || strings.Contains(s.base, ":"+strconv.Itoa(taken)+"/") {
 		t.Fatalf("ports tried %v (the taken one %d), server at %s: want a second start on another port", given, taken, s.base)
