@@ -6,6 +6,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -211,9 +213,45 @@ func startServe(t *testing.T, args ...string) *running {
 	return r
 }
 
+// startServeOnFreeAddr is startServe on a free loopback address, started
+// again on another when the port was taken before serve listened (see
+// startChildOnFreeAddr). It returns the arguments it runs with, for a
+// restart.
+func startServeOnFreeAddr(t *testing.T, argsFor func(addr string) []string) (*running, []string) {
+	t.Helper()
+	for try := 1; ; try++ {
+		args := argsFor(loopbackAddr(t))
+		r, err := tryStartServeUntil(t, "Press Ctrl+C to stop", args...)
+		switch {
+		case err == nil:
+			m := regexp.MustCompile(`(?m)^  URL\s+(\S+)$`).FindStringSubmatch(r.stdout.String())
+			if m == nil {
+				t.Fatalf("no URL in the banner:\n%s", r.stdout)
+			}
+			r.issuer = m[1]
+			return r, args
+		case try < 5 && errors.Is(err, errExitedBeforeBanner) && strings.Contains(r.stderr.String(), "address already in use"):
+			t.Logf("start %d: the port was taken before serve listened; trying another", try)
+		default:
+			t.Fatal(err)
+		}
+	}
+}
+
 // startServeUntil runs "mockidp serve args..." until the test ends and
 // waits for banner on stdout.
 func startServeUntil(t *testing.T, banner string, args ...string) *running {
+	t.Helper()
+	r, err := tryStartServeUntil(t, banner, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// tryStartServeUntil is startServeUntil, with a serve that exits before
+// its banner an error (errExitedBeforeBanner) instead of a failure.
+func tryStartServeUntil(t *testing.T, banner string, args ...string) (*running, error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
@@ -238,13 +276,14 @@ func startServeUntil(t *testing.T, banner string, args ...string) *running {
 	for !strings.Contains(r.stdout.String(), banner) {
 		select {
 		case code := <-done:
-			t.Fatalf("serve exited with %d before the banner\nstdout:\n%s\nstderr:\n%s", code, r.stdout, r.stderr)
+			done <- code // for r.stop, which the test's cleanup calls
+			return r, fmt.Errorf("%w: serve exited with %d\nstdout:\n%s\nstderr:\n%s", errExitedBeforeBanner, code, r.stdout, r.stderr)
 		case <-deadline:
 			t.Fatalf("no banner after 30s\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	return r
+	return r, nil
 }
 
 func discover(t *testing.T, c *http.Client, issuer string) map[string]any {
@@ -399,5 +438,26 @@ func writeFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// startServeOnFreeAddr starts serve again on another address when the
+// first was taken (here by a listener of the test).
+func TestServeIsStartedAgainWhenItsPortWasTaken(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	var tried []string
+	r, _ := startServeOnFreeAddr(t, func(addr string) []string {
+		if len(tried) == 0 {
+			addr = held.Addr().String() // taken
+		}
+		tried = append(tried, addr)
+		return []string{"--addr", addr, "--config", demoConfig, "--password-cost", "4"}
+	})
+	if len(tried) != 2 || !strings.Contains(r.issuer, tried[1]) {
+		t.Fatalf("started on %v (issuer %s), want a second start on a free address", tried, r.issuer)
 	}
 }

@@ -98,10 +98,9 @@ func TestServeDataKeepsTheTenant(t *testing.T) {
 	t.Setenv(envMgmtClientID, "mgmt-client")
 	t.Setenv(envMgmtClientSecret, "mgmt-secret-DO-NOT-PRINT")
 	data := filepath.Join(t.TempDir(), "data")
-	addr := loopbackAddr(t)
-	args := []string{"--addr", addr, "--data", data, "--config", demoConfig, "--password-cost", "4"}
-
-	r := startServe(t, args...)
+	r, args := startServeOnFreeAddr(t, func(addr string) []string {
+		return []string{"--addr", addr, "--data", data, "--config", demoConfig, "--password-cost", "4"}
+	})
 	if out := r.stdout.String(); !strings.Contains(out, "loaded into the store") || !strings.Contains(out, "SQLite "+data) {
 		t.Errorf("first banner does not say the file seeded the SQLite store:\n%s", out)
 	}
