@@ -84,26 +84,18 @@ func startChildEnv(t *testing.T, env []string, args ...string) *child {
 var errExitedBeforeBanner = errors.New("mockidp exited before the banner")
 
 // startChildOnFreeAddr starts a child (startChildEnv) on a free loopback
-// address: argsFor gets the address and returns the child's arguments.
-// Finding a free port and the child listening on it are two steps, and
-// another process (make test runs five go test runs at once, each with its
-// own servers and clients) can take the port in between; a child that
-// exits saying so is started again on another address, up to five times.
-// It returns the child and the arguments it runs with, for a restart.
+// address (onFreeAddr): argsFor gets the address and returns the child's
+// arguments. It returns the child and the arguments it runs with, for a
+// restart.
 func startChildOnFreeAddr(t *testing.T, env []string, argsFor func(addr string) []string) (*child, []string) {
 	t.Helper()
-	for try := 1; ; try++ {
-		args := argsFor(loopbackAddr(t))
-		c, err := tryStartChild(t, env, args...)
-		switch {
-		case err == nil:
-			return c, args
-		case try < 5 && errors.Is(err, errExitedBeforeBanner) && strings.Contains(c.stderr.String(), "address already in use"):
-			t.Logf("start %d: the port was taken before the child listened; trying another", try)
-		default:
-			t.Fatal(err)
-		}
-	}
+	var c *child
+	args := onFreeAddr(t, argsFor, func(args []string) (string, error) {
+		var err error
+		c, err = tryStartChild(t, env, args...)
+		return c.stderr.String(), err
+	})
+	return c, args
 }
 
 // tryStartChild is startChildEnv, with a child that exits before its banner

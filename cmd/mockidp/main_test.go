@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -205,37 +204,32 @@ type running struct {
 func startServe(t *testing.T, args ...string) *running {
 	t.Helper()
 	r := startServeUntil(t, "Press Ctrl+C to stop", args...)
+	r.issuer = bannerURL(t, r)
+	return r
+}
+
+// bannerURL is the URL line of serve's banner.
+func bannerURL(t *testing.T, r *running) string {
+	t.Helper()
 	m := regexp.MustCompile(`(?m)^  URL\s+(\S+)$`).FindStringSubmatch(r.stdout.String())
 	if m == nil {
 		t.Fatalf("no URL in the banner:\n%s", r.stdout)
 	}
-	r.issuer = m[1]
-	return r
+	return m[1]
 }
 
-// startServeOnFreeAddr is startServe on a free loopback address, started
-// again on another when the port was taken before serve listened (see
-// startChildOnFreeAddr). It returns the arguments it runs with, for a
-// restart.
+// startServeOnFreeAddr is startServe on a free loopback address
+// (onFreeAddr). It returns the arguments it runs with, for a restart.
 func startServeOnFreeAddr(t *testing.T, argsFor func(addr string) []string) (*running, []string) {
 	t.Helper()
-	for try := 1; ; try++ {
-		args := argsFor(loopbackAddr(t))
-		r, err := tryStartServeUntil(t, "Press Ctrl+C to stop", args...)
-		switch {
-		case err == nil:
-			m := regexp.MustCompile(`(?m)^  URL\s+(\S+)$`).FindStringSubmatch(r.stdout.String())
-			if m == nil {
-				t.Fatalf("no URL in the banner:\n%s", r.stdout)
-			}
-			r.issuer = m[1]
-			return r, args
-		case try < 5 && errors.Is(err, errExitedBeforeBanner) && strings.Contains(r.stderr.String(), "address already in use"):
-			t.Logf("start %d: the port was taken before serve listened; trying another", try)
-		default:
-			t.Fatal(err)
-		}
-	}
+	var r *running
+	args := onFreeAddr(t, argsFor, func(args []string) (string, error) {
+		var err error
+		r, err = tryStartServeUntil(t, "Press Ctrl+C to stop", args...)
+		return r.stderr.String(), err
+	})
+	r.issuer = bannerURL(t, r)
+	return r, args
 }
 
 // startServeUntil runs "mockidp serve args..." until the test ends and
