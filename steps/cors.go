@@ -22,15 +22,9 @@ const otherOrigin = "https://not-the-app.example.net"
 // lists: the token endpoint always, revocation and userinfo when named.
 func (st *state) corsEndpoints() []string {
 	eps := []string{st.suite.provider.Endpoint().TokenURL}
-	var meta struct {
-		Revocation string `json:"revocation_endpoint"`
-		Userinfo   string `json:"userinfo_endpoint"`
-	}
-	if st.suite.provider.Claims(&meta) == nil {
-		for _, u := range []string{meta.Revocation, meta.Userinfo} {
-			if u != "" {
-				eps = append(eps, u)
-			}
+	for _, u := range []string{st.revocationEndpoint(), st.suite.provider.UserInfoEndpoint()} {
+		if u != "" {
+			eps = append(eps, u)
 		}
 	}
 	return eps

@@ -576,10 +576,7 @@ func (st *state) postToken(ctx context.Context, app *appFixture, form url.Values
 // W3); a JSON body carries the client's credentials in the body, whatever
 // its authentication method.
 func (st *state) postTokenBody(ctx context.Context, app *appFixture, form url.Values, asJSON bool) error {
-	form.Set("client_id", app.clientID)
-	if app.authMethod != "none" {
-		form.Set("client_secret", app.secret)
-	}
+	app.credentialsIn(form)
 	body, ctype := form.Encode(), "application/x-www-form-urlencoded"
 	if asJSON {
 		body, ctype = jsonObject(form), "application/json"
@@ -616,6 +613,27 @@ func (st *state) postTokenBody(ctx context.Context, app *appFixture, form url.Va
 	}
 	st.token = res
 	return nil
+}
+
+// credentialsIn puts the application's client_id, and its secret unless it
+// is public, in form (client_secret_post, or a JSON body).
+func (a *appFixture) credentialsIn(form url.Values) {
+	form.Set("client_id", a.clientID)
+	if a.authMethod != "none" {
+		form.Set("client_secret", a.secret)
+	}
+}
+
+// revocationEndpoint is the discovery document's revocation_endpoint, ""
+// when it names none.
+func (st *state) revocationEndpoint() string {
+	var meta struct {
+		Revocation string `json:"revocation_endpoint"`
+	}
+	if st.suite.provider.Claims(&meta) != nil {
+		return ""
+	}
+	return meta.Revocation
 }
 
 // jsonObject is form as a JSON object of strings (the first value of each
@@ -656,17 +674,13 @@ func (st *state) revokeJSON(ctx context.Context) error {
 	if st.refreshToken == "" {
 		return errors.New("the application holds no refresh token")
 	}
-	var meta struct {
-		Revocation string `json:"revocation_endpoint"`
-	}
-	if err := st.suite.provider.Claims(&meta); err != nil || meta.Revocation == "" {
+	endpoint := st.revocationEndpoint()
+	if endpoint == "" {
 		return errors.New("the discovery document names no revocation_endpoint")
 	}
-	form := url.Values{"token": {st.refreshToken}, "client_id": {st.req.app.clientID}}
-	if st.req.app.authMethod != "none" {
-		form.Set("client_secret", st.req.app.secret)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, meta.Revocation, strings.NewReader(jsonObject(form)))
+	form := url.Values{"token": {st.refreshToken}}
+	st.req.app.credentialsIn(form)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(jsonObject(form)))
 	if err != nil {
 		return err
 	}
