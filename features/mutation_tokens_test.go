@@ -78,14 +78,11 @@ func rewriteUserinfo(edit func(status int, body []byte) (int, []byte)) func(http
 			rec := &recorder{header: http.Header{}}
 			next.ServeHTTP(rec, r)
 			status, body := edit(rec.status, rec.body.Bytes())
-			for k, v := range rec.header {
-				w.Header()[k] = v
-			}
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Del("Content-Length")
-			w.Header().Del("WWW-Authenticate")
-			w.WriteHeader(status)
-			_, _ = w.Write(body)
+			rec.status, rec.body = status, *bytes.NewBuffer(body)
+			rec.header.Set("Content-Type", "application/json")
+			rec.header.Del("Content-Length")
+			rec.header.Del("WWW-Authenticate")
+			rec.copyTo(w)
 		})
 	}
 }
