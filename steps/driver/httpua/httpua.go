@@ -35,7 +35,11 @@ const maxBody = 4 << 20
 
 // Options configure a Driver.
 type Options struct {
-	// Transport carries the requests; nil means http.DefaultTransport.
+	// Transport carries the requests; the caller owns it, and Close leaves
+	// its connections alone. Nil means a transport of the Driver's own (a
+	// clone of http.DefaultTransport's settings), which shares no
+	// connection with any other client, as a browser context shares none
+	// with another, and whose idle connections Close closes.
 	Transport http.RoundTripper
 	// MaxRedirects bounds one navigation (default 20).
 	MaxRedirects int
@@ -48,6 +52,7 @@ type Options struct {
 // concurrent use: one scenario drives it.
 type Driver struct {
 	client       *http.Client
+	own          *http.Transport // the transport New made, nil if the caller gave one
 	maxRedirects int
 	watched      []string
 	cur          driver.Page
@@ -132,8 +137,14 @@ func New(opts Options) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
+	var own *http.Transport
+	if opts.Transport == nil {
+		own = http.DefaultTransport.(*http.Transport).Clone()
+		opts.Transport = own
+	}
 	return &Driver{
 		sel: sel,
+		own: own,
 		client: &http.Client{
 			Transport: opts.Transport,
 			Jar:       jar,
@@ -160,9 +171,19 @@ func (d *Driver) Current() driver.Page { return d.cur }
 // Screenshot returns nil: an HTTP client has nothing to show.
 func (d *Driver) Screenshot(context.Context) ([]byte, error) { return nil, nil }
 
-// Close drops the cookies.
+// Close drops the cookies and closes the idle connections of the
+// transport New made. A transport the caller gave is not touched: it may
+// carry other clients' requests at that moment (scenarios run
+// concurrently, and the Management API client shares the process's
+// http.DefaultTransport), and closing its idle connections under them
+// failed their requests with "http: CloseIdleConnections called".
 func (d *Driver) Close() error {
-	d.client.CloseIdleConnections()
+	if jar, err := cookiejar.New(nil); err == nil {
+		d.client.Jar = jar
+	}
+	if d.own != nil {
+		d.own.CloseIdleConnections()
+	}
 	return nil
 }
 
