@@ -13,12 +13,14 @@ import (
 
 // The shared flow on Universal-Login-like pages (form_post included), by
 // selectors alone; the browser waits for an IdP page where the mock's
-// markup finds none.
+// markup finds none. The tabs are Windowed, as the runner's are for every
+// IdP's pages but the bundled mock's (the package's other tests use
+// Hidden ones: see launch).
 func TestUniversalLogin(t *testing.T) {
 	t.Parallel()
 	drivertest.RunUniversalLogin(t, func(t *testing.T, sel driver.Selectors) driver.Driver {
 		t.Helper()
-		d, err := launch(t).NewDriverWith(t.Context(), sel)
+		d, err := launch(t).NewDriverTabs(t.Context(), sel, Windowed)
 		if err != nil {
 			t.Fatal(err)
 		}
