@@ -6,9 +6,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync/atomic"
 	"testing"
+
+	"github.com/consentry/consentry/steps/driver/drivertest"
 )
 
 // connCounter is a server that counts the connections clients open to it.
@@ -94,7 +95,7 @@ func TestCloseDropsTheCookies(t *testing.T) {
 	if _, err := d.Open(context.Background(), srv.URL+"/a"); err != nil {
 		t.Fatal(err)
 	}
-	u := mustURL(t, srv.URL)
+	u := drivertest.MustURL(t, srv.URL)
 	if len(d.client.Jar.Cookies(u)) == 0 {
 		t.Fatal("no cookie kept after the first page: the test's server did not set one")
 	}
@@ -105,13 +106,4 @@ func TestCloseDropsTheCookies(t *testing.T) {
 	if c := d.client.Jar.Cookies(u); len(c) != 0 {
 		t.Errorf("cookies after Close: %v", c)
 	}
-}
-
-func mustURL(t *testing.T, raw string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }
