@@ -18,9 +18,6 @@ func connCounter(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	var opened atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "sid", Value: "s1", Path: "/"})
-		if c, err := r.Cookie("sid"); err == nil {
-			w.Header().Set("X-Had-Cookie", c.Value)
-		}
 		io.WriteString(w, `<!doctype html><title>x</title><main data-prompt="login"></main>`)
 	}))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
