@@ -6,13 +6,10 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/cucumber/godog"
 
@@ -40,29 +37,15 @@ func (s *Suite) allowsLogoutURL(ctx context.Context, u string) error {
 	return st.suite.Target.Mgmt.UpdateClient(ctx, app.clientID, map[string]any{"allowed_logout_urls": []string{u}})
 }
 
-// endSessionEndpoint reads the target's discovery document.
-func (st *state) endSessionEndpoint(ctx context.Context) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(st.suite.Target.Issuer, "/")+"/.well-known/openid-configuration", nil)
-	if err != nil {
-		return "", err
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("reading the discovery document: %w", err)
-	}
-	defer res.Body.Close()
-	var doc struct {
-		EndSession string `json:"end_session_endpoint"`
-	}
-	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&doc) != nil {
-		return "", fmt.Errorf("reading the discovery document: HTTP %d", res.StatusCode)
-	}
-	if doc.EndSession == "" {
+// endSessionEndpoint is the discovery document's end_session_endpoint
+// (the one NewSuite read); a target that names none makes the step not
+// applicable.
+func (st *state) endSessionEndpoint() (string, error) {
+	u := st.discovered("end_session_endpoint")
+	if u == "" {
 		return "", notApplicable("target %q advertises no end_session_endpoint (RP-initiated logout)", st.suite.Target.Profile.Name)
 	}
-	return doc.EndSession, nil
+	return u, nil
 }
 
 // logsOut sends the browser to the end_session_endpoint with the ID token
@@ -76,7 +59,7 @@ func (s *Suite) logsOut(ctx context.Context, redirectURI string) error {
 	if idToken == "" {
 		return errors.New("the last token answer has no ID token (ask for openid)")
 	}
-	endpoint, err := st.endSessionEndpoint(ctx)
+	endpoint, err := st.endSessionEndpoint()
 	if err != nil {
 		return err
 	}

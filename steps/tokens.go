@@ -626,14 +626,17 @@ func (a *appFixture) credentialsIn(form url.Values) {
 
 // revocationEndpoint is the discovery document's revocation_endpoint, ""
 // when it names none.
-func (st *state) revocationEndpoint() string {
-	var meta struct {
-		Revocation string `json:"revocation_endpoint"`
-	}
-	if st.suite.provider.Claims(&meta) != nil {
+func (st *state) revocationEndpoint() string { return st.discovered("revocation_endpoint") }
+
+// discovered is the string member name of the discovery document NewSuite
+// read, "" when it has none.
+func (st *state) discovered(name string) string {
+	var doc map[string]any
+	if st.suite.provider.Claims(&doc) != nil {
 		return ""
 	}
-	return meta.Revocation
+	v, _ := doc[name].(string)
+	return v
 }
 
 // jsonObject is form as a JSON object of strings (the first value of each
