@@ -1,0 +1,48 @@
+// Preloaded into auth0-deploy-cli by TestA0DeployRoundTrip (node --require).
+//
+// An import checks the tenant file against the CLI's schema twice in one
+// process (lib/context/yaml/index.js, then lib/tools/deploy.js), each time
+// with a new ajv 6 and the same options and schema object: ajv compiles the
+// 8 MB schema into JavaScript and V8 compiles that, about 9 CPU-seconds
+// each time on this project's 2-core machines, for the same function. This
+// keeps the first compiled validator per options and schema object and
+// gives it to the second ajv. The CLI's files are not changed, every
+// check still runs on the data it is given, and nothing the CLI sends to
+// the mock depends on it. It touches only the ajv the CLI itself loads;
+// when that is not an ajv 6 (a newer CLI), it does nothing, and says so.
+'use strict';
+
+const path = require('path');
+
+const report = (msg) => process.stderr.write(`consentry reuse-compiled-schema: ${msg}\n`);
+
+let Ajv;
+try {
+  const cli = path.dirname(process.argv[1]); // .../auth0-deploy-cli/lib
+  Ajv = require(require.resolve('ajv', { paths: [path.join(cli, 'tools', 'auth0')] }));
+} catch (err) {
+  report(`no ajv next to ${process.argv[1]}: nothing reused (${err.message})`);
+}
+
+if (typeof Ajv === 'function' && typeof Ajv.prototype.validate === 'function' && typeof Ajv.prototype._addSchema === 'function') {
+  const compiled = new Map(); // options as JSON -> WeakMap(schema -> validate)
+  const validate = Ajv.prototype.validate;
+  Ajv.prototype.validate = function (schema, data) {
+    if (typeof schema !== 'object' || schema === null) return validate.call(this, schema, data);
+    const opts = JSON.stringify(this._opts);
+    let bySchema = compiled.get(opts);
+    if (!bySchema) compiled.set(opts, (bySchema = new WeakMap()));
+    let v = bySchema.get(schema);
+    if (v) {
+      report('the schema compiled by an earlier ajv with the same options is reused');
+    } else {
+      v = this.compile(schema);
+      bySchema.set(schema, v);
+    }
+    const valid = v(data);
+    if (v.$async !== true) this.errors = v.errors;
+    return valid;
+  };
+} else if (Ajv !== undefined) {
+  report('the CLI\'s ajv is not ajv 6: nothing reused');
+}
