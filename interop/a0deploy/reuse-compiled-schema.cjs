@@ -29,7 +29,12 @@ if (typeof Ajv === 'function' && typeof Ajv.prototype.validate === 'function' &&
   const validate = Ajv.prototype.validate;
   Ajv.prototype.validate = function (schema, data) {
     if (typeof schema !== 'object' || schema === null) return validate.call(this, schema, data);
-    const opts = JSON.stringify(this._opts);
+    let opts;
+    try {
+      opts = JSON.stringify(this._opts);
+    } catch {
+      return validate.call(this, schema, data); // options that do not serialize: ajv's own way
+    }
     let bySchema = compiled.get(opts);
     if (!bySchema) compiled.set(opts, (bySchema = new WeakMap()));
     let v = bySchema.get(schema);
