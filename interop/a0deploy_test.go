@@ -38,21 +38,21 @@ import (
 // 4.1 s of requests at the pace of its request pool, 3 at once and at most
 // 8 started a second (lib/tools/auth0/client.js: API_CONCURRENCY and
 // API_FREQUENCY_PER_SECOND, constants, with no setting or environment
-// variable); about 1 CPU-second in all. The import spends about 16
+// variable); about 1 CPU-second in all. The import spent about 20
 // CPU-seconds before its first request checking the file against the
 // CLI's schema twice (lib/context/yaml/index.js loadAssetsFromLocal, then
 // lib/tools/deploy.js), each time compiling the whole 8 MB tenant schema,
 // the prompts part nearly all of it, with a new ajv 6 into 116 MB of
-// JavaScript (4 s) and having V8 compile that on its first call (4 s);
-// nothing in the file or the configuration changes that. Both checks use
-// the same options and schema object, so a preload
-// (a0deploy/reuse-compiled-schema.cjs, node --require; the CLI's files
-// unchanged) hands the second ajv the first one's compiled schema: the
-// test's CPU went from 27 to 20 CPU-seconds, the import's wait before its
-// first request from 23 to 14 s (2 cores, the machine otherwise idle).
-// Then about 10 s
-// of requests, 7 s of it the CLI's fixed sleeps: 2.5 s after creating
-// database connections and 2.5 s after creating other connections
+// JavaScript and having V8 compile that on its first call (node
+// --cpu-prof: about 16 CPU-seconds of V8 parsing and compiling, 11 the
+// first time and 5 the second); nothing in the file or the configuration
+// changes that. Both checks use the same options and schema object, so a
+// preload (a0deploy/reuse-compiled-schema.cjs, node --require; the CLI's
+// files unchanged) hands the second ajv the first one's compiled schema:
+// the test's CPU went from 27 to 20 CPU-seconds, the import's wait before
+// its first request from 23 to 14 s (2 cores, the machine otherwise idle).
+// Then about 10 s of requests, 7 s of it the CLI's fixed sleeps: 2.5 s
+// after creating database connections and 2.5 s after creating other connections
 // (processConnectionEnabledClients, so any import into an empty tenant)
 // and 2 s before the trigger bindings (triggers.js, for any triggers
 // section, and the export holds "triggers: {}"), the rest the request
@@ -83,7 +83,7 @@ func TestA0DeployRoundTrip(t *testing.T) {
 
 	imported := a0deploy(t, ctx, node, cli, empty, tmp, "import", "--input_file", filepath.Join(tmp, "export-seeded", "tenant.yaml"))
 	if !strings.Contains(imported, schemaReused) {
-		t.Logf("the import compiled the CLI's schema twice (a0deploy/reuse-compiled-schema.cjs reused nothing: about 9 CPU-seconds more); its output:\n%s", imported)
+		t.Logf("the import compiled the CLI's schema twice (a0deploy/reuse-compiled-schema.cjs reused nothing: about 7 CPU-seconds more); its output:\n%s", imported)
 	} else {
 		t.Logf("a0deploy import: its second schema check reused the first one's compiled schema")
 	}
