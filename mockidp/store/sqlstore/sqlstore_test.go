@@ -49,9 +49,12 @@ func newSQLite(t testing.TB) *sqlstore.Store {
 	return s
 }
 
+// newPostgres opens a store on a database of its own, a copy of one
+// migrated once per test binary (the migrations from an empty schema run
+// there, and in the migration tests).
 func newPostgres(t testing.TB) *sqlstore.Store {
 	t.Helper()
-	s, err := sqlstore.OpenPostgres(t.Context(), pgtest.URL(t))
+	s, err := sqlstore.OpenPostgres(t.Context(), pgtest.Copy(t, "sqlstore", migrated))
 	if err != nil {
 		t.Fatalf("OpenPostgres: %v", err)
 	}
@@ -61,6 +64,15 @@ func newPostgres(t testing.TB) *sqlstore.Store {
 
 func TestConformanceSQLite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) tenant.Store { return newSQLite(t) })
+}
+
+// migrated brings the database at url to the current schema version.
+func migrated(ctx context.Context, url string) error {
+	s, err := sqlstore.OpenPostgres(ctx, url)
+	if err != nil {
+		return err
+	}
+	return s.Close()
 }
 
 func TestConformancePostgres(t *testing.T) {
