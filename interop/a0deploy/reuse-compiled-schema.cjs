@@ -9,8 +9,10 @@
 // keeps the first compiled validator per options and schema object and
 // gives it to the second ajv. The CLI's files are not changed, every
 // check still runs on the data it is given, and nothing the CLI sends to
-// the mock depends on it. It touches only the ajv the CLI itself loads;
-// when that is not an ajv 6 (a newer CLI), it does nothing, and says so.
+// the mock depends on it. It touches only the ajv the CLI itself loads,
+// and only when that ajv keeps its options where ajv 6 does (this._opts);
+// otherwise (a newer CLI, a newer ajv) every call goes to ajv's own
+// validate, and it says so once.
 'use strict';
 
 const path = require('path');
@@ -25,16 +27,34 @@ try {
   report(`no ajv next to ${process.argv[1]}: nothing reused (${err.message})`);
 }
 
-if (typeof Ajv === 'function' && typeof Ajv.prototype.validate === 'function' && typeof Ajv.prototype._addSchema === 'function') {
+// The options as a key. JSON would drop functions (ajv 6 puts its default
+// serializer into the options), so each function is keyed by its identity:
+// two ajvs share a validator only with the very same functions.
+const functionIDs = new WeakMap();
+let nextID = 0;
+const optionsKey = (opts) =>
+  JSON.stringify(opts, (k, v) => {
+    if (typeof v !== 'function') return v;
+    if (!functionIDs.has(v)) functionIDs.set(v, nextID++);
+    return `function #${functionIDs.get(v)}`;
+  });
+
+if (typeof Ajv === 'function' && typeof Ajv.prototype.validate === 'function' && typeof Ajv.prototype.compile === 'function') {
   const compiled = new Map(); // options as JSON -> WeakMap(schema -> validate)
   const validate = Ajv.prototype.validate;
+  let warned = false;
   Ajv.prototype.validate = function (schema, data) {
     if (typeof schema !== 'object' || schema === null) return validate.call(this, schema, data);
+    if (typeof this._opts !== 'object' || this._opts === null) {
+      if (!warned) report('the CLI\'s ajv keeps no options in _opts (not ajv 6): nothing reused');
+      warned = true;
+      return validate.call(this, schema, data);
+    }
     let opts;
     try {
-      opts = JSON.stringify(this._opts);
+      opts = optionsKey(this._opts);
     } catch {
-      return validate.call(this, schema, data); // options that do not serialize: ajv's own way
+      return validate.call(this, schema, data); // options that do not serialize (cycles): ajv's own way
     }
     let bySchema = compiled.get(opts);
     if (!bySchema) compiled.set(opts, (bySchema = new WeakMap()));
@@ -50,5 +70,5 @@ if (typeof Ajv === 'function' && typeof Ajv.prototype.validate === 'function' &&
     return valid;
   };
 } else if (Ajv !== undefined) {
-  report('the CLI\'s ajv is not ajv 6: nothing reused');
+  report('the CLI\'s ajv has no validate and compile: nothing reused');
 }
