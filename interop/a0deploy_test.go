@@ -52,11 +52,11 @@ import (
 // the test's CPU went from 27 to 20 CPU-seconds, the import's wait before
 // its first request from 23 to 14 s (2 cores, the machine otherwise idle).
 // Then about 10 s of requests, 7 s of it the CLI's fixed sleeps: 2.5 s
-// after creating database connections and 2.5 s after creating other connections
-// (processConnectionEnabledClients, so any import into an empty tenant)
-// and 2 s before the trigger bindings (triggers.js, for any triggers
-// section, and the export holds "triggers: {}"), the rest the request
-// pool. The mock answers each request in under 1 ms and never with 429 or
+// after creating database connections and 2.5 s after creating other
+// connections (processConnectionEnabledClients, so any import into an
+// empty tenant) and 2 s before the trigger bindings (triggers.js, for any
+// triggers section, and the export holds "triggers: {}"), the rest the
+// request pool. The mock answers each request in under 1 ms and never with 429 or
 // a 5xx, so neither the SDK (maxRetries) nor the CLI's backoff
 // (retryWithExponentialBackoff, 429 only) ever waits. Packages come from
 // the shared npm install (npmInstall), ready while the mocks start.

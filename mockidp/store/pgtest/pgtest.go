@@ -5,14 +5,14 @@
 //
 // One server serves a whole test binary; every URL call gets a schema of its
 // own, and every Copy call a database of its own (a copy of a template
-// database prepared once), so tests never see each other's data. A package that uses it stops
-// the server from its TestMain:
+// database prepared once), so tests never see each other's data. A package
+// that uses it stops the server from its TestMain:
 //
 //	func TestMain(m *testing.M) { pgtest.Main(m) }
 //
 // When the server cannot start, URL skips the test with the reason, or, with
-// CI set (CI=true), fails it: in CI a missing PostgreSQL is a
-// broken setup, not a reason to test less.
+// CI set (CI=true), fails it: in CI a missing PostgreSQL is a broken setup,
+// not a reason to test less.
 package pgtest
 
 import (

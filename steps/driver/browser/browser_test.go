@@ -44,10 +44,11 @@ func TestMain(m *testing.M) {
 // tabs are Hidden, as the runner's are for the bundled mock's pages, which
 // is what most tests here drive: the package's tests under -race, as make
 // test runs them, took 18.9-19.5 CPU-s of the machine with Windowed ones
-// and 13.9-15.1 with Hidden (2 cores, 2026-12-03). The Windowed path stays under test where it differs or
-// matters: TestUniversalLogin (vendors' page copies, as the runner drives
-// every IdP's pages but the mock's), TestBrowserContextHasOnlyItsPage and
-// TestScreenshotShowsThePage (both kinds of tab).
+// and 13.9-15.1 with Hidden (2 cores, 2026-12-03). The Windowed path stays
+// under test where it differs or matters: TestUniversalLogin (vendors' page
+// copies, as the runner drives every IdP's pages but the mock's),
+// TestBrowserContextHasOnlyItsPage and TestScreenshotShowsThePage (both
+// kinds of tab).
 func launch(t *testing.T) *Browser {
 	t.Helper()
 	if os.Getenv("CONSENTRY_BROWSER") == "off" {
