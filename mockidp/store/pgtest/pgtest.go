@@ -48,7 +48,7 @@ var (
 	once     sync.Once
 	srv      *server
 	startErr error
-	schemas  atomic.Int64
+	names    atomic.Int64 // numbers the schemas (URL) and databases (Copy) handed out
 )
 
 type server struct {
@@ -83,7 +83,7 @@ func Require(t testing.TB) {
 func URL(t testing.TB) string {
 	t.Helper()
 	Require(t)
-	name := fmt.Sprintf("t%d_%d", os.Getpid(), schemas.Add(1))
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), names.Add(1))
 	if _, err := srv.admin.ExecContext(context.Background(), "CREATE SCHEMA "+name); err != nil {
 		t.Fatalf("pgtest: create schema: %v", err)
 	}
@@ -138,7 +138,7 @@ func Copy(t testing.TB, name string, prepare func(ctx context.Context, url strin
 	if tp.err != nil {
 		t.Fatalf("pgtest: template %s: %v", name, tp.err)
 	}
-	db := fmt.Sprintf("d%d_%d", os.Getpid(), schemas.Add(1))
+	db := fmt.Sprintf("d%d_%d", os.Getpid(), names.Add(1))
 	// prepare's connections may still be closing on the server's side
 	// ("source database ... is being accessed by other users"): wait.
 	deadline := time.Now().Add(10 * time.Second)
